@@ -1,0 +1,20 @@
+import { ConfigError } from '../config/index.js';
+import { DataSourceError } from '../data/index.js';
+
+/** A command-line usage error (exit 2). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, drift: 1, error: 2 } as const;
+
+/** Prints one clear line for an expected failure (a stack only with --verbose) and returns exit code 2. */
+export function reportError(err: unknown, verbose: boolean): number {
+  const expected = err instanceof ConfigError || err instanceof DataSourceError || err instanceof UsageError;
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`drift-exporter: ${expected ? '' : 'unexpected error: '}${message}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else if (!expected) process.stderr.write('(run with --verbose for the stack trace)\n');
+  return EXIT.error;
+}

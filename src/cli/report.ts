@@ -1,0 +1,77 @@
+import type { Argv } from 'yargs';
+import { loadConfig, resolveConfig, type Config } from '../config/index.js';
+import { buildReport, formatReport, FORMATS, type Format, type Progress } from '../report/index.js';
+import { EXIT, UsageError } from './errors.js';
+
+/** Options of `report`. */
+export function reportOptions(y: Argv) {
+  return y
+    .option('config', { alias: 'c', type: 'string', describe: 'YAML config file (see config/example.yaml)' })
+    .option('model', { alias: 'm', type: 'string', array: true, describe: 'Only these models (repeatable; default: all)' })
+    .option('as-of', { type: 'string', describe: 'End of the window, ISO-8601 (default: the model\'s as_of, else now)' })
+    .option('baseline', { type: 'string', describe: 'Ad hoc: baseline Parquet file, glob or hive directory' })
+    .option('window', { type: 'string', describe: 'Ad hoc: window Parquet file, glob or hive directory' })
+    .option('features', { type: 'string', describe: 'Ad hoc: comma-separated features (default: every baseline column)' })
+    .option('categorical', { type: 'string', describe: 'Ad hoc: comma-separated features to compare as categorical (needs --features)' })
+    .option('prediction', { type: 'string', describe: 'Ad hoc: comma-separated prediction columns' })
+    .option('timestamp-column', { type: 'string', describe: 'Ad hoc: column that places each row in time' })
+    .option('window-duration', { type: 'string', describe: 'Ad hoc: window length, e.g. 1h, 1d (default 1d)' })
+    .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'Output format' })
+    .option('fail-on-drift', { type: 'boolean', default: false, describe: 'Exit 1 when any model drifted' })
+    .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: when stderr is a TTY)' })
+    .conflicts('config', ['baseline', 'window', 'features', 'categorical', 'prediction', 'timestamp-column', 'window-duration'])
+    .example('$0 report --config config/example.yaml', 'report every model of a config')
+    .example('$0 report --baseline train.parquet --window "logs/*.parquet" --format json', 'ad hoc, no config file')
+    .example('$0 report -c config/example.yaml --fail-on-drift', 'exit 1 when a model drifted (CI gate)');
+}
+
+type ReportArgs = Awaited<ReturnType<typeof reportOptions>['argv']>;
+
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+/** Builds the config of an ad hoc run from the flags, validated like a file. */
+export function adHocConfig(a: ReportArgs): Config {
+  if (!a.baseline || !a.window) throw new UsageError('give --config FILE, or both --baseline and --window');
+  const features = list(a.features);
+  const categorical = list(a.categorical) ?? [];
+  if (categorical.length && !features) throw new UsageError('--categorical needs --features');
+  const raw = {
+    models: [
+      {
+        name: 'adhoc',
+        baseline: a.baseline,
+        window: a.window,
+        ...(a['timestamp-column'] ? { timestamp_column: a['timestamp-column'] } : {}),
+        ...(a['window-duration'] ? { window_duration: a['window-duration'] } : {}),
+        ...(features ? { features: Object.fromEntries(features.map((f) => [f, categorical.includes(f) ? 'categorical' : 'auto'])) } : {}),
+        ...(a.prediction ? { prediction_columns: list(a.prediction) } : {}),
+      },
+    ],
+  };
+  return resolveConfig(raw, 'command line', process.cwd());
+}
+
+function parseAsOf(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const d = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new UsageError(`--as-of: expected an ISO-8601 time such as 2026-11-01T00:00:00Z (found "${text}")`);
+  return d;
+}
+
+function progressLine(p: Progress): void {
+  const what = p.feature ? ` ${p.feature}` : ' done';
+  process.stderr.write(`\r\x1b[K${p.model}: ${p.done}/${p.total}${what}`);
+  if (!p.feature) process.stderr.write('\n');
+}
+
+/** `report`: prints the drift report; exit 1 on drift with --fail-on-drift. */
+export async function reportCommand(a: ReportArgs): Promise<number> {
+  const config = a.config ? loadConfig(a.config) : adHocConfig(a);
+  const names = a.model ?? [];
+  const unknown = names.filter((n) => !config.models.some((m) => m.name === n));
+  if (unknown.length) throw new UsageError(`--model ${unknown.join(', ')}: not in ${config.file}; models: ${config.models.map((m) => m.name).join(', ')}`);
+  const showProgress = a.progress ?? Boolean(process.stderr.isTTY);
+  const report = await buildReport(config, { models: names, asOf: parseAsOf(a['as-of']), onProgress: showProgress ? progressLine : undefined });
+  process.stdout.write(formatReport(report, a.format));
+  return a['fail-on-drift'] && report.models.some((m) => m.drift) ? EXIT.drift : EXIT.ok;
+}

@@ -1,0 +1,2 @@
+export { loadConfig, resolveConfig, ConfigError, DEFAULTS, type Config, type ModelConfig, type FeatureSpec } from './load.js';
+export { parseDuration } from './duration.js';

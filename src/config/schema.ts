@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { TESTS, TEST_IDS, type TestId } from '../stats/index.js';
+import { isValidCron } from '../schedule/cron.js';
+import { parseDuration } from './duration.js';
+
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== null, { message: 'expected a duration such as 30s, 15m, 1h or 7d' });
+
+const cron = z.string().refine(isValidCron, {
+  message: 'expected a cron expression (5 fields, or 6 with seconds first), e.g. "*/5 * * * *"',
+});
+
+const testId = z.enum(TEST_IDS as [TestId, ...TestId[]]);
+
+// One threshold key per registered test: p-values lie in (0, 1), distances are positive.
+const thresholds = z
+  .strictObject(
+    Object.fromEntries(
+      TESTS.map((t) => [
+        t.id,
+        (t.kind === 'p_value'
+          ? z.number().gt(0, 'a p-value threshold must lie in (0, 1)').lt(1, 'a p-value threshold must lie in (0, 1)')
+          : z.number().gt(0, 'a distance threshold must be positive')
+        ).optional(),
+      ]),
+    ) as Record<TestId, z.ZodOptional<z.ZodNumber>>,
+  )
+  .partial();
+
+const perType = <T extends z.ZodTypeAny>(value: T) =>
+  z.strictObject({ numeric: value.optional(), categorical: value.optional() });
+
+/** Settings that can be given in `defaults`, per model, and (the test ones) per feature. */
+const testSettings = {
+  thresholds: thresholds.optional(),
+  primary: perType(testId).optional(),
+  significance: perType(testId.nullable()).optional(),
+};
+
+const modelSettings = {
+  ...testSettings,
+  window_duration: duration.optional(),
+  drift_share_threshold: z.number().gt(0).max(1).optional(),
+  max_categories: z.number().int().min(2).max(10000).optional(),
+  schedule: cron.optional(),
+  run_timeout: duration.optional(),
+};
+
+const featureType = z.enum(['numeric', 'categorical']);
+
+const model = z.strictObject({
+  name: z.string().min(1).max(200),
+  baseline: z.string().min(1),
+  window: z.string().min(1),
+  timestamp_column: z.string().min(1).optional(),
+  as_of: z.iso.datetime({ offset: true }).optional(),
+  id_columns: z.array(z.string().min(1)).optional(),
+  prediction_columns: z.array(z.string().min(1)).optional(),
+  features: z.union([z.array(z.string().min(1)), z.record(z.string(), z.enum(['numeric', 'categorical', 'auto']))]).optional(),
+  feature_overrides: z.record(z.string(), z.strictObject(testSettings)).optional(),
+  ...modelSettings,
+});
+
+/** The YAML file as written. */
+export const configFileSchema = z
+  .strictObject({
+    defaults: z.strictObject(modelSettings).optional(),
+    models: z.array(model).min(1, 'expected at least one model'),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.models.forEach((m, i) => {
+      if (seen.has(m.name)) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"`, input: m.name });
+      }
+      seen.add(m.name);
+    });
+  });
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type ModelFile = z.infer<typeof model>;
+export type TestSettings = { [K in keyof typeof testSettings]?: z.infer<(typeof testSettings)[K]> };

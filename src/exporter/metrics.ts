@@ -1,0 +1,70 @@
+/**
+ * The metric contract: names, label names and HELP texts. Alert rules and
+ * dashboards depend on these names; change them only with a migration note.
+ */
+import { TESTS, type TestId } from '../stats/index.js';
+
+export type MetricType = 'gauge' | 'counter';
+
+/** One published metric family. */
+export interface MetricDef {
+  name: string;
+  type: MetricType;
+  help: string;
+  labels: readonly string[];
+}
+
+const FEATURE = ['model_name', 'feature_name'] as const;
+const MODEL = ['model_name'] as const;
+const SCHEDULED = 'Refreshed by the drift schedule, not at scrape time.';
+
+/** Per-test metrics, derived from the registry: which result field each publishes. */
+export const TEST_METRICS: readonly { test: TestId; field: 'statistic' | 'p_value'; def: MetricDef }[] = TESTS.flatMap((t) => {
+  const fields: ('statistic' | 'p_value')[] = t.kind === 'p_value' ? ['statistic', 'p_value'] : ['statistic'];
+  return fields.map((field) => ({
+    test: t.id,
+    field,
+    def: {
+      name: testMetricName(t.id, field),
+      type: 'gauge' as const,
+      help: `${field === 'p_value' ? 'p-value of the' : 'Statistic of the'} ${t.description}. ${SCHEDULED}`,
+      labels: FEATURE,
+    },
+  }));
+});
+
+function testMetricName(id: TestId, field: 'statistic' | 'p_value'): string {
+  if (id === 'js') return 'ml_drift_js_divergence';
+  if (id === 'psi') return 'ml_drift_psi';
+  if (id === 'wasserstein') return 'ml_drift_wasserstein_distance';
+  return `ml_drift_${id}_${field}`;
+}
+
+/** Every metric family the exporter publishes. */
+export const METRICS = {
+  score: { name: 'ml_data_drift_score', type: 'gauge', labels: FEATURE, help: `Drift score of the feature: the distance of its primary test (see the README). ${SCHEDULED}` },
+  detected: { name: 'ml_data_drift_detected', type: 'gauge', labels: FEATURE, help: `1 when the feature drifted (primary test over its threshold and significant), else 0. ${SCHEDULED}` },
+  missing: { name: 'ml_feature_missing_ratio', type: 'gauge', labels: FEATURE, help: `Share of window rows where the feature is NULL or NaN (1 when the column is absent). ${SCHEDULED}` },
+  baselineMissing: { name: 'ml_feature_baseline_missing_ratio', type: 'gauge', labels: FEATURE, help: `Share of baseline rows where the feature is NULL or NaN. ${SCHEDULED}` },
+  unseen: { name: 'ml_feature_unseen_ratio', type: 'gauge', labels: FEATURE, help: `Share of the window's non-missing values of a categorical feature whose category never occurs in the baseline. ${SCHEDULED}` },
+  outOfRange: { name: 'ml_feature_out_of_range_ratio', type: 'gauge', labels: FEATURE, help: `Share of the window's non-missing values of a numeric feature outside the baseline's [min, max]. ${SCHEDULED}` },
+  predictionScore: { name: 'ml_prediction_drift_score', type: 'gauge', labels: MODEL, help: `Drift score of the model's prediction column (the largest, when it has several): its primary test distance. ${SCHEDULED}` },
+  driftShare: { name: 'ml_model_drift_share', type: 'gauge', labels: MODEL, help: `Share of the model's compared features that drifted. ${SCHEDULED}` },
+  modelDetected: { name: 'ml_model_drift_detected', type: 'gauge', labels: MODEL, help: `1 when the model's drift share reached its configured bound, else 0. ${SCHEDULED}` },
+  windowRows: { name: 'ml_drift_window_rows', type: 'gauge', labels: MODEL, help: `Rows in the last evaluated window. ${SCHEDULED}` },
+  baselineRows: { name: 'ml_drift_baseline_rows', type: 'gauge', labels: MODEL, help: `Rows in the model's baseline. ${SCHEDULED}` },
+  baselineInfo: { name: 'ml_drift_baseline_info', type: 'gauge', labels: ['model_name', 'baseline_sha256'], help: `Identity of the baseline used by the last successful run; always 1. ${SCHEDULED}` },
+  lastRun: { name: 'drift_exporter_last_run_timestamp_seconds', type: 'gauge', labels: MODEL, help: 'Unix time when the last drift run of the model ended, successful or not.' },
+  lastSuccess: { name: 'drift_exporter_last_success_timestamp_seconds', type: 'gauge', labels: MODEL, help: 'Unix time when the last successful drift run of the model ended.' },
+  duration: { name: 'drift_exporter_run_duration_seconds', type: 'gauge', labels: MODEL, help: 'Duration of the last drift run of the model, in seconds.' },
+  runs: { name: 'drift_exporter_runs_total', type: 'counter', labels: MODEL, help: 'Drift runs started for the model.' },
+  failures: { name: 'drift_exporter_run_failures_total', type: 'counter', labels: MODEL, help: 'Drift runs of the model that failed or timed out.' },
+  skipped: { name: 'drift_exporter_skipped_runs_total', type: 'counter', labels: MODEL, help: 'Scheduled ticks skipped because the previous run of the model was still in progress.' },
+  buildInfo: { name: 'drift_exporter_build_info', type: 'gauge', labels: ['version', 'nodejs_version'], help: 'Build information of drift-exporter; always 1.' },
+} as const satisfies Record<string, MetricDef>;
+
+/** Every metric name the exporter can publish (for rule and dashboard checks). */
+export const METRIC_NAMES: readonly string[] = [
+  ...Object.values(METRICS).map((m) => m.name),
+  ...TEST_METRICS.map((m) => m.def.name),
+];

@@ -1,0 +1,38 @@
+import type { FeatureType, TestId, TestResult } from '../stats/index.js';
+
+/** One feature's results; the keys are the JSON report contract. */
+export interface FeatureReport {
+  feature: string;
+  type: FeatureType;
+  /** `prediction` for the model's output column(s), checked like features. */
+  role: 'feature' | 'prediction';
+  /** Null when the window has no rows. */
+  missing_ratio: number | null;
+  baseline_missing_ratio: number | null;
+  /** Only the tests that apply; empty when a side has no valid value. */
+  tests: Partial<Record<TestId, TestResult>>;
+  unseen_ratio?: number;
+  out_of_range_ratio?: number;
+  /** The primary test's distance; null when it could not be computed. */
+  score: number | null;
+  drift: boolean;
+  /** Why the feature could not be compared (absent column, type mismatch). */
+  error?: string;
+}
+
+/** One model's results. */
+export interface ModelReport {
+  model: string;
+  as_of: string;
+  window: { rows: number; start: string | null; end: string | null };
+  baseline: { rows: number; sha256: string };
+  features: FeatureReport[];
+  drift_share: number;
+  drift: boolean;
+}
+
+/** The whole report: what `report --format json` prints and `/api/report` serves. */
+export interface Report {
+  generated_at: string;
+  models: ModelReport[];
+}

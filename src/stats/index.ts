@@ -1,0 +1,6 @@
+export type { DriftTest, FeatureType, TestId, TestInput, TestResult } from './types.js';
+export { TESTS, TEST_IDS, getTest, testsFor } from './registry.js';
+export { decideFeature, decideModel, exceeds, type DriftPolicy } from './decision.js';
+export { ksStatistic } from './ks.js';
+export { decileEdges, binCounts, alignCategories, lowerBound, upperBound, OTHER_CATEGORY, type AlignedCategories } from './bins.js';
+export { compareNumeric, compareCategorical, type Comparison } from './compare.js';

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULTS } from '../../src/config/index.js';
+import { compareCategorical, compareNumeric, decideFeature, decideModel, exceeds, TESTS, type DriftPolicy } from '../../src/stats/index.js';
+import { normalSorted } from '../helpers/random.js';
+
+const policy: DriftPolicy = { primary: DEFAULTS.primary, significance: DEFAULTS.significance, thresholds: DEFAULTS.thresholds };
+
+function numericVerdict(b: Float64Array, w: Float64Array, p: DriftPolicy = policy) {
+  return decideFeature('numeric', compareNumeric(b, w).tests, p);
+}
+
+test('a p-value drifts strictly below its threshold, a distance at or above it', () => {
+  assert.equal(exceeds('ks', { statistic: 0.3, p_value: 0.049 }, 0.05), true);
+  assert.equal(exceeds('ks', { statistic: 0.3, p_value: 0.05 }, 0.05), false);
+  assert.equal(exceeds('js', { statistic: 0.1 }, 0.1), true);
+  assert.equal(exceeds('js', { statistic: 0.0999 }, 0.1), false);
+  assert.equal(exceeds('wasserstein', { statistic: 5, normed: 0.1 }, 0.1), true, 'Wasserstein decides on the normed value');
+  assert.equal(exceeds('wasserstein', { statistic: 5, normed: 0.05 }, 0.1), false);
+  assert.equal(exceeds('chi2', { statistic: 1, p_value: Number.NaN }, 0.05), false, 'a NaN never drifts');
+});
+
+test('1M against 1M rows with a 0.01σ shift is not drift (a negligible shift at large n)', () => {
+  const b = normalSorted(1_000_000, 1);
+  const w = normalSorted(1_000_000, 2, 0.01);
+  const tests = compareNumeric(b, w).tests;
+  assert.ok(tests.ks!.p_value! < 0.05, 'the KS p-value alone would flag it');
+  assert.equal(decideFeature('numeric', tests, policy).drift, false);
+});
+
+test('300 against 300 rows with a 0.8σ shift is drift', () => {
+  const v = numericVerdict(normalSorted(300, 3), normalSorted(300, 4, 0.8));
+  assert.equal(v.drift, true);
+  assert.ok(v.score! > 0.5, `score ${v.score}`);
+});
+
+test('300 against 300 rows from the same distribution is not drift, over many seeds', () => {
+  let flagged = 0;
+  for (let seed = 0; seed < 200; seed++) {
+    if (numericVerdict(normalSorted(300, 1000 + seed), normalSorted(300, 5000 + seed)).drift) flagged++;
+  }
+  // The significance gate bounds false alarms by its 1% level; the distance makes them rarer still.
+  assert.ok(flagged <= 5, `${flagged} of 200 identical-distribution pairs flagged`);
+});
+
+test('a noisy distance on a small sample is not drift without significance', () => {
+  const b = normalSorted(20, 7);
+  const w = normalSorted(20, 8, 0.3);
+  const tests = compareNumeric(b, w).tests;
+  const distanceOnly = decideFeature('numeric', tests, { ...policy, significance: { numeric: null, categorical: null } });
+  const gated = decideFeature('numeric', tests, policy);
+  assert.equal(distanceOnly.drift, tests.wasserstein!.normed! >= policy.thresholds.wasserstein);
+  assert.equal(gated.drift, distanceOnly.drift && tests.ks!.p_value! < 0.05);
+});
+
+test('the score is the primary test distance, also when the primary test is a p-value test', () => {
+  const tests = compareNumeric(normalSorted(500, 9), normalSorted(500, 10, 0.5)).tests;
+  assert.equal(decideFeature('numeric', tests, policy).score, tests.wasserstein!.normed);
+  const ksPrimary = decideFeature('numeric', tests, { ...policy, primary: { ...policy.primary, numeric: 'ks' } });
+  assert.equal(ksPrimary.score, tests.ks!.statistic);
+  assert.equal(ksPrimary.drift, true);
+});
+
+test('per-feature thresholds change the verdict', () => {
+  const tests = compareNumeric(normalSorted(2000, 11), normalSorted(2000, 12, 0.3)).tests;
+  assert.equal(decideFeature('numeric', tests, policy).drift, true);
+  const lenient = { ...policy, thresholds: { ...policy.thresholds, wasserstein: 0.5 } };
+  assert.equal(decideFeature('numeric', tests, lenient).drift, false);
+});
+
+test('a categorical shift drifts, the same shares do not', () => {
+  const base = new Map([['a', 500], ['b', 300], ['c', 200]]);
+  const same = new Map([['a', 250], ['b', 150], ['c', 100]]);
+  const shifted = new Map([['a', 150], ['b', 150], ['c', 200]]);
+  assert.equal(decideFeature('categorical', compareCategorical(base, same, 50).tests, policy).drift, false);
+  assert.equal(decideFeature('categorical', compareCategorical(base, shifted, 50).tests, policy).drift, true);
+});
+
+test('a model drifts when its drift share reaches the bound', () => {
+  assert.deepEqual(decideModel([true, false], 0.5), { drift_share: 0.5, drift: true });
+  assert.deepEqual(decideModel([true, false, false], 0.5), { drift_share: 1 / 3, drift: false });
+  assert.deepEqual(decideModel([], 0.5), { drift_share: 0, drift: false });
+});
+
+// Contract suite: every registered test, on identical and on disjoint inputs.
+for (const t of TESTS) {
+  test(`contract: ${t.id} never reports drift on identical inputs and stays in range`, () => {
+    const x = normalSorted(400, 21);
+    const counts = new Map([['a', 40], ['b', 30], ['c', 30]]);
+    for (const type of t.appliesTo) {
+      const same = type === 'numeric' ? compareNumeric(x, x) : compareCategorical(counts, counts, 50);
+      const r = same.tests[t.id]!;
+      assert.ok(Number.isFinite(r.statistic), `${t.id} statistic finite`);
+      assert.equal(exceeds(t.id, r, t.defaultThreshold), false, `${t.id} on identical ${type} input`);
+      const apart = type === 'numeric' ? compareNumeric(x, x.map((v) => v + 100)) : compareCategorical(counts, new Map([['z', 100]]), 50);
+      const d = apart.tests[t.id]!;
+      assert.equal(exceeds(t.id, d, t.defaultThreshold), true, `${t.id} on disjoint ${type} input`);
+      if (r.p_value !== undefined) assert.ok(r.p_value >= 0 && r.p_value <= 1 && d.p_value! >= 0 && d.p_value! <= 1);
+      if (t.id === 'js') assert.ok(d.statistic <= 1 && r.statistic >= 0);
+    }
+  });
+}

@@ -1,0 +1,88 @@
+// Conformance with ../shared/reference: every case, every statistic, within the stated tolerances.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareCategorical, compareNumeric, type Comparison } from '../../src/stats/index.js';
+import { ksPValue } from '../../src/stats/ks.js';
+import { kstwoSf } from '../../src/stats/kolmogorov.js';
+import { closeP, closeStat, loadReferenceCases, type ReferenceCase } from '../helpers/reference.js';
+
+const cases = loadReferenceCases();
+
+function assertStat(got: number | undefined, want: number, what: string): void {
+  assert.ok(got !== undefined && closeStat(got, want), `${what}: got ${got}, want ${want}`);
+}
+function assertP(got: number | undefined, want: number, what: string): void {
+  assert.ok(got !== undefined && closeP(got, want), `${what}: got ${got}, want ${want}`);
+}
+
+/** Splits a case's side into row count, missing count and valid values, as the data layer does in SQL. */
+function split(c: ReferenceCase, side: 'baseline' | 'window') {
+  const values = c[side];
+  if (c.type === 'numeric') {
+    const valid = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    return { rows: values.length, missing: values.length - valid.length, numeric: Float64Array.from(valid).sort(), counts: new Map<string, number>() };
+  }
+  const counts = new Map<string, number>();
+  let missing = 0;
+  for (const v of values) {
+    if (v === null) missing++;
+    else counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+  }
+  return { rows: values.length, missing, numeric: new Float64Array(), counts };
+}
+
+test('the reference holds cases of both types', () => {
+  assert.ok(cases.some((c) => c.type === 'numeric') && cases.some((c) => c.type === 'categorical'));
+});
+
+for (const c of cases) {
+  test(`reference case ${c.name} matches SciPy`, () => {
+    const e = c.expected;
+    const b = split(c, 'baseline');
+    const w = split(c, 'window');
+    assertStat(b.missing / b.rows, e.baseline.missing_ratio, 'baseline missing_ratio');
+    assertStat(w.missing / w.rows, e.window.missing_ratio, 'window missing_ratio');
+    const comparable = b.rows > b.missing && w.rows > w.missing;
+    assert.equal(comparable, e.tests !== null, 'whether any test applies');
+    if (!comparable) return;
+
+    let result: Comparison;
+    if (c.type === 'numeric') {
+      result = compareNumeric(b.numeric, w.numeric);
+      const t = e.tests;
+      assertStat(result.tests.ks?.statistic, t.ks.statistic, 'ks statistic');
+      assertP(result.tests.ks?.p_value, t.ks.p_value, `ks p_value (${t.ks.p_value_method})`);
+      const n = b.numeric.length;
+      const m = w.numeric.length;
+      assertP(kstwoSf(Math.round((n * m) / (n + m)), result.tests.ks!.statistic), t.ks.p_value_asymp, 'ks p_value_asymp');
+      assert.equal(Math.max(n, m) <= 10000 ? 'exact' : 'asymp', t.ks.p_value_method);
+      assert.deepEqual([...result.buckets.edges!].length, t.bins.edges.length, 'number of bin edges');
+      t.bins.edges.forEach((edge: number, i: number) => assertStat(result.buckets.edges![i], edge, `bin edge ${i}`));
+      assert.deepEqual([...result.buckets.baseline], t.bins.baseline_counts, 'baseline bin counts');
+      assert.deepEqual([...result.buckets.window], t.bins.window_counts, 'window bin counts');
+      assertStat(result.tests.wasserstein?.statistic, t.wasserstein.statistic, 'wasserstein statistic');
+      assertStat(result.tests.wasserstein?.normed, t.wasserstein.normed, 'wasserstein normed');
+      // Not in the reference: checked against its definition on the raw values.
+      const lo = b.numeric[0];
+      const hi = b.numeric[b.numeric.length - 1];
+      const outside = [...w.numeric].filter((x) => x < lo || x > hi).length / m;
+      assertStat(result.out_of_range_ratio, outside, 'out_of_range_ratio');
+      assert.equal(ksPValue(result.tests.ks!.statistic, n, m), result.tests.ks!.p_value);
+    } else {
+      result = compareCategorical(b.counts, w.counts, 1000);
+      const t = e.tests;
+      assert.deepEqual(result.buckets.categories, t.categories, 'categories');
+      assert.deepEqual([...result.buckets.baseline], t.baseline_counts, 'baseline counts');
+      assert.deepEqual([...result.buckets.window], t.window_counts, 'window counts');
+      assertStat(result.unseen_ratio, t.unseen_ratio, 'unseen_ratio');
+      assert.equal(result.tests.ks, undefined, 'no KS on categories');
+      assert.equal(result.tests.wasserstein, undefined, 'no Wasserstein on categories');
+    }
+    const t = e.tests;
+    assertStat(result.tests.chi2?.statistic, t.chi2.statistic, 'chi2 statistic');
+    assertP(result.tests.chi2?.p_value, t.chi2.p_value, 'chi2 p_value');
+    assert.equal(result.tests.chi2?.dof, t.chi2.dof, 'chi2 dof');
+    assertStat(result.tests.js?.statistic, t.js.statistic, 'js');
+    assertStat(result.tests.psi?.statistic, t.psi.statistic, 'psi');
+  });
+}
