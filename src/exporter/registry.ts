@@ -1,0 +1,146 @@
+/**
+ * The exporter's own prom-client Registry and the rules that turn a model's
+ * report into series. Every family comes from the contract in metrics.ts.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { FeatureReport, ModelReport } from '../report/index.js';
+import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
+
+type Labels = Record<string, string>;
+
+/** One published sample: which gauge, which label set, which value. */
+interface Sample {
+  gauge: Gauge;
+  labels: Labels;
+  value: number;
+}
+
+/** How a run ended, as the run metrics record it. */
+export interface RunOutcome {
+  ok: boolean;
+  durationS: number;
+  endedAt: Date;
+}
+
+const isNumber = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * All metric families of the exporter, registered in a Registry of their own
+ * (never prom-client's global one, so nothing else leaks into /metrics).
+ */
+export class DriftMetrics {
+  /** The registry /metrics renders. */
+  readonly registry = new Registry();
+  private readonly gauges = new Map<string, Gauge>();
+  private readonly counters = new Map<string, Counter>();
+  /** Per model, the drift samples of its last successful run: what a new run replaces. */
+  private readonly published = new Map<string, Sample[]>();
+
+  constructor(build: { version: string; nodejsVersion: string }) {
+    for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
+    this.gauge(METRICS.buildInfo).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
+  }
+
+  /** Creates the run counters at 0, so that rate() and increase() see the first increment. */
+  addModel(model: string): void {
+    for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).inc({ model_name: model }, 0);
+  }
+
+  /** Replaces the model's drift series with those of a successful run's report. */
+  publish(report: ModelReport): void {
+    const next = samples(report, (def) => this.gauge(def));
+    // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
+    for (const s of this.published.get(report.model) ?? []) s.gauge.remove(s.labels);
+    for (const s of next) s.gauge.set(s.labels, s.value);
+    this.published.set(report.model, next);
+  }
+
+  /** Counts a run that has just started. */
+  runStarted(model: string): void {
+    this.counter(METRICS.runs).inc({ model_name: model });
+  }
+
+  /** Records how a run ended; drift values are left alone (see publish). */
+  runEnded(model: string, outcome: RunOutcome): void {
+    const labels = { model_name: model };
+    const endedS = outcome.endedAt.getTime() / 1000;
+    this.gauge(METRICS.lastRun).set(labels, endedS);
+    this.gauge(METRICS.duration).set(labels, outcome.durationS);
+    if (outcome.ok) this.gauge(METRICS.lastSuccess).set(labels, endedS);
+    else this.counter(METRICS.failures).inc(labels);
+  }
+
+  /** Counts a scheduled tick skipped because the model's previous run was still in progress. */
+  runSkipped(model: string): void {
+    this.counter(METRICS.skipped).inc({ model_name: model });
+  }
+
+  /** Drops every series of a model that left the config. */
+  removeModel(model: string): void {
+    for (const s of this.published.get(model) ?? []) s.gauge.remove(s.labels);
+    this.published.delete(model);
+    const labels = { model_name: model };
+    for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration]) this.gauge(def).remove(labels);
+    for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).remove(labels);
+  }
+
+  /** The text exposition of every family, and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private register(def: MetricDef): void {
+    const config = { name: def.name, help: def.help, labelNames: [...def.labels], registers: [this.registry] };
+    if (def.type === 'counter') this.counters.set(def.name, new Counter(config));
+    else this.gauges.set(def.name, new Gauge(config));
+  }
+
+  private gauge(def: MetricDef): Gauge {
+    return this.gauges.get(def.name)!;
+  }
+
+  private counter(def: MetricDef): Counter {
+    return this.counters.get(def.name)!;
+  }
+}
+
+/**
+ * The drift samples of one report. An empty window is not drift: it publishes
+ * only the row counts and the baseline identity. A feature without a score
+ * publishes only its missing ratios. Null and NaN values are never published.
+ */
+function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[] {
+  const out: Sample[] = [];
+  const add = (def: MetricDef, labels: Labels, value: number | null | undefined) => {
+    if (isNumber(value)) out.push({ gauge: gauge(def), labels, value });
+  };
+  const model = { model_name: report.model };
+  add(METRICS.windowRows, model, report.window.rows);
+  add(METRICS.baselineRows, model, report.baseline.rows);
+  add(METRICS.baselineInfo, { ...model, baseline_sha256: report.baseline.sha256 }, 1);
+  if (report.window.rows === 0) return out;
+
+  for (const f of report.features) out.push(...featureSamples(report.model, f, gauge));
+  const predictionScores = report.features.filter((f) => f.role === 'prediction' && isNumber(f.score)).map((f) => f.score!);
+  if (predictionScores.length > 0) add(METRICS.predictionScore, model, Math.max(...predictionScores));
+  add(METRICS.driftShare, model, report.drift_share);
+  add(METRICS.modelDetected, model, report.drift ? 1 : 0);
+  return out;
+}
+
+function featureSamples(model: string, f: FeatureReport, gauge: (def: MetricDef) => Gauge): Sample[] {
+  const out: Sample[] = [];
+  const labels = { model_name: model, feature_name: f.feature };
+  const add = (def: MetricDef, value: number | null | undefined) => {
+    if (isNumber(value)) out.push({ gauge: gauge(def), labels, value });
+  };
+  add(METRICS.missing, f.missing_ratio);
+  add(METRICS.baselineMissing, f.baseline_missing_ratio);
+  if (!isNumber(f.score)) return out;
+  add(METRICS.score, f.score);
+  add(METRICS.detected, f.drift ? 1 : 0);
+  for (const m of TEST_METRICS) add(m.def, f.tests[m.test]?.[m.field]);
+  if (f.type === 'categorical') add(METRICS.unseen, f.unseen_ratio);
+  else add(METRICS.outOfRange, f.out_of_range_ratio);
+  return out;
+}
