@@ -49,9 +49,9 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     ? { column: model.timestampColumn, start: new Date(asOf.getTime() - model.windowDurationMs), end: asOf }
     : null;
   return withConnection(async (conn) => {
-    const window = await openSource(conn, 'window', model.window);
     // The baseline's schema decides the features; its values are cached across runs.
     const baselineSchema = await openSource(conn, 'baseline', model.baseline);
+    const window = await openSource(conn, 'window', model.window);
     const specs = resolveFeatures(model, baselineSchema);
     const columns: FeatureColumn[] = specs.map((s) => ({ name: s.name, type: s.type }));
     const baseline = await baselineProfile(conn, model.baseline, columns);

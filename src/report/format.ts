@@ -32,8 +32,8 @@ function headline(m: ModelReport): string {
 function note(f: FeatureReport): string {
   if (f.error) return f.error;
   if (f.score === null) return 'no values to compare';
-  const extra = f.type === 'numeric' ? `out of range ${pct(f.out_of_range_ratio)}` : `unseen ${pct(f.unseen_ratio)}`;
-  return f.role === 'prediction' ? `prediction; ${extra}` : extra;
+  const extra = f.type === 'numeric' ? `out-of-range ${pct(f.out_of_range_ratio)}` : `unseen ${pct(f.unseen_ratio)}`;
+  return f.role === 'prediction' ? `pred; ${extra}` : extra;
 }
 
 // Columns sized so that a row fits 80 terminal columns with a 20-char feature name.
@@ -46,7 +46,7 @@ function tableModel(m: ModelReport): string {
     const type = f.type === 'numeric' ? 'num' : 'cat';
     lines.push(`${mark}${name.padEnd(21)} ${type.padEnd(4)} ${num(f.score).padStart(8)} ${pValue(f).padStart(8)} ${pct(f.missing_ratio).padStart(7)}  ${note(f)}`);
   }
-  lines.push('', "  '!' marks a drifted feature. score = primary test distance; p-value = KS or chi-squared.", '');
+  lines.push('', "  '!' drifted. score: primary test distance. p-value: KS or chi-squared.", "  pred: a prediction column. out-of-range/unseen: share of window values", "  outside the baseline's range / in categories the baseline never had.", '');
   return lines.join('\n');
 }
 

@@ -1,0 +1,198 @@
+// Static checks of the Dockerfile and docker-compose.yml: a path they name
+// that is missing, ignored or mounted in the wrong place only shows up at
+// `docker build` / `compose up` time, which CI does not run.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+function dockerfile(file = 'Dockerfile'): Instruction[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => /^\s*([A-Za-z]+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ op: m[1].toUpperCase(), args: m[2].trim() }));
+}
+
+/** Arguments of a COPY/ADD, in shell or JSON form, flags (--from, --chown) apart. */
+function copyArgs(args: string): { flags: string[]; paths: string[] } {
+  const words = args.startsWith('[') ? [] : args.split(/\s+/);
+  const flags = words.filter((w) => w.startsWith('--'));
+  const rest = args.startsWith('[') ? (JSON.parse(args) as string[]) : words.filter((w) => !w.startsWith('--'));
+  return { flags, paths: rest };
+}
+
+/** Whether .dockerignore keeps a path out of the build context (last matching rule wins). */
+function dockerIgnored(p: string, file = '.dockerignore'): boolean {
+  const rules = existsSync(file)
+    ? readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+    : [];
+  const target = path.posix.normalize(p).replace(/^\.?\//, '').replace(/\/$/, '');
+  let ignored = false;
+  for (const rule of rules) {
+    const negated = rule.startsWith('!');
+    const glob = rule.replace(/^!/, '').replace(/^\//, '').replace(/\/$/, '');
+    const re = new RegExp(
+      `^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\0/g, '.*')}(/.*)?$`,
+    );
+    if (re.test(target)) ignored = !negated;
+  }
+  return ignored;
+}
+
+interface Service {
+  build?: string | { context?: string; dockerfile?: string };
+  command?: string | string[];
+  volumes?: (string | { type?: string; source?: string; target?: string })[];
+}
+
+interface Compose {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as Compose;
+
+/** A service's mounts as { source, target }; bind-mount sources relative to the repo root. */
+function mounts(service: Service): { source: string; target: string; bind: boolean }[] {
+  return (service.volumes ?? []).map((v) => {
+    const { source = '', target = '' } = typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v;
+    const bind = /^[./~]/.test(source);
+    return { source: bind ? path.posix.normalize(source) : source, target, bind };
+  });
+}
+
+/** Where a service mounts a repo path, or undefined. */
+function mountOf(service: string, source: string): string | undefined {
+  const s = compose.services[service];
+  assert.ok(s, `docker-compose.yml has no service "${service}"`);
+  return mounts(s).find((m) => m.bind && m.source === source)?.target;
+}
+
+/** The value of a --flag=value in a service's command. */
+function flag(service: string, name: string): string | undefined {
+  const cmd = compose.services[service]?.command ?? [];
+  const words = Array.isArray(cmd) ? cmd : cmd.split(/\s+/);
+  return words.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+describe('Dockerfile', () => {
+  const ins = dockerfile();
+  const all = (op: string) => ins.filter((i) => i.op === op);
+
+  it('builds in one stage and runs in another', () => {
+    assert.ok(all('FROM').length > 1, 'expected a multi-stage build');
+    assert.match(all('FROM').at(-1)!.args, /^node:20-bookworm-slim\b/);
+  });
+
+  it('copies only paths that exist and that .dockerignore lets through', () => {
+    const sources = all('COPY')
+      .concat(all('ADD'))
+      .map((i) => copyArgs(i.args))
+      .filter((c) => !c.flags.some((f) => f.startsWith('--from=')))
+      .flatMap((c) => c.paths.slice(0, -1));
+    assert.ok(sources.length > 0);
+    for (const src of sources) {
+      assert.ok(existsSync(src), `COPY source ${src} does not exist`);
+      assert.ok(!dockerIgnored(src), `COPY source ${src} is excluded by .dockerignore`);
+    }
+  });
+
+  it('keeps local builds and dependencies out of the context', () => {
+    for (const p of ['node_modules', 'dist', '.git']) assert.ok(dockerIgnored(p), `${p} should be in .dockerignore`);
+  });
+
+  it('installs production dependencies without lifecycle scripts in the runtime stage', () => {
+    const runtime = ins.slice(ins.map((i) => i.op).lastIndexOf('FROM'));
+    assert.ok(runtime.some((i) => i.op === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args) && /--ignore-scripts/.test(i.args)));
+    assert.ok(runtime.some((i) => i.op === 'COPY' && /--from=\S+.*\bdist\b/.test(i.args)), 'dist should come from the build stage');
+  });
+
+  it('exposes 9109 and checks /healthz', () => {
+    assert.ok(all('EXPOSE').some((i) => i.args.split(/\s+/).includes('9109')));
+    const hc = all('HEALTHCHECK').at(-1);
+    assert.ok(hc && !/^NONE\b/i.test(hc.args), 'expected a HEALTHCHECK');
+    assert.match(hc.args, /127\.0\.0\.1:9109\/healthz/);
+  });
+
+  it('runs as a non-root user', () => {
+    const user = all('USER').at(-1)?.args.split(':')[0];
+    assert.ok(user && user !== 'root' && user !== '0', `last USER is ${user ?? 'unset (root)'}`);
+  });
+
+  it('starts the compiled CLI', () => {
+    assert.match(all('ENTRYPOINT').at(-1)?.args ?? '', /dist\/src\/main\.js/);
+    assert.match(all('CMD').at(-1)?.args ?? '', /"serve".*"--listen", "0\.0\.0\.0:9109"/);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('builds the exporter from the Dockerfile', () => {
+    const b = compose.services['drift-exporter']?.build;
+    const context = typeof b === 'string' ? b : (b?.context ?? '.');
+    const file = typeof b === 'object' && b.dockerfile ? b.dockerfile : 'Dockerfile';
+    assert.ok(existsSync(context), `build context ${context} does not exist`);
+    assert.ok(existsSync(path.join(context, file)), `${path.join(context, file)} does not exist`);
+  });
+
+  it('mounts only repo paths that exist and declared named volumes', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      for (const m of mounts(s)) {
+        if (m.bind) assert.ok(existsSync(m.source), `${name}: mount source ${m.source} does not exist`);
+        else assert.ok(m.source in (compose.volumes ?? {}), `${name}: volume ${m.source} is not declared`);
+        assert.match(m.target, /^\//, `${name}: mount target of ${m.source} should be absolute`);
+      }
+    }
+  });
+
+  it('mounts config/ and baselines/ where the exporter reads them', () => {
+    assert.equal(mountOf('drift-exporter', 'config'), '/app/config');
+    assert.equal(mountOf('drift-exporter', 'baselines'), '/app/baselines');
+  });
+
+  it('loads prometheus.yml with its rules beside it, as its rule_files expect', () => {
+    const config = mountOf('prometheus', 'prometheus/prometheus.yml');
+    assert.ok(config, 'prometheus.yml is not mounted');
+    assert.equal(flag('prometheus', 'config.file') ?? '/etc/prometheus/prometheus.yml', config);
+    assert.equal(mountOf('prometheus', 'prometheus/rules'), path.posix.join(path.posix.dirname(config), 'rules'));
+  });
+
+  it('loads the shipped alertmanager.yml', () => {
+    const config = mountOf('alertmanager', 'prometheus/alertmanager.yml');
+    assert.ok(config, 'alertmanager.yml is not mounted');
+    assert.equal(flag('alertmanager', 'config.file') ?? '/etc/alertmanager/alertmanager.yml', config);
+  });
+
+  it('provisions Grafana with the dashboards where the provider looks', () => {
+    assert.equal(mountOf('grafana', 'grafana/provisioning'), '/etc/grafana/provisioning');
+    const provider = parse(readFileSync('grafana/provisioning/dashboards/drift-exporter.yml', 'utf8')) as { providers: { options: { path: string } }[] };
+    assert.equal(mountOf('grafana', 'grafana/dashboards'), provider.providers[0].options.path);
+  });
+
+  it('names the hosts the configs point at', () => {
+    const prom = parse(readFileSync('prometheus/prometheus.yml', 'utf8')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    };
+    const exporter = prom.scrape_configs.find((j) => j.job_name === 'drift-exporter');
+    const hosts = [
+      ...(exporter?.static_configs.flatMap((c) => c.targets) ?? []),
+      ...prom.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets)),
+    ].map((t) => t.split(':')[0]);
+    const ds = parse(readFileSync('grafana/provisioning/datasources/prometheus.yml', 'utf8')) as { datasources: { url: string }[] };
+    hosts.push(...ds.datasources.map((d) => new URL(d.url).hostname));
+    assert.deepEqual(hosts, ['drift-exporter', 'alertmanager', 'prometheus']);
+    for (const h of hosts) assert.ok(h in compose.services, `${h} is not a compose service`);
+  });
+});
