@@ -124,14 +124,33 @@ function smirnovSf(n: number, x: number): number {
     const rest = n - j;
     const room = rest - nx;
     if (room <= 0) break;
-    const logTerm =
-      sn - stirlerr(j) - stirlerr(rest) + j * Math.log1p(nx / j) + rest * Math.log1p(-nx / rest) + c;
+    // j·log1p(nx/j) + rest·log1p(-nx/rest): the ±nx parts cancel, so away
+    // from the ends the series without them is both faster and more accurate.
+    const alpha = nx / j;
+    const beta = nx / rest;
+    const dev =
+      alpha <= 0.125 && beta <= 0.125
+        ? nx * (log1pTail(-alpha) - log1pTail(beta))
+        : j * Math.log1p(alpha) + rest * Math.log1p(-beta);
+    const logTerm = sn - stirlerr(j) - stirlerr(rest) + dev + c;
     const term = Math.exp(logTerm) * Math.sqrt(n / (2 * Math.PI * j * rest)) * (nx / (nx + j));
     sum += term;
     // At most `room` terms remain; once past the peak they only shrink.
     if (term * room < 1e-17 * sum) break;
   }
   return sum * Math.exp(-c);
+}
+
+/** (−log(1 − y) − y)/y = Σ_{k>=1} y^k/(k+1) for |y| <= 1/8. */
+function log1pTail(y: number): number {
+  let sum = 0;
+  let pow = y;
+  for (let k = 2; ; k++) {
+    const term = pow / k;
+    sum += term;
+    if (Math.abs(term) < 1e-17 * Math.abs(y)) return sum;
+    pow *= y;
+  }
 }
 
 /** P(D_n < d) from Durbin's matrix H: n!/n^n · (H^n)_{kk}, with k = ceil(n·d). */
@@ -175,7 +194,7 @@ function durbinCdf(n: number, d: number): number {
     }
     e = Math.floor(e / 2);
     if (e === 0) break;
-    matMul(sq, sq, spareSq, m);
+    squarePersymmetric(sq, spareSq, m);
     [sq, spareSq] = [spareSq, sq];
     sqExp = 2 * sqExp + normalise(sq);
   }
@@ -193,17 +212,25 @@ function vecMat(v: Float64Array, a: Float64Array, out: Float64Array, m: number):
   }
 }
 
-/** out = A·B for m x m row-major matrices; out must not alias A or B. */
-function matMul(a: Float64Array, b: Float64Array, out: Float64Array, m: number): void {
+/**
+ * out = A² for a persymmetric m x m row-major A (A[i][j] = A[m-1-j][m-1-i]).
+ * H is persymmetric and so is every power of it, so only the entries on or
+ * above the anti-diagonal are computed; out must not alias A.
+ */
+function squarePersymmetric(a: Float64Array, out: Float64Array, m: number): void {
   out.fill(0);
   for (let i = 0; i < m; i++) {
     const ri = i * m;
+    const jEnd = m - i;
     for (let l = 0; l < m; l++) {
       const ail = a[ri + l];
       if (ail === 0) continue;
       const rl = l * m;
-      for (let j = 0; j < m; j++) out[ri + j] += ail * b[rl + j];
+      for (let j = 0; j < jEnd; j++) out[ri + j] += ail * a[rl + j];
     }
+  }
+  for (let i = 1; i < m; i++) {
+    for (let j = m - i; j < m; j++) out[i * m + j] = out[(m - 1 - j) * m + (m - 1 - i)];
   }
 }
 

@@ -5,9 +5,11 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ruleFiles } from './promql-exprs.js';
+import { stringify } from 'yaml';
+import { dashboardExprs, ruleFiles } from './promql-exprs.js';
 
 function installed(tool: string): boolean {
   return !spawnSync(tool, ['--version'], { stdio: 'ignore' }).error;
@@ -51,7 +53,27 @@ describe('promtool', () => {
     assert.ok(tests.length > 0, 'expected unit tests in prometheus/tests/');
     run('promtool', ['test', 'rules', ...tests]);
   });
+
+  // Grafana does not check PromQL until a panel is opened; promtool parses it
+  // when the expressions are wrapped as recording rules.
+  it('parses every dashboard query', (t) => {
+    if (!need(t, 'promtool', APT_PROMETHEUS, true)) return;
+    const rules = dashboardExprs().map((e, i) => ({ record: `dashboard_query_${i}`, expr: grafanaToPromql(e.expr) }));
+    const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-rules-'));
+    try {
+      const file = path.join(dir, 'dashboard.yml');
+      writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
+      run('promtool', ['check', 'rules', file]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Substitutes Grafana variables as Grafana would: intervals by a duration, the rest by "all". */
+function grafanaToPromql(expr: string): string {
+  return expr.replace(/\$(?:__rate_interval|__interval|__range)\b/g, '5m').replace(/\$\{[^}]*\}|\$\w+/g, '.*');
+}
 
 describe('amtool', () => {
   it('accepts prometheus/alertmanager.yml', (t) => {
