@@ -23,6 +23,7 @@ COPY --from=build /app/dist ./dist
 # (bind mounts, not VOLUMEs, which would leave an anonymous volume per run).
 COPY config ./config
 COPY baselines ./baselines
+COPY examples ./examples
 # DuckDB spills to .tmp/ in the working directory; the rest stays read-only.
 RUN mkdir .tmp && chown node:node .tmp
 
