@@ -160,3 +160,8 @@ export function labelNamesIn(expr: string): string[] {
   }
   return [...labels];
 }
+
+/** Substitutes Grafana variables as Grafana would: intervals by a duration, the rest by "all". */
+export function grafanaToPromql(expr: string): string {
+  return expr.replace(/\$(?:__rate_interval|__interval|__range)\b/g, '5m').replace(/\$\{[^}]*\}|\$\w+/g, '.*');
+}

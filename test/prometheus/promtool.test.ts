@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { dashboardExprs, ruleFiles } from './promql-exprs.js';
+import { dashboardExprs, grafanaToPromql, ruleFiles } from './promql-exprs.js';
 
 function installed(tool: string): boolean {
   return !spawnSync(tool, ['--version'], { stdio: 'ignore' }).error;
@@ -70,10 +70,6 @@ describe('promtool', () => {
   });
 });
 
-/** Substitutes Grafana variables as Grafana would: intervals by a duration, the rest by "all". */
-function grafanaToPromql(expr: string): string {
-  return expr.replace(/\$(?:__rate_interval|__interval|__range)\b/g, '5m').replace(/\$\{[^}]*\}|\$\w+/g, '.*');
-}
 
 describe('amtool', () => {
   it('accepts prometheus/alertmanager.yml', (t) => {
