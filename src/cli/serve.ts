@@ -1,12 +1,98 @@
 import type { Argv } from 'yargs';
-import { UsageError } from './errors.js';
+import { pino, type Logger } from 'pino';
+import { loadConfig, parseDuration, type Config } from '../config/index.js';
+import { DriftMetrics, ExporterState, formatListen, ListenError, parseListen, startServer, type RunningServer } from '../exporter/index.js';
+import { Scheduler } from '../schedule/index.js';
+import { EXIT, UsageError } from './errors.js';
+// A cycle with index.ts, harmless: VERSION is only read once the command runs.
+import { VERSION } from './index.js';
 
-/** Options of `serve` (placeholder until the daemon lands). */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Options of `serve`. */
 export function serveOptions(y: Argv) {
-  return y.option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file' });
+  return y
+    .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file (SIGHUP reloads it)' })
+    .option('listen', { type: 'string', default: '0.0.0.0:9109', describe: 'HOST:PORT to serve on; [::1]:9109 for IPv6' })
+    .option('log-level', { choices: LOG_LEVELS, default: 'info' as (typeof LOG_LEVELS)[number], describe: 'JSON log lines on stdout at this level and above' })
+    .option('shutdown-timeout', { type: 'string', default: '10s', describe: 'On SIGTERM/SIGINT, how long a run in progress may take to finish' })
+    .example('$0 serve --config config/example.yaml', 'serve http://0.0.0.0:9109/metrics')
+    .example('$0 serve -c drift.yaml --listen 127.0.0.1:9109 --log-level debug', 'loopback only, verbose');
 }
 
-/** `serve`: not implemented yet. */
-export async function serveCommand(_a: unknown): Promise<number> {
-  throw new UsageError('serve is not implemented yet');
+type ServeArgs = Awaited<ReturnType<typeof serveOptions>['argv']>;
+
+/** `serve`: runs the exporter until SIGTERM or SIGINT, then returns 0. */
+export async function serveCommand(a: ServeArgs): Promise<number> {
+  const listen = parseListen(a.listen);
+  if (!listen) throw new UsageError(`--listen: expected HOST:PORT, [IPv6]:PORT or :PORT with a port up to 65535 (found "${a.listen}")`);
+  const graceMs = parseDuration(a['shutdown-timeout']);
+  if (graceMs === null) throw new UsageError(`--shutdown-timeout: expected a duration such as 10s or 1m (found "${a['shutdown-timeout']}")`);
+  let config = loadConfig(a.config);
+  const log = pino({ level: a['log-level'], base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
+
+  const metrics = new DriftMetrics({ version: VERSION, nodejsVersion: process.version });
+  const state = new ExporterState(metrics);
+  state.setModels(config.models);
+  let server: RunningServer;
+  try {
+    server = await startServer({ listen, metrics, state, name: 'drift-exporter', version: VERSION });
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    process.stderr.write(`drift-exporter: ${err.message}\n`);
+    return EXIT.error;
+  }
+  log.info({ listen: formatListen(server.address), config: config.file, models: config.models.map((m) => m.name), version: VERSION }, 'drift-exporter listening');
+
+  const scheduler = new Scheduler(
+    {
+      started: (model) => state.runStarted(model),
+      succeeded: (report, timing) => state.runSucceeded(report, timing),
+      failed: (model, error, timing) => state.runFailed(model, error.message, timing),
+      skipped: (model) => state.runSkipped(model),
+    },
+    log,
+  );
+  scheduler.apply(config.models);
+
+  let stopping = false;
+  const reload = () => {
+    if (stopping) return;
+    let next: Config;
+    try {
+      next = loadConfig(a.config);
+    } catch (err) {
+      log.error({ config: a.config, error: err instanceof Error ? err.message : String(err) }, 'config reload refused; the running config stays');
+      return;
+    }
+    config = next;
+    // Both in one tick: a scrape sees the old models or the new ones.
+    state.setModels(config.models);
+    const changes = scheduler.apply(config.models);
+    log.info({ config: config.file, ...changes }, 'config reloaded');
+  };
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: abandoning runs in progress');
+        void scheduler.stop(0);
+        return;
+      }
+      stopping = true;
+      log.info({ signal, grace_ms: graceMs }, 'shutting down');
+      void shutdown(log, server.close(), scheduler.stop(graceMs)).then(() => {
+        process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload);
+        resolve();
+      });
+    };
+    process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload);
+  });
+  return EXIT.ok;
+}
+
+async function shutdown(log: Logger, ...steps: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(steps);
+  for (const r of results) if (r.status === 'rejected') log.error({ error: String(r.reason) }, 'error while shutting down');
+  log.info('stopped');
 }

@@ -1,0 +1,123 @@
+/**
+ * The HTTP side: /metrics, /, /healthz, /readyz and /api/report. Every route
+ * answers from state already in memory; a request never starts or awaits a run.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { landingPage } from './page.js';
+import type { DriftMetrics } from './registry.js';
+import type { ExporterState } from './state.js';
+
+/** The server could not bind its address (in use, not available, not permitted). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+/** A host and port to listen on. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Parses "HOST:PORT", "[IPv6]:PORT" or ":PORT" (all interfaces); null when malformed. */
+export function parseListen(text: string): ListenAddress | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port > 65535) return null;
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Formats an address the way --listen takes it, brackets around IPv6. */
+export function formatListen(a: ListenAddress): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** What the routes need. */
+export interface ServerOptions {
+  listen: ListenAddress;
+  metrics: DriftMetrics;
+  state: ExporterState;
+  name: string;
+  version: string;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** The bound address (the real port when 0 was asked for). */
+  address: ListenAddress;
+  /** Stops accepting connections and resolves once open ones are closed. */
+  close(): Promise<void>;
+}
+
+const ROUTES = ['/', '/metrics', '/healthz', '/readyz', '/api/report'];
+
+/** The express app of the exporter. */
+export function createApp(o: Omit<ServerOptions, 'listen'>): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // express answers HEAD with the GET handler, without the body.
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage({ name: o.name, version: o.version, ready: o.state.ready, models: o.state.list() }));
+  });
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      const { contentType, body } = await o.metrics.render();
+      res.type(contentType).send(body);
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text').send('ok\n');
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = o.state.ready;
+    res.status(ready ? 200 : 503).type('text').send(ready ? 'ready\n' : 'not ready: waiting for the first run of every model\n');
+  });
+  app.get('/api/report', (_req, res) => {
+    res.json(o.state.report());
+  });
+  for (const path of ROUTES) {
+    app.all(path, (_req, res) => {
+      res.status(405).set('Allow', 'GET, HEAD').type('text').send('method not allowed\n');
+    });
+  }
+  app.use((_req, res) => {
+    res.status(404).type('text').send('not found\n');
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(500).type('text').send(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  });
+  return app;
+}
+
+/** Starts listening; rejects with ListenError when the address cannot be bound. */
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const server = createServer(createApp(o));
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EADDRNOTAVAIL' ? 'address not available on this host' : err.message;
+      reject(new ListenError(`cannot listen on ${formatListen(o.listen)}: ${why}${err.code ? ` (${err.code})` : ''}`, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(o.listen.port, o.listen.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  return { address: { host: bound.address, port: bound.port }, close: () => close(server) };
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // close() ends idle keep-alive connections; a request still being answered gets a moment.
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * What the exporter knows about its models: the outcome of each one's runs
+ * and the report of its last successful run. The HTTP routes read it; the
+ * scheduler's events write it, and through it the metrics.
+ */
+import type { ModelReport, Report } from '../report/index.js';
+import type { DriftMetrics } from './registry.js';
+
+/** A model as the exporter lists it. */
+export interface ModelEntry {
+  name: string;
+  schedule: string;
+}
+
+/** How the model's last run ended. */
+export interface LastRun {
+  endedAt: Date;
+  ok: boolean;
+  durationS: number;
+  /** The failure's message. */
+  error?: string;
+}
+
+/** One model's status, for the landing page. */
+export interface ModelStatus extends ModelEntry {
+  running: boolean;
+  lastRun: LastRun | null;
+  lastSuccess: Date | null;
+  /** The report of the last successful run. */
+  report: ModelReport | null;
+}
+
+/** Timing of a finished run. */
+export interface RunTiming {
+  durationS: number;
+  endedAt: Date;
+}
+
+/** The exporter's state; every update is synchronous, so a reader never sees half of one. */
+export class ExporterState {
+  private readonly models = new Map<string, ModelStatus>();
+
+  constructor(private readonly metrics: DriftMetrics) {}
+
+  /** Sets the configured models: new ones start empty, removed ones lose their series. */
+  setModels(entries: readonly ModelEntry[]): void {
+    const keep = new Set(entries.map((e) => e.name));
+    for (const name of this.models.keys()) {
+      if (!keep.has(name)) {
+        this.models.delete(name);
+        this.metrics.removeModel(name);
+      }
+    }
+    const next = new Map<string, ModelStatus>();
+    for (const e of entries) {
+      const old = this.models.get(e.name);
+      if (!old) this.metrics.addModel(e.name);
+      next.set(e.name, old ? { ...old, schedule: e.schedule } : { ...e, running: false, lastRun: null, lastSuccess: null, report: null });
+    }
+    // Rebuilt so that iteration follows the config's order.
+    this.models.clear();
+    for (const [name, status] of next) this.models.set(name, status);
+  }
+
+  /** A run of the model started. */
+  runStarted(model: string): void {
+    const m = this.models.get(model);
+    if (!m) return;
+    m.running = true;
+    this.metrics.runStarted(model);
+  }
+
+  /** A run succeeded: its report replaces the published values. */
+  runSucceeded(report: ModelReport, timing: RunTiming): void {
+    const m = this.models.get(report.model);
+    if (!m) return; // removed from the config while it ran
+    Object.assign(m, { running: false, lastRun: { ...timing, ok: true }, lastSuccess: timing.endedAt, report });
+    this.metrics.publish(report);
+    this.metrics.runEnded(report.model, { ...timing, ok: true });
+  }
+
+  /** A run failed or timed out: the last good values stay published. */
+  runFailed(model: string, error: string, timing: RunTiming): void {
+    const m = this.models.get(model);
+    if (!m) return;
+    Object.assign(m, { running: false, lastRun: { ...timing, ok: false, error } });
+    this.metrics.runEnded(model, { ...timing, ok: false });
+  }
+
+  /** A scheduled tick was skipped because a run was still in progress. */
+  runSkipped(model: string): void {
+    if (this.models.has(model)) this.metrics.runSkipped(model);
+  }
+
+  /** True once every configured model has completed a run, successful or not. */
+  get ready(): boolean {
+    return [...this.models.values()].every((m) => m.lastRun !== null);
+  }
+
+  /** Every model's status, in config order. */
+  list(): readonly ModelStatus[] {
+    return [...this.models.values()];
+  }
+
+  /** The last successful results, shaped like `report --format json`. */
+  report(now = new Date()): Report {
+    return { generated_at: now.toISOString(), models: this.list().flatMap((m) => (m.report ? [m.report] : [])) };
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Runs every model on its cron schedule, each independently: its own engine
+ * process, its own timeout, no overlapping runs. Results go out through
+ * RunEvents; the scheduler knows nothing of metrics or HTTP.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { ModelConfig } from '../config/index.js';
+import type { ModelReport } from '../report/index.js';
+import { EngineProcess } from './engine.js';
+
+/** Timing of a finished run. */
+export interface RunTiming {
+  durationS: number;
+  endedAt: Date;
+}
+
+/** What the scheduler reports; each call is made synchronously in one tick. */
+export interface RunEvents {
+  started(model: string): void;
+  succeeded(report: ModelReport, timing: RunTiming): void;
+  failed(model: string, error: Error, timing: RunTiming): void;
+  /** A scheduled tick came while the model's previous run was still in progress. */
+  skipped(model: string): void;
+}
+
+/** Which models a reload added, removed or changed. */
+export interface ApplyResult {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+/** The cron-driven runs of a set of models. */
+export class Scheduler {
+  private readonly runners = new Map<string, ModelRunner>();
+
+  constructor(
+    private readonly events: RunEvents,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Makes `models` the scheduled set: removed models stop at once (their run
+   * is abandoned), new and changed ones run now and then on their schedule.
+   */
+  apply(models: readonly ModelConfig[]): ApplyResult {
+    const result: ApplyResult = { added: [], removed: [], changed: [] };
+    const names = new Set(models.map((m) => m.name));
+    for (const [name, runner] of this.runners) {
+      if (names.has(name)) continue;
+      void runner.stop(0);
+      this.runners.delete(name);
+      result.removed.push(name);
+    }
+    for (const model of models) {
+      const runner = this.runners.get(model.name);
+      if (!runner) {
+        const r = new ModelRunner(model, this.events, this.log.child({ model: model.name }));
+        this.runners.set(model.name, r);
+        r.start();
+        result.added.push(model.name);
+      } else if (!sameConfig(runner.model, model)) {
+        runner.update(model);
+        result.changed.push(model.name);
+      }
+    }
+    return result;
+  }
+
+  /** Stops every schedule, gives runs in progress up to `graceMs` to finish, then kills the engines. */
+  async stop(graceMs: number): Promise<void> {
+    await Promise.all([...this.runners.values()].map((r) => r.stop(graceMs)));
+  }
+}
+
+// Configs are plain data built in a fixed key order by the loader, so their JSON compares them.
+const sameConfig = (a: ModelConfig, b: ModelConfig) => JSON.stringify(a) === JSON.stringify(b);
+
+/** One model: its cron task, its engine process, and at most one run at a time. */
+class ModelRunner {
+  private task: ScheduledTask | null = null;
+  private readonly engine = new EngineProcess();
+  private inFlight: Promise<void> | null = null;
+  /** Run again as soon as the current run ends (the config changed during it). */
+  private rerun = false;
+  /** Stopped: results of an abandoned run are dropped. */
+  private closed = false;
+  private skips = 0;
+
+  constructor(
+    public model: ModelConfig,
+    private readonly events: RunEvents,
+    private readonly log: Logger,
+  ) {}
+
+  /** Schedules the model and starts its first run. */
+  start(): void {
+    this.schedule();
+    this.runSoon();
+  }
+
+  /** Takes a changed config: reschedules when the cron changed, and runs with the new config. */
+  update(model: ModelConfig): void {
+    const rescheduled = model.schedule !== this.model.schedule;
+    this.model = model;
+    if (rescheduled) this.schedule();
+    this.runSoon();
+  }
+
+  /** Stops ticking; waits up to `graceMs` for the run in progress, then kills the engine process. */
+  async stop(graceMs: number): Promise<void> {
+    this.task?.destroy();
+    this.task = null;
+    this.rerun = false;
+    if (this.inFlight && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.inFlight, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    if (this.inFlight && !this.closed) this.log.warn('run abandoned: the model is stopping');
+    this.closed = true;
+    this.engine.kill(new Error('stopped'));
+  }
+
+  private schedule(): void {
+    this.task?.destroy();
+    this.task = cron.createTask(this.model.schedule, () => this.tick(), { name: `drift:${this.model.name}`, logger: cronLogger(this.log) });
+    void this.task.start();
+  }
+
+  private tick(): void {
+    if (!this.inFlight) return this.run();
+    this.events.skipped(this.model.name);
+    // One line per overlapped run, not one per tick: the counter has the rest.
+    if (this.skips++ === 0) this.log.warn({ schedule: this.model.schedule }, 'scheduled tick skipped: the previous run is still in progress');
+  }
+
+  private runSoon(): void {
+    if (this.inFlight) this.rerun = true;
+    else this.run();
+  }
+
+  private run(): void {
+    const model = this.model;
+    const t0 = performance.now();
+    const timing = () => ({ durationS: (performance.now() - t0) / 1000, endedAt: new Date() });
+    this.skips = 0;
+    this.events.started(model.name);
+    this.log.info('run started');
+    this.inFlight = this.engine
+      .run(model, model.runTimeoutMs)
+      .then(
+        (report) => {
+          if (this.closed) return;
+          const t = timing();
+          this.events.succeeded(report, t);
+          const drifted = report.features.filter((f) => f.drift).map((f) => f.feature);
+          this.log.info(
+            { duration_ms: Math.round(t.durationS * 1000), window_rows: report.window.rows, baseline_rows: report.baseline.rows, drift: report.drift, drift_share: report.drift_share, drifted },
+            'run finished',
+          );
+        },
+        (err: Error) => {
+          if (this.closed) return;
+          const t = timing();
+          this.events.failed(model.name, err, t);
+          this.log.error({ duration_ms: Math.round(t.durationS * 1000), error: err.message, error_type: err.name }, 'run failed');
+        },
+      )
+      .catch((err: unknown) => this.log.error({ error: String(err) }, 'internal error while recording a run'))
+      .finally(() => {
+        this.inFlight = null;
+        if (this.rerun && !this.closed) {
+          this.rerun = false;
+          this.run();
+        }
+      });
+  }
+}
+
+/** Routes node-cron's own messages (e.g. missed ticks) into the JSON log. */
+function cronLogger(log: Logger) {
+  return {
+    info: (m: string) => log.debug(m),
+    debug: (m: string | Error) => log.debug(String(m)),
+    warn: (m: string) => log.warn(m),
+    error: (m: string | Error, err?: Error) => log.error({ error: (err ?? m) instanceof Error ? String(err ?? m) : undefined }, String(m)),
+  };
+}

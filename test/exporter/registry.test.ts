@@ -1,0 +1,169 @@
+// The publishing rules, in process: reports in, the registry's text
+// exposition out, read back with the strict parser.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DriftMetrics, ExporterState, parseListen, formatListen } from '../../src/exporter/index.js';
+import type { FeatureReport, ModelReport } from '../../src/report/index.js';
+import { parseExposition, samplesByKey, seriesKey } from '../helpers/prom-text.js';
+
+function feature(name: string, over: Partial<FeatureReport> = {}): FeatureReport {
+  return {
+    feature: name,
+    type: 'numeric',
+    role: 'feature',
+    missing_ratio: 0.1,
+    baseline_missing_ratio: 0,
+    tests: { ks: { statistic: 0.2, p_value: 0.01 }, wasserstein: { statistic: 0.5, normed: 0.3 }, psi: { statistic: 0.25 }, chi2: { statistic: 9, p_value: 0.02, dof: 9 } },
+    out_of_range_ratio: 0.05,
+    score: 0.3,
+    drift: true,
+    ...over,
+  };
+}
+
+function report(model: string, features: FeatureReport[], over: Partial<ModelReport> = {}): ModelReport {
+  return {
+    model,
+    as_of: '2026-03-02T00:00:00.000Z',
+    window: { rows: 1000, start: '2026-03-01T00:00:00.000Z', end: '2026-03-02T00:00:00.000Z' },
+    baseline: { rows: 5000, sha256: 'abc123' },
+    features,
+    drift_share: 0.5,
+    drift: true,
+    ...over,
+  };
+}
+
+function setup() {
+  const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' });
+  const state = new ExporterState(metrics);
+  const scrape = async () => samplesByKey(parseExposition((await metrics.render()).body));
+  return { metrics, state, scrape };
+}
+
+const at = (s: number) => ({ durationS: 1.5, endedAt: new Date(s * 1000) });
+const key = (name: string, model: string, feature?: string) => seriesKey(name, feature ? { model_name: model, feature_name: feature } : { model_name: model });
+const namesOf = (samples: Map<string, number>, model: string, feature?: string) =>
+  [...samples.keys()].filter((k) => k.includes(`model_name="${model}"`) && (!feature || k.includes(`feature_name="${feature}"`))).map((k) => k.slice(0, k.indexOf('{'))).sort();
+
+describe('DriftMetrics and ExporterState', () => {
+  it('publish build info and zeroed run counters before any run, and nothing from the global registry', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    const s = await scrape();
+    assert.equal(s.get(seriesKey('drift_exporter_build_info', { version: '9.9.9', nodejs_version: 'v20.0.0' })), 1);
+    assert.deepEqual(namesOf(s, 'm'), ['drift_exporter_run_failures_total', 'drift_exporter_runs_total', 'drift_exporter_skipped_runs_total']);
+    for (const n of namesOf(s, 'm')) assert.equal(s.get(key(n, 'm')), 0);
+    assert.equal(state.ready, false);
+  });
+
+  it('publish per feature only the tests that were computed, and the ratio of its type', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.runStarted('m');
+    const cat = feature('c', { type: 'categorical', tests: { chi2: { statistic: 3, p_value: 0.2 }, js: { statistic: 0.01 } }, out_of_range_ratio: undefined, unseen_ratio: 0.02, score: 0.01, drift: false });
+    state.runSucceeded(report('m', [feature('x'), cat, feature('p', { role: 'prediction', score: 0.7 }), feature('q', { role: 'prediction', score: 0.2 })]), at(100));
+    const s = await scrape();
+    assert.deepEqual(namesOf(s, 'm', 'c'), [
+      'ml_data_drift_detected',
+      'ml_data_drift_score',
+      'ml_drift_chi2_p_value',
+      'ml_drift_chi2_statistic',
+      'ml_drift_js_divergence',
+      'ml_feature_baseline_missing_ratio',
+      'ml_feature_missing_ratio',
+      'ml_feature_unseen_ratio',
+    ]);
+    assert.ok(namesOf(s, 'm', 'x').includes('ml_feature_out_of_range_ratio'));
+    assert.equal(s.get(key('ml_data_drift_detected', 'm', 'c')), 0);
+    assert.equal(s.get(key('ml_prediction_drift_score', 'm')), 0.7, 'the largest prediction score');
+    assert.equal(s.get(key('drift_exporter_last_success_timestamp_seconds', 'm')), 100);
+    assert.equal(s.get(key('drift_exporter_runs_total', 'm')), 1);
+    assert.equal(state.ready, true);
+  });
+
+  it('never publish null or NaN values', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.runSucceeded(report('m', [feature('x', { tests: { ks: { statistic: NaN, p_value: NaN }, wasserstein: { statistic: 1, normed: 0.3 } }, out_of_range_ratio: NaN })], { drift_share: NaN }), at(1));
+    const s = await scrape();
+    for (const [k, v] of s) assert.ok(Number.isFinite(v), k);
+    assert.ok(!s.has(key('ml_drift_ks_statistic', 'm', 'x')));
+    assert.ok(!s.has(key('ml_model_drift_share', 'm')));
+    assert.ok(s.has(key('ml_drift_wasserstein_distance', 'm', 'x')));
+  });
+
+  it('drop the series of a feature or a test that a new report no longer has, and keep those of other models', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }, { name: 'o', schedule: '* * * * *' }]);
+    state.runSucceeded(report('m', [feature('x'), feature('y')]), at(1));
+    state.runSucceeded(report('o', [feature('x')]), at(1));
+    state.runSucceeded(report('m', [feature('x', { tests: { wasserstein: { statistic: 0.5, normed: 0.3 } } })], { baseline: { rows: 10, sha256: 'def' } }), at(2));
+    const s = await scrape();
+    assert.deepEqual(namesOf(s, 'm', 'y'), []);
+    assert.ok(!s.has(key('ml_drift_ks_statistic', 'm', 'x')), 'a test that no longer applies');
+    assert.ok(s.has(key('ml_drift_ks_statistic', 'o', 'x')), 'the other model keeps its series');
+    assert.ok(!s.has(seriesKey('ml_drift_baseline_info', { model_name: 'm', baseline_sha256: 'abc123' })), 'an old baseline identity');
+    assert.equal(s.get(seriesKey('ml_drift_baseline_info', { model_name: 'm', baseline_sha256: 'def' })), 1);
+  });
+
+  it('keep the last good values after a failed run, which shows in the counters and timestamps only', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.runSucceeded(report('m', [feature('x')]), at(10));
+    const before = await scrape();
+    state.runStarted('m');
+    state.runFailed('m', 'window unreadable', at(20));
+    state.runSkipped('m');
+    const s = await scrape();
+    const drift = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('ml_'));
+    assert.deepEqual(drift(s), drift(before));
+    assert.equal(s.get(key('drift_exporter_run_failures_total', 'm')), 1);
+    assert.equal(s.get(key('drift_exporter_skipped_runs_total', 'm')), 1);
+    assert.equal(s.get(key('drift_exporter_last_success_timestamp_seconds', 'm')), 10);
+    assert.equal(s.get(key('drift_exporter_last_run_timestamp_seconds', 'm')), 20);
+    assert.equal(state.list()[0].lastRun?.error, 'window unreadable');
+  });
+
+  it('publish only row counts and the baseline identity for an empty window', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.runSucceeded(report('m', [feature('x'), feature('p', { role: 'prediction' })], { window: { rows: 0, start: null, end: null }, drift_share: 0, drift: false }), at(1));
+    const s = await scrape();
+    assert.deepEqual(namesOf(s, 'm').filter((n) => n.startsWith('ml_')), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_window_rows']);
+    assert.equal(s.get(key('ml_drift_window_rows', 'm')), 0);
+  });
+
+  it('drop every series of a model removed from the config, and ignore its late results', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }, { name: 'o', schedule: '* * * * *' }]);
+    state.runSucceeded(report('m', [feature('x')]), at(1));
+    state.runSucceeded(report('o', [feature('x')]), at(1));
+    state.setModels([{ name: 'o', schedule: '* * * * *' }]);
+    state.runSucceeded(report('m', [feature('x')]), at(2));
+    const s = await scrape();
+    assert.deepEqual(namesOf(s, 'm'), []);
+    assert.ok(namesOf(s, 'o').length > 10);
+    assert.deepEqual(state.report().models.map((r) => r.model), ['o']);
+  });
+});
+
+describe('parseListen', () => {
+  const cases: [string, { host: string; port: number } | null][] = [
+    ['0.0.0.0:9109', { host: '0.0.0.0', port: 9109 }],
+    ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }],
+    ['[::1]:9109', { host: '::1', port: 9109 }],
+    ['[::]:80', { host: '::', port: 80 }],
+    ['localhost:9109', { host: 'localhost', port: 9109 }],
+    [':9109', { host: '0.0.0.0', port: 9109 }],
+    ['::1:9109', null],
+    ['9109', null],
+    ['host:65536', null],
+    ['[::1]', null],
+    ['host:', null],
+    ['host:80x', null],
+  ];
+  for (const [text, expected] of cases) {
+    it(`reads ${JSON.stringify(text)} as ${expected ? formatListen(expected) : 'invalid'}`, () => assert.deepEqual(parseListen(text), expected));
+  }
+});
