@@ -26,6 +26,8 @@ export async function run(argv: string[]): Promise<number> {
     };
   const cli = (yargs(argv) as Argv)
     .scriptName('drift-exporter')
+    // --web.config.file is one flag, as in Prometheus' exporters, not a nested object.
+    .parserConfiguration({ 'dot-notation': false })
     .usage('$0 <command> [options]\n\nCompares logged prediction windows with training baselines (Parquet, via DuckDB) and reports per-feature data drift, once (report) or as Prometheus gauges (serve).')
     .command('serve', 'Run the exporter: scheduled drift runs published on /metrics', serveOptions, guard(serveCommand))
     .command('report', 'Print a one-shot drift report (table, JSON or Markdown)', reportOptions, guard(reportCommand))

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { pino, type Logger } from 'pino';
-import { loadConfig, parseDuration, type Config } from '../config/index.js';
+import { loadConfig, loadWebConfig, parseDuration, type Config } from '../config/index.js';
 import { DriftMetrics, ExporterState, formatListen, ListenError, parseListen, startServer, type RunningServer } from '../exporter/index.js';
 import { Scheduler } from '../schedule/index.js';
 import { EXIT, UsageError } from './errors.js';
@@ -15,6 +15,7 @@ export function serveOptions(y: Argv) {
     .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file (SIGHUP reloads it)' })
     .option('listen', { type: 'string', default: '0.0.0.0:9109', describe: 'HOST:PORT to serve on; [::1]:9109 for IPv6' })
     .option('log-level', { choices: LOG_LEVELS, default: 'info' as (typeof LOG_LEVELS)[number], describe: 'JSON log lines on stdout at this level and above' })
+    .option('web.config.file', { type: 'string', describe: 'TLS and basic auth, in the Prometheus exporter-toolkit format (see README)' })
     .option('shutdown-timeout', { type: 'string', default: '10s', describe: 'On SIGTERM/SIGINT, how long a run in progress may take to finish' })
     .example('$0 serve --config config/example.yaml', 'serve http://0.0.0.0:9109/metrics')
     .example('$0 serve -c drift.yaml --listen 127.0.0.1:9109 --log-level debug', 'loopback only, verbose');
@@ -29,6 +30,8 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   const graceMs = parseDuration(a['shutdown-timeout']);
   if (graceMs === null) throw new UsageError(`--shutdown-timeout: expected a duration such as 10s or 1m (found "${a['shutdown-timeout']}")`);
   let config = loadConfig(a.config);
+  const webFile = a['web.config.file'];
+  const web = webFile ? loadWebConfig(webFile) : undefined;
   const log = pino({ level: a['log-level'], base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
 
   const metrics = new DriftMetrics({ version: VERSION, nodejsVersion: process.version });
@@ -36,7 +39,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   state.setModels(config.models);
   let server: RunningServer;
   try {
-    server = await startServer({ listen, metrics, state, name: 'drift-exporter', version: VERSION });
+    server = await startServer({ listen, metrics, state, name: 'drift-exporter', version: VERSION, web });
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     process.stderr.write(`drift-exporter: ${err.message}\n`);

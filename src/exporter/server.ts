@@ -3,8 +3,12 @@
  * answers from state already in memory; a request never starts or awaits a run.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { WebConfig } from '../config/index.js';
+import { basicAuth } from './auth.js';
 import { landingPage } from './page.js';
 import type { DriftMetrics } from './registry.js';
 import type { ExporterState } from './state.js';
@@ -41,6 +45,8 @@ export interface ServerOptions {
   state: ExporterState;
   name: string;
   version: string;
+  /** TLS and basic auth from --web.config.file; plain HTTP without it. */
+  web?: WebConfig;
 }
 
 /** A listening server. */
@@ -58,6 +64,17 @@ export function createApp(o: Omit<ServerOptions, 'listen'>): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const clientAuth = o.web?.tls?.clientAuth;
+  if (clientAuth === 'RequireAnyClientCert' || clientAuth === 'VerifyClientCertIfGiven') {
+    // Node verifies client certificates only all-or-nothing at the handshake; these two modes are finished here.
+    app.use((req, res, next) => {
+      const socket = req.socket as TLSSocket;
+      const presented = Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+      if (clientAuth === 'RequireAnyClientCert' ? presented : !presented || socket.authorized) return next();
+      res.status(403).type('text').send('client certificate required or not trusted\n');
+    });
+  }
+  if (o.web && Object.keys(o.web.users).length > 0) app.use(basicAuth(o.web.users));
 
   // express answers HEAD with the GET handler, without the body.
   app.get('/', (_req, res) => {
@@ -97,7 +114,22 @@ export function createApp(o: Omit<ServerOptions, 'listen'>): express.Express {
 
 /** Starts listening; rejects with ListenError when the address cannot be bound. */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const server = createServer(createApp(o));
+  const app = createApp(o);
+  const tls = o.web?.tls;
+  const server: Server = tls
+    ? createTlsServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ca: tls.ca,
+          minVersion: tls.minVersion,
+          maxVersion: tls.maxVersion,
+          requestCert: tls.clientAuth !== 'NoClientCert',
+          rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
+        },
+        app,
+      )
+    : createServer(app);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EADDRNOTAVAIL' ? 'address not available on this host' : err.message;
