@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { pino, type Logger } from 'pino';
 import { loadConfig, loadWebConfig, parseDuration, type Config } from '../config/index.js';
@@ -34,6 +35,9 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   const web = webFile ? loadWebConfig(webFile) : undefined;
   const log = pino({ level: a['log-level'], base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
 
+  // Runs happen in engine processes; this shows the HTTP loop stayed free (logged at shutdown).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const metrics = new DriftMetrics({ version: VERSION, nodejsVersion: process.version });
   const state = new ExporterState(metrics);
   state.setModels(config.models);
@@ -83,7 +87,9 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
         return;
       }
       stopping = true;
-      log.info({ signal, grace_ms: graceMs }, 'shutting down');
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      const event_loop_delay_ms = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+      log.info({ signal, grace_ms: graceMs, event_loop_delay_ms }, 'shutting down');
       void shutdown(log, server.close(), scheduler.stop(graceMs)).then(() => {
         process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload);
         resolve();

@@ -35,6 +35,9 @@ export class DriftMetrics {
   private readonly counters = new Map<string, Counter>();
   /** Per model, the drift samples of its last successful run: what a new run replaces. */
   private readonly published = new Map<string, Sample[]>();
+  /** Values change only when a run starts or ends, so one rendering serves every scrape in between. */
+  private cache: { version: number; body: string } | null = null;
+  private version = 0;
 
   constructor(build: { version: string; nodejsVersion: string }) {
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
@@ -43,11 +46,13 @@ export class DriftMetrics {
 
   /** Creates the run counters at 0, so that rate() and increase() see the first increment. */
   addModel(model: string): void {
+    this.version++;
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).inc({ model_name: model }, 0);
   }
 
   /** Replaces the model's drift series with those of a successful run's report. */
   publish(report: ModelReport): void {
+    this.version++;
     const next = samples(report, (def) => this.gauge(def));
     // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
     for (const s of this.published.get(report.model) ?? []) s.gauge.remove(s.labels);
@@ -57,11 +62,13 @@ export class DriftMetrics {
 
   /** Counts a run that has just started. */
   runStarted(model: string): void {
+    this.version++;
     this.counter(METRICS.runs).inc({ model_name: model });
   }
 
   /** Records how a run ended; drift values are left alone (see publish). */
   runEnded(model: string, outcome: RunOutcome): void {
+    this.version++;
     const labels = { model_name: model };
     const endedS = outcome.endedAt.getTime() / 1000;
     this.gauge(METRICS.lastRun).set(labels, endedS);
@@ -72,11 +79,13 @@ export class DriftMetrics {
 
   /** Counts a scheduled tick skipped because the model's previous run was still in progress. */
   runSkipped(model: string): void {
+    this.version++;
     this.counter(METRICS.skipped).inc({ model_name: model });
   }
 
   /** Drops every series of a model that left the config. */
   removeModel(model: string): void {
+    this.version++;
     for (const s of this.published.get(model) ?? []) s.gauge.remove(s.labels);
     this.published.delete(model);
     const labels = { model_name: model };
@@ -86,7 +95,14 @@ export class DriftMetrics {
 
   /** The text exposition of every family, and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    if (this.cache?.version !== this.version) {
+      const version = this.version;
+      const body = await this.registry.metrics();
+      // A change while rendering makes this text stale at once; the next scrape renders again.
+      if (version === this.version) this.cache = { version, body };
+      return { contentType: this.registry.contentType, body };
+    }
+    return { contentType: this.registry.contentType, body: this.cache.body };
   }
 
   private register(def: MetricDef): void {

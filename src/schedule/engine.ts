@@ -5,6 +5,7 @@
  * aborts the whole process. A child process can be killed at once.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from '../config/index.js';
 import type { ModelReport } from '../report/index.js';
@@ -56,6 +57,12 @@ export class EngineProcess {
   private spawn(): ChildProcess {
     // stdout ignored: the parent's stdout carries JSON log lines only.
     const child = fork(WORKER, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    try {
+      // Runs are background work: on a busy host, scrapes get the CPU first.
+      if (child.pid) setPriority(child.pid, 10);
+    } catch {
+      // Not permitted here: runs keep the default priority.
+    }
     child.on('message', (reply: RunReply) => {
       if (this.pending?.id !== reply.id) return;
       this.settle(reply.ok ? (reply.report as ModelReport) : null, reply.ok ? null : Object.assign(new Error(reply.error.message), { name: reply.error.name }));
