@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDoubleVector, DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
 
 let instance: Promise<DuckDBInstance> | null = null;
 
@@ -46,4 +46,60 @@ export async function doubles(conn: DuckDBConnection, sql: string, params: DuckD
     for (let i = 0; i < count; i++) out[n++] = vector.getItem(i) as number;
   }
   return out.subarray(0, n);
+}
+
+/**
+ * Streams a query's result chunk by chunk, fetching the next chunk while `fn`
+ * handles the current one, so DuckDB's threads and JavaScript overlap.
+ * Memory stays at a few chunks whatever the result's length.
+ */
+export async function forEachChunk(conn: DuckDBConnection, sql: string, params: DuckDBValue[], fn: (chunk: DuckDBDataChunk) => void): Promise<void> {
+  const result = await conn.stream(sql, params);
+  let next = result.fetchChunk();
+  try {
+    for (;;) {
+      const chunk = await next;
+      if (!chunk || chunk.rowCount === 0) return;
+      next = result.fetchChunk();
+      fn(chunk);
+    }
+  } finally {
+    // A pending fetch after a failure must not surface as an unhandled rejection.
+    next.catch(() => undefined);
+  }
+}
+
+/**
+ * Copies the first `count` values of a DOUBLE vector into `out`, NULL as NaN.
+ *
+ * Reads DuckDBDoubleVector's private `items` (a Float64Array over DuckDB's
+ * buffer) and `validity.data` (a bitmask, null when all rows are valid)
+ * directly: for millions of rows that is an order of magnitude faster than
+ * getItem. This is the only place that relies on those internals; when their
+ * shape differs (another node-api version) it falls back to getItem.
+ */
+export function readDoubles(vector: DuckDBVector, count: number, out: Float64Array): void {
+  const raw = vector as unknown as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
+  const items = raw.items;
+  const validity = raw.validity;
+  const mask = validity?.data;
+  if (vector instanceof DuckDBDoubleVector && items instanceof Float64Array && items.length >= count && validity?.offset === 0 && (mask === null || mask instanceof BigUint64Array)) {
+    out.set(items.subarray(0, count));
+    if (mask) {
+      const bytes = new Uint8Array(mask.buffer, mask.byteOffset, Math.ceil(count / 8));
+      for (let b = 0; b < bytes.length; b++) {
+        const byte = bytes[b];
+        if (byte === 0xff) continue;
+        for (let bit = 0; bit < 8; bit++) {
+          const row = b * 8 + bit;
+          if ((byte & (1 << bit)) === 0 && row < count) out[row] = NaN;
+        }
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const v = vector.getItem(i);
+    out[i] = v === null ? NaN : Number(v);
+  }
 }

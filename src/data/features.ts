@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { doubles, ident } from './duck.js';
+import { doubles, forEachChunk, ident, readDoubles } from './duck.js';
 import { DataSourceError, query, sourceError, type Source } from './source.js';
 
 /** Rows whose timestamp lies in (start, end], UTC. */
@@ -79,5 +79,76 @@ export async function categoryCounts(conn: DuckDBConnection, source: Source, col
   const sql = `SELECT ${c}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${source.from} WHERE ${w.sql} AND ${c} IS NOT NULL GROUP BY 1`;
   const out = new Map<string, number>();
   for (const r of await query(conn, source, sql, w.params)) out.set(String(r.v), Number(r.n));
+  return out;
+}
+
+/**
+ * One chunk of numeric columns as DOUBLE: `values[c]` holds column c's first
+ * `count` rows, NULL as NaN (NaN and ±Infinity pass through as they are);
+ * `words[c]` views the same memory as 32-bit words. Both are reused for the
+ * next chunk.
+ */
+export type NumericChunkHandler = (values: readonly Float64Array[], words: readonly Int32Array[], count: number) => void;
+
+/**
+ * Streams numeric columns of the (filtered) source through `onChunk` in one
+ * scan and returns the number of rows read. Memory is a few chunks, whatever
+ * the number of rows.
+ */
+export async function streamNumeric(conn: DuckDBConnection, source: Source, columns: readonly string[], filter: TimeFilter | null, onChunk: NumericChunkHandler): Promise<number> {
+  const w = where(source, filter);
+  const sql = `SELECT ${columns.map((c) => `${ident(c)}::DOUBLE`).join(', ')} FROM ${source.from} WHERE ${w.sql}`;
+  const values = columns.map(() => new Float64Array(CHUNK_ROWS));
+  const words = values.map((v) => new Int32Array(v.buffer));
+  let rows = 0;
+  try {
+    await forEachChunk(conn, sql, [source.pattern, ...w.params], (chunk) => {
+      const count = chunk.rowCount;
+      for (let c = 0; c < columns.length; c++) readDoubles(chunk.getColumnVector(c), count, values[c]);
+      rows += count;
+      onChunk(values, words, count);
+    });
+  } catch (err) {
+    throw sourceError(source, err);
+  }
+  return rows;
+}
+
+/** DuckDB's vector size: no chunk holds more rows. */
+const CHUNK_ROWS = 2048;
+
+const GROUPING_MAX = 30;
+
+/** Per categorical column: non-missing rows per category, and NULL rows. */
+export interface CategoryColumn {
+  counts: CategoryCounts;
+  missing: number;
+}
+
+/** Counts per category of several columns in one scan (GROUPING SETS), NULLs counted as missing. */
+export async function categoryCountsAll(conn: DuckDBConnection, source: Source, columns: readonly string[], filter: TimeFilter | null): Promise<Map<string, CategoryColumn>> {
+  const out = new Map<string, CategoryColumn>(columns.map((c) => [c, { counts: new Map(), missing: 0 }]));
+  if (columns.length === 0) return out;
+  if (columns.length > GROUPING_MAX) {
+    // grouping_id is a bitmask over the columns: keep it well inside 32 bits.
+    for (let at = 0; at < columns.length; at += GROUPING_MAX) {
+      for (const [c, v] of await categoryCountsAll(conn, source, columns.slice(at, at + GROUPING_MAX), filter)) out.set(c, v);
+    }
+    return out;
+  }
+  const w = where(source, filter);
+  const aliases = columns.map((_, i) => `v${i}`);
+  // grouping_id has bit (columns.length − 1 − i) clear for the set that groups column i.
+  const sql = `SELECT grouping_id(${aliases.join(', ')})::BIGINT AS g, ${aliases.join(', ')}, count(*)::BIGINT AS n
+    FROM (SELECT ${columns.map((c, i) => `${ident(c)}::VARCHAR AS v${i}`).join(', ')} FROM ${source.from} WHERE ${w.sql})
+    GROUP BY GROUPING SETS (${aliases.map((a) => `(${a})`).join(', ')})`;
+  for (const r of await query(conn, source, sql, w.params)) {
+    const g = Number(r.g);
+    const i = columns.findIndex((_, k) => (g & (1 << (columns.length - 1 - k))) === 0);
+    const col = out.get(columns[i])!;
+    const v = r[`v${i}`];
+    if (v === null || v === undefined) col.missing += Number(r.n);
+    else col.counts.set(String(v), Number(r.n));
+  }
   return out;
 }

@@ -1,29 +1,40 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCounts, countRows, numericValues, type CategoryCounts, type FeatureColumn, type NumericValues } from './features.js';
+import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn } from './features.js';
 import { openSource, sha256, type Source } from './source.js';
 
-/** A baseline, read once: its counts and each feature's sorted values or category counts. */
-export interface BaselineProfile {
+/**
+ * A baseline, read once: its counts, each categorical feature's category
+ * counts, and each numeric feature's sorted finite values reduced by the
+ * caller's `reduce` (the engine keeps a summary, not the values).
+ */
+export interface BaselineProfile<T = Float64Array> {
   source: Source;
   sha256: string;
   rows: number;
   missing: Map<string, number>;
-  numeric: Map<string, NumericValues>;
+  /** null when the feature has no finite value. */
+  numeric: Map<string, T | null>;
   categorical: Map<string, CategoryCounts>;
 }
 
-const cache = new Map<string, BaselineProfile>();
+const cache = new Map<string, BaselineProfile<unknown>>();
 
 /** How often a profile was reused or (re)computed in this process. */
 export const profileCacheStats = { hits: 0, misses: 0 };
 
 /**
  * The baseline's profile for these features, computed once per process and
- * reused while the files' names, sizes and mtimes are unchanged.
+ * reused while the files' names, sizes and mtimes are unchanged. `reduce`
+ * receives each numeric feature's finite values, ascending (and non-empty).
  */
-export async function baselineProfile(conn: DuckDBConnection, spec: string, features: readonly FeatureColumn[]): Promise<BaselineProfile> {
+export async function baselineProfile<T>(
+  conn: DuckDBConnection,
+  spec: string,
+  features: readonly FeatureColumn[],
+  reduce: (sorted: Float64Array) => T,
+): Promise<BaselineProfile<T>> {
   const source = await openSource(conn, 'baseline', spec);
-  let profile = cache.get(spec);
+  let profile = cache.get(spec) as BaselineProfile<T> | undefined;
   if (profile?.source.fingerprint !== source.fingerprint) profile = undefined;
   const has = (f: FeatureColumn) => (f.type === 'numeric' ? profile?.numeric.has(f.name) : profile?.categorical.has(f.name));
   const todo = features.filter((f) => source.columns.has(f.name) && !has(f));
@@ -43,10 +54,33 @@ export async function baselineProfile(conn: DuckDBConnection, spec: string, feat
     categorical: new Map(),
   };
   for (const [name, m] of counts.missing) profile.missing.set(name, m);
-  for (const f of todo) {
-    if (f.type === 'numeric') profile.numeric.set(f.name, await numericValues(conn, source, f.name, null, counts.rows - counts.missing.get(f.name)!));
-    else profile.categorical.set(f.name, await categoryCounts(conn, source, f.name, null));
+
+  // One scan for every numeric column; each array is sized exactly from the counts.
+  const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
+  const valid = numeric.map((name) => new Float64Array(counts.rows - counts.missing.get(name)!));
+  const filled = numeric.map(() => 0);
+  if (numeric.length > 0) {
+    await streamNumeric(conn, source, numeric, null, (values, _words, count) => {
+      for (let c = 0; c < values.length; c++) {
+        const v = values[c];
+        const out = valid[c];
+        let n = filled[c];
+        for (let r = 0; r < count; r++) {
+          const x = v[r];
+          if (x - x === 0) out[n++] = x;
+        }
+        filled[c] = n;
+      }
+    });
   }
-  cache.set(spec, profile);
+  numeric.forEach((name, c) => {
+    const sorted = valid[c].sort();
+    // Release each column's values as soon as it is reduced.
+    valid[c] = new Float64Array(0);
+    profile.numeric.set(name, sorted.length > 0 ? reduce(sorted) : null);
+  });
+  const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
+  for (const [name, col] of await categoryCountsAll(conn, source, categorical, null)) profile.categorical.set(name, col.counts);
+  cache.set(spec, profile as BaselineProfile<unknown>);
   return profile;
 }

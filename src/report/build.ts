@@ -5,18 +5,29 @@
 import type { Config, FeatureSpec, ModelConfig } from '../config/index.js';
 import {
   baselineProfile,
-  categoryCounts,
+  categoryCountsAll,
   countRows,
   DataSourceError,
-  numericValues,
   openSource,
+  streamNumeric,
   withConnection,
   type BaselineProfile,
   type FeatureColumn,
   type Source,
   type TimeFilter,
 } from '../data/index.js';
-import { compareCategorical, compareNumeric, decideFeature, decideModel, type FeatureType } from '../stats/index.js';
+import {
+  baselineStd,
+  compareCategorical,
+  compareNumericStats,
+  decideFeature,
+  decideModel,
+  summarizeBaseline,
+  WindowSummary,
+  type BaselineSummary,
+  type FeatureType,
+  type NumericStats,
+} from '../stats/index.js';
 import type { FeatureReport, ModelReport, Report } from './types.js';
 
 /** Progress of a run, for a progress line or a log. */
@@ -32,7 +43,12 @@ export interface RunOptions {
   /** Overrides the model's `as_of` and the clock. */
   asOf?: Date;
   onProgress?: (p: Progress) => void;
+  /** Called as each phase of a model's run ends, with its wall-clock seconds (for profiling). */
+  onPhase?: (phase: Phase, seconds: number) => void;
 }
+
+/** The phases `onPhase` reports, in order. */
+export type Phase = 'baseline profile' | 'window numeric scan' | 'window crossing pass' | 'window categorical' | 'compare';
 
 /** Runs every selected model in turn and returns the whole report. */
 export async function buildReport(config: Config, opts: RunOptions & { models?: readonly string[] } = {}): Promise<Report> {
@@ -42,28 +58,38 @@ export async function buildReport(config: Config, opts: RunOptions & { models?: 
   return { generated_at: new Date().toISOString(), models };
 }
 
+type Profile = BaselineProfile<BaselineSummary>;
+
 /** Computes one model's report. Throws DataSourceError when its baseline or window cannot be read. */
 export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promise<ModelReport> {
   const asOf = opts.asOf ?? model.asOf ?? new Date();
   const filter: TimeFilter | null = model.timestampColumn
     ? { column: model.timestampColumn, start: new Date(asOf.getTime() - model.windowDurationMs), end: asOf }
     : null;
+  let mark = performance.now();
+  const phase = (name: Phase) => {
+    const now = performance.now();
+    opts.onPhase?.(name, (now - mark) / 1000);
+    mark = now;
+  };
   return withConnection(async (conn) => {
-    // The baseline's schema decides the features; its values are cached across runs.
+    // The baseline's schema decides the features; its summaries are cached across runs.
     const baselineSchema = await openSource(conn, 'baseline', model.baseline);
     const window = await openSource(conn, 'window', model.window);
     const specs = resolveFeatures(model, baselineSchema);
     const columns: FeatureColumn[] = specs.map((s) => ({ name: s.name, type: s.type }));
-    const baseline = await baselineProfile(conn, model.baseline, columns);
+    const baseline = await baselineProfile(conn, model.baseline, columns, (sorted) => summarizeBaseline(sorted, baselineStd(sorted)));
+    phase('baseline profile');
     const comparable = columns.filter((c) => compatible(c, window) === null);
-    const counts = await countRows(conn, window, comparable, filter);
+    const data = await readWindow(conn, window, comparable, baseline, filter, phase);
 
     const features: FeatureReport[] = [];
     for (const [i, spec] of specs.entries()) {
       opts.onProgress?.({ model: model.name, done: i, total: specs.length, feature: spec.name });
-      features.push(await compareFeature(conn, model, spec, baseline, window, counts, filter));
+      features.push(compareFeature(model, spec, baseline, window, data));
     }
     opts.onProgress?.({ model: model.name, done: specs.length, total: specs.length });
+    phase('compare');
 
     const decided = decideModel(
       features.filter((f) => f.score !== null).map((f) => f.drift),
@@ -72,12 +98,111 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     return {
       model: model.name,
       as_of: asOf.toISOString(),
-      window: { rows: counts.rows, start: filter ? filter.start.toISOString() : null, end: filter ? filter.end.toISOString() : null },
+      window: { rows: data.rows, start: filter ? filter.start.toISOString() : null, end: filter ? filter.end.toISOString() : null },
       baseline: { rows: baseline.rows, sha256: baseline.sha256 },
       features,
       ...decided,
     };
   });
+}
+
+/** What the window contributes to each comparable feature. */
+interface WindowData {
+  rows: number;
+  missing: Map<string, number>;
+  /** Null when the baseline has no finite value, so nothing is compared. */
+  numeric: Map<string, NumericStats | null>;
+  categorical: Map<string, Map<string, number>>;
+}
+
+/** Per-run memory for window summaries; numeric features beyond it are read in further scans. */
+const SUMMARY_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/** Counts the window's missing values of a feature whose baseline has no finite value. */
+class MissingCounter {
+  missing = 0;
+  m = 0;
+  add(values: Float64Array, _words: Int32Array, count: number): void {
+    let bad = 0;
+    for (let r = 0; r < count; r++) if (values[r] - values[r] !== 0) bad++;
+    this.missing += bad;
+    this.m += count - bad;
+  }
+}
+
+/**
+ * Reads the window: every numeric feature streamed through a summary of its
+ * baseline (one scan per batch of features, plus a short second pass for the
+ * gaps where the CDFs cross), and every categorical feature grouped in one scan.
+ */
+async function readWindow(
+  conn: Parameters<Parameters<typeof withConnection>[0]>[0],
+  window: Source,
+  comparable: readonly FeatureColumn[],
+  baseline: Profile,
+  filter: TimeFilter | null,
+  phase: (name: Phase) => void,
+): Promise<WindowData> {
+  const out: WindowData = { rows: -1, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
+  for (const batch of batches(numeric, baseline)) {
+    const acc = batch.map((name) => {
+      const b = baseline.numeric.get(name);
+      return b ? new WindowSummary(b) : new MissingCounter();
+    });
+    out.rows = await streamNumeric(conn, window, batch, filter, (values, words, count) => {
+      for (let c = 0; c < acc.length; c++) acc[c].add(values[c], words[c], count);
+    });
+    phase('window numeric scan');
+    const crossing = batch.filter((_, c) => {
+      const a = acc[c];
+      return a instanceof WindowSummary && a.crossings() > 0;
+    });
+    if (crossing.length > 0) {
+      const summaries = crossing.map((name) => acc[batch.indexOf(name)] as WindowSummary);
+      await streamNumeric(conn, window, crossing, filter, (values, words, count) => {
+        for (let c = 0; c < summaries.length; c++) summaries[c].collect(values[c], words[c], count);
+      });
+    }
+    phase('window crossing pass');
+    batch.forEach((name, c) => {
+      const a = acc[c];
+      out.missing.set(name, a.missing);
+      out.numeric.set(name, a instanceof WindowSummary && a.m > 0 ? a.finish() : null);
+    });
+  }
+  const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
+  for (const [name, col] of await categoryCountsAll(conn, window, categorical, filter)) {
+    out.categorical.set(name, col.counts);
+    out.missing.set(name, col.missing);
+    if (out.rows < 0) {
+      out.rows = col.missing;
+      for (const n of col.counts.values()) out.rows += n;
+    }
+  }
+  phase('window categorical');
+  if (out.rows < 0) out.rows = (await countRows(conn, window, [], filter)).rows;
+  return out;
+}
+
+/** Splits numeric features into scans whose window summaries fit SUMMARY_BUDGET_BYTES together. */
+function batches(names: readonly string[], baseline: Profile): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const name of names) {
+    // eq and lt (4 bytes each) and Σ (8 bytes) per baseline point.
+    const size = (baseline.numeric.get(name)?.points.length ?? 0) * 16;
+    if (current.length > 0 && bytes + size > SUMMARY_BUDGET_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(name);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 type Resolved = FeatureSpec & { type: FeatureType };
@@ -118,21 +243,13 @@ function compatible(f: FeatureColumn, window: Source): string | null {
   return null;
 }
 
-async function compareFeature(
-  conn: Parameters<Parameters<typeof withConnection>[0]>[0],
-  model: ModelConfig,
-  spec: Resolved,
-  baseline: BaselineProfile,
-  window: Source,
-  counts: { rows: number; missing: Map<string, number> },
-  filter: TimeFilter | null,
-): Promise<FeatureReport> {
+function compareFeature(model: ModelConfig, spec: Resolved, baseline: Profile, window: Source, data: WindowData): FeatureReport {
   const baselineMissing = baseline.missing.get(spec.name) ?? 0;
   const out: FeatureReport = {
     feature: spec.name,
     type: spec.type,
     role: spec.role,
-    missing_ratio: counts.rows > 0 ? 1 : null,
+    missing_ratio: data.rows > 0 ? 1 : null,
     baseline_missing_ratio: baseline.rows > 0 ? baselineMissing / baseline.rows : null,
     tests: {},
     score: null,
@@ -140,15 +257,15 @@ async function compareFeature(
   };
   const problem = compatible(spec, window);
   if (problem) return { ...out, error: problem };
-  const missing = counts.missing.get(spec.name)!;
-  out.missing_ratio = counts.rows > 0 ? missing / counts.rows : null;
-  const validWindow = counts.rows - missing;
+  const missing = data.missing.get(spec.name)!;
+  out.missing_ratio = data.rows > 0 ? missing / data.rows : null;
+  const validWindow = data.rows - missing;
   if (validWindow === 0 || baseline.rows - baselineMissing === 0) return out;
 
   const comparison =
     spec.type === 'numeric'
-      ? compareNumeric(baseline.numeric.get(spec.name)!, await numericValues(conn, window, spec.name, filter, validWindow))
-      : compareCategorical(baseline.categorical.get(spec.name)!, await categoryCounts(conn, window, spec.name, filter), model.maxCategories);
+      ? compareNumericStats(data.numeric.get(spec.name)!)
+      : compareCategorical(baseline.categorical.get(spec.name)!, data.categorical.get(spec.name)!, model.maxCategories);
   const policy = model.featurePolicies[spec.name] ?? model.policy;
   const { score, drift } = decideFeature(spec.type, comparison.tests, policy);
   // Key order follows the documented JSON shape.

@@ -5,6 +5,7 @@
  */
 import { alignCategories, binCounts, decileEdges, lowerBound, upperBound } from './bins.js';
 import { testsFor } from './registry.js';
+import type { NumericStats } from './summary.js';
 import type { TestId, TestInput, TestResult } from './types.js';
 
 /** Every applicable test's result, plus the data-quality ratio of the feature type. */
@@ -32,6 +33,16 @@ export function compareNumeric(baseline: Float64Array, window: Float64Array): Co
     tests: runTests({ type: 'numeric', baseline, window, bins }),
     out_of_range_ratio: (below + above) / window.length,
     buckets: { edges, ...bins },
+  };
+}
+
+/** Numeric feature from streaming summaries (summary.ts): the same results without either sorted sample. */
+export function compareNumericStats(s: NumericStats): Comparison {
+  const summary = { n: s.n, m: s.m, d: s.d, w1: s.w1, std: s.std };
+  return {
+    tests: runTests({ type: 'numeric', summary, bins: s.bins }),
+    out_of_range_ratio: s.outOfRange / s.m,
+    buckets: { edges: s.edges, ...s.bins },
   };
 }
 

@@ -3,4 +3,6 @@ export { TESTS, TEST_IDS, getTest, testsFor } from './registry.js';
 export { decideFeature, decideModel, exceeds, type DriftPolicy } from './decision.js';
 export { ksStatistic } from './ks.js';
 export { decileEdges, binCounts, alignCategories, lowerBound, upperBound, OTHER_CATEGORY, type AlignedCategories } from './bins.js';
-export { compareNumeric, compareCategorical, type Comparison } from './compare.js';
+export { compareNumeric, compareNumericStats, compareCategorical, type Comparison } from './compare.js';
+export { summarizeBaseline, WindowSummary, CROSSING_BUDGET, type BaselineSummary, type NumericStats } from './summary.js';
+export { baselineStd } from './wasserstein.js';

@@ -19,12 +19,13 @@
  *   - the Pelz & Good (1976) asymptotic series, JRSS B 38(2), for large n.
  */
 
-const LN2 = Math.LN2;
 const PI2 = Math.PI * Math.PI;
 const PI4 = PI2 * PI2;
 const PI6 = PI4 * PI2;
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const HUGE = 2 ** 500;
+const TINY = 2 ** -500;
 
 /** Exact P(D >= d) for the two-sided two-sample KS statistic with sample sizes n and m (SciPy ks_2samp method="exact"). */
 export function ksTwoSampleExactSf(n: number, m: number, d: number): number {
@@ -46,7 +47,7 @@ export function kstwoSf(n: number, d: number): number {
   if (d <= 0) return 1;
   const t = n * d;
   if (t <= 1) {
-    // Below 1/(2n) every sample deviates by at least d.
+    // D_n >= 1/(2n) for every sample.
     if (t <= 0.5) return 1;
     return clip01(1 - Math.exp(logFactorialOverPower(n) + n * Math.log(2 * t - 1)));
   }
@@ -119,38 +120,24 @@ function smirnovSf(n: number, x: number): number {
   // by exp(2nx²) so that p-values near the underflow limit keep their digits.
   const nx = n * x;
   const sn = stirlerr(n);
+  const sqrtNOver2Pi = Math.sqrt(n / (2 * Math.PI));
   let sum = Math.exp(n * Math.log1p(-x) + c);
   for (let j = 1; ; j++) {
     const rest = n - j;
     const room = rest - nx;
     if (room <= 0) break;
-    // j·log1p(nx/j) + rest·log1p(-nx/rest): the ±nx parts cancel, so away
-    // from the ends the series without them is both faster and more accurate.
-    const alpha = nx / j;
-    const beta = nx / rest;
-    const dev =
-      alpha <= 0.125 && beta <= 0.125
-        ? nx * (log1pTail(-alpha) - log1pTail(beta))
-        : j * Math.log1p(alpha) + rest * Math.log1p(-beta);
-    const logTerm = sn - stirlerr(j) - stirlerr(rest) + dev + c;
-    const term = Math.exp(logTerm) * Math.sqrt(n / (2 * Math.PI * j * rest)) * (nx / (nx + j));
+    // One division serves 1/j, 1/rest and the normalising square root.
+    const inv = 1 / (j * rest);
+    const rj = rest * inv;
+    const rr = j * inv;
+    const logTerm =
+      sn - stirlerrRecip(j, rj) - stirlerrRecip(rest, rr) + j * Math.log1p(nx * rj) + rest * Math.log1p(-nx * rr) + c;
+    const term = Math.exp(logTerm) * sqrtNOver2Pi * Math.sqrt(inv) * (nx / (nx + j));
     sum += term;
     // At most `room` terms remain; once past the peak they only shrink.
     if (term * room < 1e-17 * sum) break;
   }
   return sum * Math.exp(-c);
-}
-
-/** (−log(1 − y) − y)/y = Σ_{k>=1} y^k/(k+1) for |y| <= 1/8. */
-function log1pTail(y: number): number {
-  let sum = 0;
-  let pow = y;
-  for (let k = 2; ; k++) {
-    const term = pow / k;
-    sum += term;
-    if (Math.abs(term) < 1e-17 * Math.abs(y)) return sum;
-    pow *= y;
-  }
 }
 
 /** P(D_n < d) from Durbin's matrix H: n!/n^n · (H^n)_{kk}, with k = ceil(n·d). */
@@ -173,7 +160,8 @@ function durbinCdf(n: number, d: number): number {
     H[i * m] -= hPow * invFact[i + 1];
     H[(m - 1) * m + (m - 1 - i)] -= hPow * invFact[i + 1];
   }
-  // The corner lost h^m/m! twice; paths counted twice must be added back.
+  // Inclusion–exclusion: the corner had h^m/m! removed twice, so the doubly
+  // excluded part (2h − 1)^m/m! goes back in.
   if (2 * h - 1 > 0) H[(m - 1) * m] += Math.pow(2 * h - 1, m) * invFact[m];
 
   // Only row k of H^n is needed, so the accumulated power is a row vector on
@@ -198,7 +186,18 @@ function durbinCdf(n: number, d: number): number {
     [sq, spareSq] = [spareSq, sq];
     sqExp = 2 * sqExp + normalise(sq);
   }
-  return Math.exp(Math.log(row[k - 1]) + rowExp * LN2 + logFactorialOverPower(n));
+  // Multiply in n!/n^n = Π i/n factor by factor: exp() of the summed logs
+  // would cost ~n ulps, which shows once 1 − cdf is small.
+  let p = row[k - 1];
+  let pExp = rowExp;
+  for (let i = 1; i <= n; i++) {
+    p *= i / n;
+    if (p < TINY) {
+      p *= HUGE;
+      pExp -= 500;
+    }
+  }
+  return p * 2 ** pExp;
 }
 
 /** out = v·A for an m x m row-major A. */
@@ -311,8 +310,12 @@ const STIRLERR_SMALL = (() => {
 })();
 
 function stirlerr(k: number): number {
+  return stirlerrRecip(k, 1 / k);
+}
+
+/** stirlerr(k) given r ≈ 1/k, for callers that already have the reciprocal. */
+function stirlerrRecip(k: number, r: number): number {
   if (k < 16) return STIRLERR_SMALL[k];
-  const r = 1 / k;
   const r2 = r * r;
   return r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 * (1 / 1680 - r2 / 1188))));
 }

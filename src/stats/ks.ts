@@ -3,6 +3,8 @@
  * statistic = D = sup |F_baseline − F_window|; the p-value follows
  * scipy.stats.ks_2samp(method="auto"): the exact distribution while
  * max(n, m) <= 10000, otherwise kstwo.sf(D, round(n·m / (n + m))).
+ * D comes from the merge walk below on sorted samples, or, for the engine's
+ * streamed windows, from summary.ts, which evaluates the same |i/n − j/m|.
  */
 import type { DriftTest, TestInput, TestResult } from './types.js';
 import { ksTwoSampleExactSf, kstwoSf } from './kolmogorov.js';
@@ -34,7 +36,8 @@ export function ksPValue(d: number, n: number, m: number): number {
   return kstwoSf(Math.round((n * m) / (n + m)), d);
 }
 
-function compute({ baseline, window }: TestInput): TestResult {
+function compute({ baseline, window, summary }: TestInput): TestResult {
+  if (summary) return { statistic: summary.d, p_value: ksPValue(summary.d, summary.n, summary.m) };
   if (!baseline || !window) throw new Error('ks needs the sorted values of both sides');
   const statistic = ksStatistic(baseline, window);
   return { statistic, p_value: ksPValue(statistic, baseline.length, window.length) };

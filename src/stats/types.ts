@@ -4,6 +4,18 @@ export type FeatureType = 'numeric' | 'categorical';
 /** The statistical tests drift-exporter knows, by id. */
 export type TestId = 'ks' | 'chi2' | 'js' | 'psi' | 'wasserstein';
 
+/** Numeric statistics already reduced from streaming summaries (see summary.ts). */
+export interface NumericSummaryInput {
+  n: number;
+  m: number;
+  /** KS D. */
+  d: number;
+  /** Wasserstein-1 distance. */
+  w1: number;
+  /** Baseline standard deviation, ddof 0. */
+  std: number;
+}
+
 /**
  * What every test receives: the non-missing values of both sides, already
  * prepared by the data layer. `bins` holds counts over the same buckets for
@@ -16,6 +28,8 @@ export interface TestInput {
   baseline?: Float64Array;
   /** Numeric only: ascending, no NaN. */
   window?: Float64Array;
+  /** Numeric only, instead of the two samples: D, W1 and sizes from the streaming summaries. */
+  summary?: NumericSummaryInput;
   bins: { baseline: Float64Array; window: Float64Array };
 }
 

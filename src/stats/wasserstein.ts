@@ -9,6 +9,12 @@ import type { DriftTest, TestInput, TestResult } from './types.js';
 
 const STD_FLOOR = 1e-3;
 
+/** Baseline standard deviation (ddof 0), as `normed` uses it. */
+export function baselineStd(sorted: Float64Array): number {
+  // simple-statistics reads only length and indices, so a typed array serves.
+  return standardDeviation(sorted as unknown as number[]);
+}
+
 /** W1 between two ascending samples, by walking the merged order once. */
 export function wasserstein1(b: Float64Array, w: Float64Array): number {
   const n = b.length;
@@ -27,11 +33,11 @@ export function wasserstein1(b: Float64Array, w: Float64Array): number {
   return sum;
 }
 
-function compute({ baseline, window }: TestInput): TestResult {
+function compute({ baseline, window, summary }: TestInput): TestResult {
+  if (summary) return { statistic: summary.w1, normed: summary.w1 / Math.max(summary.std, STD_FLOOR) };
   if (!baseline || !window) throw new Error('wasserstein needs the sorted values of both sides');
   const statistic = wasserstein1(baseline, window);
-  // simple-statistics reads only length and indices, so a typed array serves.
-  const std = standardDeviation(baseline as unknown as number[]);
+  const std = baselineStd(baseline);
   return { statistic, normed: statistic / Math.max(std, STD_FLOOR) };
 }
 

@@ -1,0 +1,101 @@
+// The streaming summary gives the sort-based results: D and bins exactly, W1 to rounding.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareNumeric, compareNumericStats, summarizeBaseline, baselineStd, WindowSummary, type Comparison } from '../../src/stats/index.js';
+import { rng } from '../helpers/random.js';
+
+/** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, both passes. */
+function streamed(baselineSorted: Float64Array, window: Float64Array, chunk = 97): { cmp: Comparison; crossing: number } {
+  const s = new WindowSummary(summarizeBaseline(baselineSorted, baselineStd(baselineSorted)));
+  const buf = new Float64Array(chunk);
+  const words = new Int32Array(buf.buffer);
+  const each = (fn: (n: number) => void) => {
+    for (let at = 0; at < window.length; at += chunk) {
+      const n = Math.min(chunk, window.length - at);
+      buf.set(window.subarray(at, at + n));
+      fn(n);
+    }
+  };
+  each((n) => s.add(buf, words, n));
+  const crossing = s.crossings();
+  each((n) => s.collect(buf, words, n));
+  return { cmp: compareNumericStats(s.finish()), crossing };
+}
+
+function sortedFinite(a: Float64Array): Float64Array {
+  return Float64Array.from([...a].filter((x) => Number.isFinite(x))).sort();
+}
+
+function assertSame(baseline: Float64Array, window: Float64Array, what: string): number {
+  const b = sortedFinite(baseline);
+  const want = compareNumeric(b, sortedFinite(window));
+  const { cmp: got, crossing } = streamed(b, window);
+  assert.equal(got.tests.ks!.statistic, want.tests.ks!.statistic, `${what}: KS D is exact`);
+  assert.equal(got.tests.ks!.p_value, want.tests.ks!.p_value, `${what}: KS p-value`);
+  const w = want.tests.wasserstein!.statistic;
+  assert.ok(Math.abs(got.tests.wasserstein!.statistic - w) <= 1e-12 * Math.max(1e-300, Math.abs(w)) || got.tests.wasserstein!.statistic === w, `${what}: W1 ${got.tests.wasserstein!.statistic} vs ${w}`);
+  assert.ok(Math.abs(got.tests.wasserstein!.normed! - want.tests.wasserstein!.normed!) <= 1e-12 * Math.abs(want.tests.wasserstein!.normed!) || w === 0, `${what}: normed`);
+  assert.deepEqual([...got.buckets.edges!], [...want.buckets.edges!], `${what}: edges`);
+  assert.deepEqual([...got.buckets.baseline], [...want.buckets.baseline], `${what}: baseline bins`);
+  assert.deepEqual([...got.buckets.window], [...want.buckets.window], `${what}: window bins`);
+  assert.equal(got.out_of_range_ratio, want.out_of_range_ratio, `${what}: out_of_range_ratio`);
+  for (const id of ['chi2', 'js', 'psi'] as const) assert.deepEqual(got.tests[id], want.tests[id], `${what}: ${id}`);
+  return crossing;
+}
+
+type Gen = (u: () => number, i: number) => number;
+const MISSING = [NaN, Infinity, -Infinity];
+
+function sample(n: number, seed: number, gen: Gen, missingShare = 0.05): Float64Array {
+  const u = rng(seed);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = u() < missingShare ? MISSING[i % 3] : gen(u, i);
+  return out;
+}
+
+const normal: (mean: number, sd: number) => Gen = (mean, sd) => (u) => mean + sd * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+
+const CASES: { name: string; b: Gen; w: Gen; nb: number; nw: number }[] = [
+  { name: 'continuous, same distribution', b: normal(0, 1), w: normal(0, 1), nb: 3000, nw: 8000 },
+  { name: 'continuous, shifted', b: normal(0, 1), w: normal(0.3, 1.2), nb: 2000, nw: 5000 },
+  { name: 'heavy ties: small integers both sides', b: (u) => Math.floor(u() * 7), w: (u) => Math.floor(u() * 8) - 1, nb: 4000, nw: 6000 },
+  { name: 'integer baseline, continuous window (wide crossing gaps)', b: (u) => Math.round(normal(0, 3)(u, 0)), w: normal(0.2, 3), nb: 3000, nw: 9000 },
+  { name: 'window mostly out of range', b: (u) => u(), w: (u) => u() * 5 - 2, nb: 1000, nw: 3000 },
+  { name: 'mixed scales and signs, zeros and negative zeros', b: (u) => (u() < 0.2 ? 0 : u() < 0.5 ? -0 : Math.exp(normal(0, 6)(u, 0)) * (u() < 0.5 ? -1 : 1)), w: (u) => (u() < 0.3 ? -0 : Math.exp(normal(0.1, 6)(u, 0)) * (u() < 0.5 ? -1 : 1)), nb: 2500, nw: 4000 },
+  { name: 'single baseline value', b: () => 4.25, w: (u) => (u() < 0.5 ? 4.25 : u() * 10), nb: 50, nw: 700 },
+  { name: 'tiny window', b: normal(10, 2), w: normal(10, 2), nb: 500, nw: 3 },
+  { name: 'heavy tails (Cauchy)', b: (u) => Math.tan(Math.PI * (u() - 0.5)), w: (u) => Math.tan(Math.PI * (u() - 0.5)) + 0.1, nb: 5000, nw: 5000 },
+];
+
+for (const c of CASES) {
+  test(`streaming summary equals the sort-based comparison: ${c.name}`, () => {
+    for (const seed of [1, 2, 3]) {
+      assertSame(sample(c.nb, seed * 17, c.b), sample(c.nw, seed * 31 + 5, c.w), `${c.name} (seed ${seed})`);
+    }
+  });
+}
+
+test('identical samples give D = 0 and W1 = 0, with nothing to collect', () => {
+  const x = sample(4000, 9, normal(0, 1), 0);
+  assert.equal(assertSame(x, x, 'identical'), 0);
+  const { cmp } = streamed(sortedFinite(x), x);
+  assert.equal(cmp.tests.ks!.statistic, 0);
+  assert.equal(cmp.tests.wasserstein!.statistic, 0);
+});
+
+test('a window whose CDF crosses the baseline inside gaps needs the second pass, and only for those gaps', () => {
+  const b = Float64Array.from([0, 10, 20, 30]);
+  // The decile edges split the baseline's gaps: (10, 12) and (12, 15) are gaps, F_b = 0.5 in both.
+  // Before 10: one window value, so F_w climbs from 1/8 to 5/8 inside (10, 12): it crosses there only.
+  const w = Float64Array.from([5, 10.2, 10.4, 10.6, 10.8, 20, 20, 35]);
+  assert.equal(summarizeBaseline(b, 1).points.length, 13, "4 values and 9 edges");
+  assert.equal(assertSame(b, w, 'crossing'), 4);
+});
+
+test('missing values in the window are counted, never compared', () => {
+  const b = sortedFinite(sample(1000, 4, normal(0, 1), 0));
+  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
+  const buf = Float64Array.from([NaN, Infinity, -Infinity, 0.5, -0]);
+  s.add(buf, new Int32Array(buf.buffer), buf.length);
+  assert.deepEqual([s.m, s.missing], [2, 3]);
+});
