@@ -30,24 +30,6 @@ export async function rows(conn: DuckDBConnection, sql: string, params: DuckDBVa
   return reader.getRowObjectsJS() as Record<string, unknown>[];
 }
 
-/** Streams the first column of a DOUBLE query into one typed array, chunk by chunk. */
-export async function doubles(conn: DuckDBConnection, sql: string, params: DuckDBValue[], expected: number): Promise<Float64Array> {
-  let out = new Float64Array(Math.max(expected, 16));
-  let n = 0;
-  const result = await conn.run(sql, params);
-  for await (const chunk of result) {
-    const vector = chunk.getColumnVector(0);
-    const count = chunk.rowCount;
-    if (n + count > out.length) {
-      const grown = new Float64Array(Math.max(out.length * 2, n + count));
-      grown.set(out.subarray(0, n));
-      out = grown;
-    }
-    for (let i = 0; i < count; i++) out[n++] = vector.getItem(i) as number;
-  }
-  return out.subarray(0, n);
-}
-
 /**
  * Streams a query's result chunk by chunk, fetching the next chunk while `fn`
  * handles the current one, so DuckDB's threads and JavaScript overlap.

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { doubles, forEachChunk, ident, readDoubles } from './duck.js';
+import { forEachChunk, ident, readDoubles } from './duck.js';
 import { DataSourceError, query, sourceError, type Source } from './source.js';
 
 /** Rows whose timestamp lies in (start, end], UTC. */
@@ -22,8 +22,6 @@ export interface Counts {
   missing: Map<string, number>;
 }
 
-/** The non-missing values of a numeric feature, ascending. */
-export type NumericValues = Float64Array;
 /** Non-missing rows per category of a categorical feature. */
 export type CategoryCounts = Map<string, number>;
 
@@ -58,28 +56,6 @@ export async function countRows(conn: DuckDBConnection, source: Source, features
   const missing = new Map<string, number>();
   features.forEach((f, i) => missing.set(f.name, Number(r[`m${i}`])));
   return { rows: Number(r.n), missing };
-}
-
-/** The finite values of a numeric feature, sorted by DuckDB and streamed into a typed array. */
-export async function numericValues(conn: DuckDBConnection, source: Source, column: string, filter: TimeFilter | null, expected: number): Promise<NumericValues> {
-  const w = where(source, filter);
-  const c = ident(column);
-  const sql = `SELECT ${c}::DOUBLE FROM ${source.from} WHERE ${w.sql} AND ${c} IS NOT NULL AND isfinite(${c}::DOUBLE) ORDER BY 1`;
-  try {
-    return await doubles(conn, sql, [source.pattern, ...w.params], expected);
-  } catch (err) {
-    throw sourceError(source, err);
-  }
-}
-
-/** Non-missing rows per category, grouped by DuckDB. */
-export async function categoryCounts(conn: DuckDBConnection, source: Source, column: string, filter: TimeFilter | null): Promise<CategoryCounts> {
-  const w = where(source, filter);
-  const c = ident(column);
-  const sql = `SELECT ${c}::VARCHAR AS v, count(*)::BIGINT AS n FROM ${source.from} WHERE ${w.sql} AND ${c} IS NOT NULL GROUP BY 1`;
-  const out = new Map<string, number>();
-  for (const r of await query(conn, source, sql, w.params)) out.set(String(r.v), Number(r.n));
-  return out;
 }
 
 /**

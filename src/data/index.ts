@@ -2,8 +2,6 @@ export { withConnection } from './duck.js';
 export { openSource, DataSourceError, columnKind, type Source, type Column, type ColumnKind } from './source.js';
 export {
   countRows,
-  numericValues,
-  categoryCounts,
   categoryCountsAll,
   streamNumeric,
   type TimeFilter,
