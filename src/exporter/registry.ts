@@ -2,6 +2,7 @@
  * The exporter's own prom-client Registry and the rules that turn a model's
  * report into series. Every family comes from the contract in metrics.ts.
  */
+import { gzipSync } from 'node:zlib';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport } from '../report/index.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
@@ -36,7 +37,7 @@ export class DriftMetrics {
   /** Per model, the drift samples of its last successful run: what a new run replaces. */
   private readonly published = new Map<string, Sample[]>();
   /** Values change only when a run starts or ends, so one rendering serves every scrape in between. */
-  private cache: { version: number; body: string } | null = null;
+  private cache: { version: number; body: Buffer; gzipped: Buffer | null } | null = null;
   private version = 0;
 
   constructor(build: { version: string; nodejsVersion: string }) {
@@ -93,16 +94,22 @@ export class DriftMetrics {
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).remove(labels);
   }
 
-  /** The text exposition of every family, and its content type. */
-  async render(): Promise<{ contentType: string; body: string }> {
+  /** The text exposition of every family (gzipped when asked), and its content type. */
+  async render(gzip = false): Promise<{ contentType: string; body: Buffer }> {
+    const contentType = this.registry.contentType;
     if (this.cache?.version !== this.version) {
       const version = this.version;
-      const body = await this.registry.metrics();
+      // Kept encoded: a scrape then only copies bytes.
+      const body = Buffer.from(await this.registry.metrics(), 'utf8');
       // A change while rendering makes this text stale at once; the next scrape renders again.
-      if (version === this.version) this.cache = { version, body };
-      return { contentType: this.registry.contentType, body };
+      if (version !== this.version) return { contentType, body: gzip ? gzipSync(body) : body };
+      this.cache = { version, body, gzipped: null };
     }
-    return { contentType: this.registry.contentType, body: this.cache.body };
+    const cache = this.cache!;
+    if (!gzip) return { contentType, body: cache.body };
+    // Compressed once per change, not per scrape: Prometheus asks for gzip on every scrape.
+    cache.gzipped ??= gzipSync(cache.body);
+    return { contentType, body: cache.gzipped };
   }
 
   private register(def: MetricDef): void {

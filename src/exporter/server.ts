@@ -80,10 +80,13 @@ export function createApp(o: Omit<ServerOptions, 'listen'>): express.Express {
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage({ name: o.name, version: o.version, ready: o.state.ready, models: o.state.list() }));
   });
-  app.get('/metrics', async (_req, res, next) => {
+  app.get('/metrics', async (req, res, next) => {
     try {
-      const { contentType, body } = await o.metrics.render();
-      res.type(contentType).send(body);
+      const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+      const { contentType, body } = await o.metrics.render(gzip);
+      res.vary('Accept-Encoding').type(contentType);
+      if (gzip) res.set('Content-Encoding', 'gzip');
+      res.send(body);
     } catch (err) {
       next(err);
     }

@@ -37,7 +37,7 @@ function report(model: string, features: FeatureReport[], over: Partial<ModelRep
 function setup() {
   const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' });
   const state = new ExporterState(metrics);
-  const scrape = async () => samplesByKey(parseExposition((await metrics.render()).body));
+  const scrape = async () => samplesByKey(parseExposition((await metrics.render()).body.toString("utf8")));
   return { metrics, state, scrape };
 }
 
