@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ksTwoSampleExactSf, kstwoSf } from '../../src/stats/kolmogorov.js';
+import { rng } from '../helpers/random.js';
 
 function assertRelClose(actual: number, expected: number, tol: number, what: string): void {
   const err = expected === 0 ? Math.abs(actual) : Math.abs(actual - expected) / Math.abs(expected);
@@ -101,18 +102,6 @@ function poissonProcessCdf(n: number, d: number): number {
   let logNorm = 0;
   for (let k = 1; k <= n; k++) logNorm += 1 + Math.log(k / n);
   return counts[n] * Math.exp(logNorm);
-}
-
-/** Seeded uniform generator (mulberry32), so the Monte Carlo checks are reproducible. */
-function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('ksTwoSampleExactSf', () => {
@@ -292,7 +281,7 @@ describe('kstwoSf', () => {
       [40, 4],
       [200, 5],
     ]) {
-      const rand = uniforms(seed);
+      const rand = rng(seed);
       const u = new Float64Array(n);
       const stats = new Float64Array(reps);
       for (let r = 0; r < reps; r++) {
