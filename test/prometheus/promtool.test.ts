@@ -83,6 +83,7 @@ describe('amtool', () => {
     [['alertname=DriftRunFailuresHigh', 'severity=ticket', 'team=ml-platform'], 'ml-platform-ticket'],
     [['alertname=FeatureDriftSustained', 'severity=ticket', 'team=ml-models'], 'ml-models-ticket'],
     [['alertname=FeatureMissingRatioHigh', 'severity=ticket', 'team=data-platform'], 'data-platform-ticket'],
+    [['alertname=DriftWindowEmpty', 'severity=ticket', 'team=data-platform'], 'data-platform-ticket'],
     [['severity=page', 'team=data-platform'], 'data-platform-page'],
     [['alertname=Unowned', 'severity=page'], 'ml-platform-page'],
     [['alertname=Unowned', 'severity=ticket'], 'ml-platform-ticket'],
