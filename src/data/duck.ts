@@ -9,10 +9,15 @@ function getInstance(): Promise<DuckDBInstance> {
   return instance;
 }
 
+const STREAMING_BUFFER = '64MB';
+
 /** Runs `fn` with a fresh connection that is always closed afterwards. */
 export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   const conn = await (await getInstance()).connect();
   try {
+    // Lets a streamed query run ahead of JavaScript by this much (DuckDB's default is under 1 MB, a few chunks),
+    // so that its threads keep scanning while a chunk handler is busy. Bounded, whatever the result's length.
+    await conn.run(`SET streaming_buffer_size = '${STREAMING_BUFFER}'`);
     return await fn(conn);
   } finally {
     conn.closeSync();

@@ -191,8 +191,8 @@ function batches(names: readonly string[], baseline: Profile): string[][] {
   let current: string[] = [];
   let bytes = 0;
   for (const name of names) {
-    // eq and lt (4 bytes each) and Σ (8 bytes) per baseline point.
-    const size = (baseline.numeric.get(name)?.points.length ?? 0) * 16;
+    // eq (4 bytes), and the gap's count and Σ (8 bytes each) per baseline point.
+    const size = (baseline.numeric.get(name)?.points.length ?? 0) * 20;
     if (current.length > 0 && bytes + size > SUMMARY_BUDGET_BYTES) {
       out.push(current);
       current = [];

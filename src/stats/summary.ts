@@ -36,17 +36,28 @@ export interface BaselineSummary {
 }
 
 /**
- * A lookup table over the order-preserving high 32 bits of a double: bucket b
- * holds the points whose key falls in b's key range, so a value's lower bound
- * is a binary search over a few points instead of all of them. The key is
- * logarithmic in magnitude, so heavy tails and mixed scales spread well.
+ * A two-level lookup table over the order-preserving high 32 bits of a
+ * double: top bucket b holds the points whose key falls in b's key range, and
+ * splits that range again into about as many leaves as it holds points, so a
+ * value's lower bound is a scan over a point or two. The key is logarithmic in
+ * magnitude, so heavy tails and mixed scales spread well; the second level
+ * spreads the dense binades where most of the points lie.
  */
 export interface PointIndex {
   keyMin: number;
   shift: number;
-  /** table[b] = first point whose bucket is >= b; one extra entry holds points.length. */
+  /** table[b] = first point whose top bucket is >= b; one extra entry holds points.length. */
   table: Int32Array;
+  /** Top bucket b's leaves are leaves[leafAt[b] + s], s < 2^(shift − leafShift[b]). */
+  leafAt: Int32Array;
+  /** Bits of the key within a top bucket that a leaf ignores. */
+  leafShift: Uint8Array;
+  /** leaves[l] = first point whose leaf is >= l (top bucket b's last leaf is followed by its end, table[b + 1]). */
+  leaves: Int32Array;
 }
+
+/** Top-level buckets at most: small enough for the table to stay in cache. */
+const TOP_BUCKETS = 1 << 14;
 
 const KEY_VIEW = new Float64Array(1);
 const KEY_WORDS = new Int32Array(KEY_VIEW.buffer);
@@ -62,36 +73,70 @@ function keyOf(x: number): number {
   return hiKey(KEY_WORDS[HI]);
 }
 
-/** Builds the bucket table over ascending distinct points (about two points per bucket). */
+/** Builds the two-level bucket table over ascending distinct points. */
 export function buildIndex(points: Float64Array): PointIndex {
   const k = points.length;
   const keyMin = keyOf(points[0]);
   const range = keyOf(points[k - 1]) - keyMin;
   let size = 1;
-  while (size < k && size < 1 << 20) size *= 2;
+  while (size < k && size < TOP_BUCKETS) size *= 2;
   let shift = 0;
   while (range / 2 ** shift >= size) shift++;
   const buckets = Math.floor(range / 2 ** shift) + 1;
   const table = new Int32Array(buckets + 1);
+  const rel = new Uint32Array(k);
   let b = 0;
   for (let i = 0; i < k; i++) {
-    const bi = (keyOf(points[i]) - keyMin) >>> shift;
+    rel[i] = keyOf(points[i]) - keyMin;
+    const bi = rel[i] >>> shift;
     while (b <= bi) table[b++] = i;
   }
   while (b <= buckets) table[b++] = k;
-  return { keyMin, shift, table };
+  const leafAt = new Int32Array(buckets);
+  const leafShift = new Uint8Array(buckets);
+  let total = 0;
+  for (b = 0; b < buckets; b++) {
+    const c = table[b + 1] - table[b];
+    let bits = 0;
+    while (2 ** bits < c && bits < shift) bits++;
+    leafShift[b] = shift - bits;
+    leafAt[b] = total;
+    total += 2 ** bits + 1;
+  }
+  const leaves = new Int32Array(total);
+  const mask = shift >= 31 ? 0x7fffffff : 2 ** shift - 1;
+  for (b = 0; b < buckets; b++) {
+    const at = leafAt[b];
+    const end = table[b + 1];
+    const count = 2 ** (shift - leafShift[b]);
+    let l = 0;
+    for (let i = table[b]; i < end; i++) {
+      const li = (rel[i] & mask) >>> leafShift[b];
+      while (l <= li) leaves[at + l++] = i;
+    }
+    while (l <= count) leaves[at + l++] = end;
+  }
+  return { keyMin, shift, table, leafAt, leafShift, leaves };
+}
+
+/** The leaf of a key relative to keyMin (within the index's range). */
+function leafOf(index: PointIndex, rel: number): number {
+  const b = rel >>> index.shift;
+  const mask = index.shift >= 31 ? 0x7fffffff : 2 ** index.shift - 1;
+  return index.leafAt[b] + ((rel & mask) >>> index.leafShift[b]);
 }
 
 /** The summary of an ascending, finite, non-empty baseline sample. */
 export function summarizeBaseline(sorted: Float64Array, std: number): BaselineSummary {
   const edges = decileEdges(sorted);
-  const pts: number[] = [];
-  const cnt: number[] = [];
+  const pts = new Float64Array(sorted.length + edges.length);
+  const cnt = new Int32Array(sorted.length + edges.length);
+  let np = 0;
   let e = 0;
   const pushEdgesBelow = (v: number) => {
     while (e < edges.length && edges[e] < v) {
-      pts.push(edges[e] + 0);
-      cnt.push(0);
+      pts[np] = edges[e] + 0;
+      cnt[np++] = 0;
       e++;
     }
     while (e < edges.length && edges[e] === v) e++;
@@ -100,24 +145,42 @@ export function summarizeBaseline(sorted: Float64Array, std: number): BaselineSu
     const v = sorted[i];
     let j = i + 1;
     while (j < sorted.length && sorted[j] === v) j++;
-    pushEdgesBelow(v);
-    pts.push(v + 0);
-    cnt.push(j - i);
+    if (e < edges.length && edges[e] <= v) pushEdgesBelow(v);
+    pts[np] = v + 0;
+    cnt[np++] = j - i;
     i = j;
   }
   pushEdgesBelow(Infinity);
-  const points = Float64Array.from(pts);
+  const points = pts.slice(0, np);
   const edgeAt = new Int32Array(edges.length);
   let p = 0;
   for (let k = 0; k < edges.length; k++) {
     while (points[p] !== edges[k]) p++;
     edgeAt[k] = p;
   }
-  return { n: sorted.length, points, counts: Int32Array.from(cnt), edges, edgeAt, std, index: buildIndex(points) };
+  return { n: sorted.length, points, counts: cnt.slice(0, np), edges, edgeAt, std, index: buildIndex(points) };
 }
 
 /** Values kept for crossing gaps before the window is refined instead (8 MB per feature). */
 export const CROSSING_BUDGET = 1 << 20;
+
+/**
+ * Valid values a WindowSummary buffers before counting them (8 bytes each),
+ * at most: about a quarter of the baseline's points, so that one sweep over
+ * the sorted buffer touches a good share of each cache line it loads.
+ */
+const BUFFER_VALUES = 1 << 18;
+const BUFFER_MIN = 1 << 12;
+/** Bits of each digit of the radix sort by leaf. */
+const DIGIT_BITS = 11;
+const DIGIT_MASK = (1 << DIGIT_BITS) - 1;
+// Scratch space of flush (6 MB), shared: flushes run one at a time.
+const scratchLo = new Int32Array(DIGIT_MASK + 2);
+let scratchHi = new Int32Array(1 << DIGIT_BITS);
+const scratchValues = new Float64Array(BUFFER_VALUES);
+const scratchLeaf = new Int32Array(BUFFER_VALUES);
+const scratchValues2 = new Float64Array(BUFFER_VALUES);
+const scratchLeaf2 = new Int32Array(BUFFER_VALUES);
 
 /**
  * One numeric window column, accumulated chunk by chunk against a baseline
@@ -130,67 +193,158 @@ export class WindowSummary {
   missing = 0;
   /** eq[p]: window values equal to point p. */
   readonly eq: Int32Array;
-  /** lt[g]: window values in the open gap before point g (g = k: above the last point). */
-  readonly lt: Int32Array;
-  /** Σ (points[g] − x) over gap g's values; for g = k, Σ (x − last point). */
-  readonly below: Float64Array;
+  /**
+   * Per gap g, interleaved so that one update touches one cache line:
+   * gaps[2g] = values in the open gap before point g (g = k: above the last
+   * point), gaps[2g + 1] = Σ (points[g] − x) over them; for g = k, Σ (x − last point).
+   */
+  readonly gaps: Float64Array;
+  /** Valid values not yet counted: counted in leaf order once the buffer is full. */
+  private buf: Float64Array | null = null;
+  private buffered = 0;
   private crossing: Uint8Array | null = null;
-  /** Per index bucket: 1 when a crossing gap ends in it, so the second pass skips most values after one lookup. */
-  private crossingBuckets: Uint8Array | null = null;
+  /** Per index leaf: 1 when a crossing gap ends in it, so the second pass skips most values after one lookup. */
+  private crossingLeaves: Uint8Array | null = null;
+  /** Per top-level bucket: 1 when one of its leaves is marked. */
+  private crossingTop: Uint8Array | null = null;
   private kept: Float64Array | null = null;
   private keptCount = 0;
 
   constructor(readonly baseline: BaselineSummary) {
     const k = baseline.points.length;
     this.eq = new Int32Array(k);
-    this.lt = new Int32Array(k + 1);
-    this.below = new Float64Array(k + 1);
+    this.gaps = new Float64Array(2 * (k + 1));
   }
 
   /**
    * Adds `count` values. `words` views the same memory as `values` as 32-bit
-   * words (for the bucket key); missing values must be NaN or ±Infinity.
+   * words; missing values must be NaN or ±Infinity.
    */
-  add(values: Float64Array, words: Int32Array, count: number): void {
-    const { points } = this.baseline;
-    const { eq, lt, below } = this;
-    const k = points.length;
-    const last = points[k - 1];
+  add(values: Float64Array, _words: Int32Array, count: number): void {
+    if (!this.buf) {
+      let size = BUFFER_MIN;
+      while (size < BUFFER_VALUES && size * 4 < this.baseline.points.length) size *= 2;
+      this.buf = new Float64Array(size);
+    }
+    const buf = this.buf;
+    const size = buf.length;
+    let n = this.buffered;
     let valid = 0;
     for (let r = 0; r < count; r++) {
       const x = values[r];
       if (x - x !== 0) continue;
       valid++;
-      const g = this.locate(x, words[2 * r + HI]);
-      if (g < k && points[g] === x) eq[g]++;
-      else {
-        lt[g]++;
-        below[g] += g < k ? points[g] - x : x - last;
+      buf[n++] = x;
+      if (n === size) {
+        this.buffered = n;
+        this.flush();
+        n = 0;
       }
     }
+    this.buffered = n;
     this.m += valid;
     this.missing += count - valid;
     if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');
   }
 
-  /** The first point >= x (k when x is above every point); `h` is x's high 32-bit word. */
-  private locate(x: number, h: number): number {
+  /**
+   * Counts the buffered values. Located one by one in row order, each value
+   * costs several cache and TLB misses in multi-MB arrays (leaves, points,
+   * counts); sorted by leaf first (a stable radix sort), the lookups sweep
+   * those arrays in address order instead. Counts are exact either way; a
+   * gap's Σ adds its values in row order within each leaf, so only a gap that
+   * spans several leaves can round differently (W1 agrees to rounding).
+   */
+  private flush(): void {
+    const n = this.buffered;
+    this.buffered = 0;
+    if (n === 0) return;
+    const buf = this.buf!;
+    const words = new Int32Array(buf.buffer, buf.byteOffset, 2 * n);
     const { points, index } = this.baseline;
+    const { keyMin, shift, leafAt, leafShift, leaves } = index;
+    const mask = shift >= 31 ? 0x7fffffff : 2 ** shift - 1;
+    const { eq, gaps } = this;
     const k = points.length;
-    if (x <= points[0]) return 0;
-    if (x > points[k - 1]) return k;
-    // Past the two checks x > first point, so its key lies inside the table's range.
-    const b = (((h ^ ((h >> 31) | 0x80000000)) >>> 0) - index.keyMin) >>> index.shift;
-    let lo = index.table[b];
-    let hi = index.table[b + 1];
-    // Most buckets hold at most a point or two: scan those, bisect the rare dense ones.
-    while (hi - lo > 4) {
-      const mid = (lo + hi) >>> 1;
-      if (points[mid] < x) lo = mid + 1;
-      else hi = mid;
+    const first = points[0];
+    const last = points[k - 1];
+    // The values are sorted by leaf with a two-digit LSD radix sort (stable).
+    const nLeaves = leaves.length;
+    const hiParts = (nLeaves >>> DIGIT_BITS) + 1;
+    if (scratchHi.length < hiParts + 1) scratchHi = new Int32Array(hiParts + 1);
+    const cLo = scratchLo;
+    const cHi = scratchHi;
+    cLo.fill(0);
+    cHi.fill(0, 0, hiParts + 1);
+    const av = scratchValues;
+    const al = scratchLeaf;
+    // 1: each value's leaf (values at or below the first point or above the last are counted here, in row order).
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      const x = buf[i];
+      if (x <= first) {
+        if (x === first) eq[0]++;
+        else {
+          gaps[0] += 1;
+          gaps[1] += first - x;
+        }
+      } else if (x > last) {
+        gaps[2 * k] += 1;
+        gaps[2 * k + 1] += x - last;
+      } else {
+        // Past the two checks x > first point, so its key lies inside the table's range.
+        const h = words[2 * i + HI];
+        const rel = ((h ^ ((h >> 31) | 0x80000000)) >>> 0) - keyMin;
+        const b = rel >>> shift;
+        const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
+        av[t] = x;
+        al[t] = l;
+        t++;
+        cLo[(l & DIGIT_MASK) + 1]++;
+        cHi[(l >>> DIGIT_BITS) + 1]++;
+      }
     }
-    while (lo < hi && points[lo] < x) lo++;
-    return lo;
+    for (let d = 1; d <= DIGIT_MASK + 1; d++) cLo[d] += cLo[d - 1];
+    for (let d = 1; d <= hiParts; d++) cHi[d] += cHi[d - 1];
+    // 2: stable scatter by the low digit, then by the high one.
+    const bv = scratchValues2;
+    const bl = scratchLeaf2;
+    for (let i = 0; i < t; i++) {
+      const l = al[i];
+      const at = cLo[l & DIGIT_MASK]++;
+      bv[at] = av[i];
+      bl[at] = l;
+    }
+    for (let i = 0; i < t; i++) {
+      const l = bl[i];
+      const at = cHi[l >>> DIGIT_BITS]++;
+      av[at] = bv[i];
+      al[at] = l;
+    }
+    const total = t;
+    const sv = av;
+    const sk = al;
+    // 3: locate and count, in leaf order.
+    for (let j = 0; j < total; j++) {
+      const x = sv[j];
+      const l = sk[j];
+      let lo = leaves[l];
+      let hi = leaves[l + 1];
+      // Most leaves hold at most a point or two: scan those, bisect the rare dense ones.
+      while (hi - lo > 4) {
+        const mid = (lo + hi) >>> 1;
+        if (points[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      while (lo < hi && points[lo] < x) lo++;
+      // first < x <= last, so lo < k.
+      const p = points[lo];
+      if (p === x) eq[lo]++;
+      else {
+        gaps[2 * lo] += 1;
+        gaps[2 * lo + 1] += p - x;
+      }
+    }
   }
 
   /**
@@ -198,6 +352,7 @@ export class WindowSummary {
    * collect with `collect`. Returns how many values that is.
    */
   crossings(): number {
+    this.flush();
     const { counts, n } = this.baseline;
     const k = counts.length;
     const m = this.m;
@@ -207,7 +362,7 @@ export class WindowSummary {
     let j = 0;
     // Gaps 0 and k never cross: F_b is 0 below the first point and 1 above the last.
     for (let g = 0; g < k; g++) {
-      const t = this.lt[g];
+      const t = this.gaps[2 * g];
       if (g > 0 && t > 0 && j * n < i * m && (j + t) * n > i * m) {
         flags[g] = 1;
         need += t;
@@ -217,15 +372,19 @@ export class WindowSummary {
     }
     this.crossing = flags;
     const { points, index } = this.baseline;
-    const buckets = new Uint8Array(index.table.length);
+    const leaves = new Uint8Array(index.leaves.length);
+    const top = new Uint8Array(index.table.length);
     for (let g = 1; g < k; g++) {
       if (flags[g] === 0) continue;
-      // Values of gap g lie in (points[g − 1], points[g]): mark every bucket between their keys.
-      const from = (keyOf(points[g - 1]) - index.keyMin) >>> index.shift;
-      const to = (keyOf(points[g]) - index.keyMin) >>> index.shift;
-      for (let b = from; b <= to; b++) buckets[b] = 1;
+      // Values of gap g lie in (points[g − 1], points[g]): mark every leaf and top bucket between their keys.
+      const from = keyOf(points[g - 1]) - index.keyMin;
+      const to = keyOf(points[g]) - index.keyMin;
+      const toLeaf = leafOf(index, to);
+      for (let l = leafOf(index, from); l <= toLeaf; l++) leaves[l] = 1;
+      for (let b = from >>> index.shift; b <= to >>> index.shift; b++) top[b] = 1;
     }
-    this.crossingBuckets = buckets;
+    this.crossingLeaves = leaves;
+    this.crossingTop = top;
     this.kept = new Float64Array(need);
     this.keptCount = 0;
     return need;
@@ -234,28 +393,46 @@ export class WindowSummary {
   /** Second pass over the same values: keeps those strictly inside a crossing gap. */
   collect(values: Float64Array, words: Int32Array, count: number): void {
     const flags = this.crossing!;
-    const buckets = this.crossingBuckets!;
+    const crossingLeaves = this.crossingLeaves!;
+    const crossingTop = this.crossingTop!;
     const kept = this.kept!;
     const { points, index } = this.baseline;
+    const { keyMin, shift, leafAt, leafShift, leaves } = index;
+    const mask = shift >= 31 ? 0x7fffffff : 2 ** shift - 1;
     const first = points[0];
     const last = points[points.length - 1];
+    let keptCount = this.keptCount;
     for (let r = 0; r < count; r++) {
       const x = values[r];
       // Gaps 0 and k never cross, nor do missing values.
       if (!(x > first && x < last)) continue;
       const h = words[2 * r + HI];
-      if (buckets[(((h ^ ((h >> 31) | 0x80000000)) >>> 0) - index.keyMin) >>> index.shift] === 0) continue;
-      const g = this.locate(x, h);
-      if (flags[g] === 1 && points[g] !== x) kept[this.keptCount++] = x;
+      const rel = ((h ^ ((h >> 31) | 0x80000000)) >>> 0) - keyMin;
+      // Most values are dropped by the small top-level flags, the rest by their leaf's.
+      const b = rel >>> shift;
+      if (crossingTop[b] === 0) continue;
+      const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
+      if (crossingLeaves[l] === 0) continue;
+      let lo = leaves[l];
+      let hi = leaves[l + 1];
+      while (hi - lo > 4) {
+        const mid = (lo + hi) >>> 1;
+        if (points[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      while (lo < hi && points[lo] < x) lo++;
+      if (flags[lo] === 1 && points[lo] !== x) kept[keptCount++] = x;
     }
+    this.keptCount = keptCount;
   }
 
   /** The statistics: one walk over points and gaps. */
   finish(): NumericStats {
+    this.flush();
     const { points, counts, n, edges, edgeAt, std } = this.baseline;
     const k = points.length;
     const m = this.m;
-    const { eq, lt, below } = this;
+    const { eq, gaps } = this;
     const kept = this.kept ? this.kept.subarray(0, this.keptCount).sort() : new Float64Array(0);
     let next = 0;
     const windowBins = new Float64Array(edges.length + 1);
@@ -264,12 +441,12 @@ export class WindowSummary {
     let i = 0;
     let j = 0;
     let d = 0;
-    let w1 = below[0] / m;
-    j = lt[0];
+    let w1 = gaps[1] / m;
+    j = gaps[0];
     if (j > 0) d = Math.abs(0 / n - j / m);
     for (let g = 0; g < k; g++) {
       if (g > 0) {
-        const t = lt[g];
+        const t = gaps[2 * g];
         const c = i / n;
         const a = j / m;
         const width = points[g] - points[g - 1];
@@ -278,8 +455,8 @@ export class WindowSummary {
           const jb = j + t;
           const gapD = Math.abs(c - jb / m);
           if (gapD > d) d = gapD;
-          if (jb * n <= i * m) w1 += (c - a) * width - below[g] / m;
-          else if (j * n >= i * m) w1 += (a - c) * width + below[g] / m;
+          if (jb * n <= i * m) w1 += (c - a) * width - gaps[2 * g + 1] / m;
+          else if (j * n >= i * m) w1 += (a - c) * width + gaps[2 * g + 1] / m;
           else {
             // F_w crosses F_b inside this gap: walk its values in order.
             let prev = points[g - 1];
@@ -310,12 +487,13 @@ export class WindowSummary {
       const pointD = Math.abs(i / n - j / m);
       if (pointD > d) d = pointD;
     }
-    w1 += below[k] / m;
-    const gapK = Math.abs(1 - (j + lt[k]) / m);
-    if (lt[k] > 0 && gapK > d) d = gapK;
+    w1 += gaps[2 * k + 1] / m;
+    const ltK = gaps[2 * k];
+    const gapK = Math.abs(1 - (j + ltK) / m);
+    if (ltK > 0 && gapK > d) d = gapK;
     baselineBins[edges.length] = n - sumBins(baselineBins, edges.length);
     windowBins[edges.length] = m - sumBins(windowBins, edges.length);
-    return { n, m, d, w1, std, edges, bins: { baseline: baselineBins, window: windowBins }, outOfRange: lt[0] + lt[k] };
+    return { n, m, d, w1, std, edges, bins: { baseline: baselineBins, window: windowBins }, outOfRange: gaps[0] + ltK };
   }
 }
 

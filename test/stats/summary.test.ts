@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareNumeric, compareNumericStats, summarizeBaseline, baselineStd, WindowSummary, type Comparison } from '../../src/stats/index.js';
 import { rng } from '../helpers/random.js';
+import { sortDoubles } from '../../src/data/profile.js';
 
 /** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, both passes. */
 function streamed(baselineSorted: Float64Array, window: Float64Array, chunk = 97): { cmp: Comparison; crossing: number } {
@@ -98,4 +99,32 @@ test('missing values in the window are counted, never compared', () => {
   const buf = Float64Array.from([NaN, Infinity, -Infinity, 0.5, -0]);
   s.add(buf, new Int32Array(buf.buffer), buf.length);
   assert.deepEqual([s.m, s.missing], [2, 3]);
+});
+
+test('windows longer than the summary buffer are counted in several flushes, exactly', () => {
+  // 20 000 baseline points give an 8192-value buffer: 60 000 window values flush it several times mid-stream.
+  const mixed: Gen = (u) => (u() < 0.05 ? -0 : u() < 0.1 ? 0 : u() < 0.2 ? Math.round(normal(0, 4)(u, 0)) : Math.exp(normal(0, 3)(u, 0)) * (u() < 0.5 ? -1 : 1));
+  for (const seed of [1, 2]) {
+    assertSame(sample(20000, seed * 7, normal(0, 1)), sample(60000, seed * 11, normal(0.05, 1.1)), `long continuous window (seed ${seed})`);
+    assertSame(sample(20000, seed * 13, mixed), sample(60000, seed * 19, mixed), `long mixed window (seed ${seed})`);
+  }
+});
+
+test('sortDoubles orders finite doubles exactly as Float64Array.prototype.sort', () => {
+  const u = rng(5);
+  const gens: (() => number)[] = [
+    () => u() * 2 - 1,
+    () => Math.round(u() * 10) - 5,
+    () => (u() < 0.5 ? -0 : 0),
+    () => Math.exp(u() * 200 - 100) * (u() < 0.5 ? -1 : 1),
+    () => [Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, 0, -0, 1, -1][Math.floor(u() * 8)],
+  ];
+  for (const gen of gens) {
+    for (const n of [0, 5, 1500, 50000]) {
+      const a = Float64Array.from({ length: n }, gen);
+      const want = a.slice().sort();
+      const got = sortDoubles(a.slice());
+      assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `n = ${n}`);
+    }
+  }
 });
