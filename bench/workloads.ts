@@ -36,7 +36,7 @@ function rowSelect(rows: number, seed: number, numeric: number, categorical: num
   // Deterministic pseudo-random uniforms in (0, 1) from hash(), independent of thread scheduling.
   const uni = (k: number, sub: string) => `((hash(i * 131 + ${seed * 7919 + k * 2 + (sub === 'a' ? 0 : 1)}) % 1000000007) + 0.5) / 1000000007.0`;
   const cols: string[] = [];
-  if (withTs) cols.push(`TIMESTAMP '2026-01-01' + to_microseconds(CAST(i * 60000000 * 7 * 24 * 60 / ${rows} AS BIGINT)) AS ts`);
+  if (withTs) cols.push(`TIMESTAMP '2026-01-01' + to_microseconds(CAST(i::DOUBLE * 604800000000 / ${rows} AS BIGINT)) AS ts`);
   for (let f = 0; f < numeric; f++) {
     const shift = drift && f % 5 === 0 ? '0.05' : '0';
     const shape = NUMERIC_SHAPES[f % NUMERIC_SHAPES.length];

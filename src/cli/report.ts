@@ -59,9 +59,7 @@ function parseAsOf(text: string | undefined): Date | undefined {
 }
 
 function progressLine(p: Progress): void {
-  const what = p.feature ? ` ${p.feature}` : ' done';
-  process.stderr.write(`\r\x1b[K${p.model}: ${p.done}/${p.total}${what}`);
-  if (!p.feature) process.stderr.write('\n');
+  process.stderr.write(`\r\x1b[K${p.model}: ${p.step} (${p.done}/${p.total})${p.step === 'done' ? '\n' : ''}`);
 }
 
 /** `report`: prints the drift report; exit 1 on drift with --fail-on-drift. */

@@ -30,12 +30,12 @@ import {
 } from '../stats/index.js';
 import type { FeatureReport, ModelReport, Report } from './types.js';
 
-/** Progress of a run, for a progress line or a log. */
+/** Progress of a run, for a progress line: what it is doing, and how far through that step. */
 export interface Progress {
   model: string;
+  step: string;
   done: number;
   total: number;
-  feature?: string;
 }
 
 /** Options of one run. */
@@ -72,6 +72,8 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     opts.onPhase?.(name, (now - mark) / 1000);
     mark = now;
   };
+  const progress = (step: string, done: number, total: number) => opts.onProgress?.({ model: model.name, step, done, total });
+  progress('reading the baseline', 0, 1);
   return withConnection(async (conn) => {
     // The baseline's schema decides the features; its summaries are cached across runs.
     const baselineSchema = await openSource(conn, 'baseline', model.baseline);
@@ -80,15 +82,16 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     const columns: FeatureColumn[] = specs.map((s) => ({ name: s.name, type: s.type }));
     const baseline = await baselineProfile(conn, model.baseline, columns, (sorted) => summarizeBaseline(sorted, baselineStd(sorted)));
     phase('baseline profile');
+    progress('scanning the window', 0, 1);
     const comparable = columns.filter((c) => compatible(c, window) === null);
-    const data = await readWindow(conn, window, comparable, baseline, filter, phase);
+    const data = await readWindow(conn, window, comparable, baseline, filter, phase, progress);
 
     const features: FeatureReport[] = [];
     for (const [i, spec] of specs.entries()) {
-      opts.onProgress?.({ model: model.name, done: i, total: specs.length, feature: spec.name });
+      progress(`comparing ${spec.name}`, i, specs.length);
       features.push(compareFeature(model, spec, baseline, window, data));
     }
-    opts.onProgress?.({ model: model.name, done: specs.length, total: specs.length });
+    progress('done', specs.length, specs.length);
     phase('compare');
 
     const decided = decideModel(
@@ -142,10 +145,13 @@ async function readWindow(
   baseline: Profile,
   filter: TimeFilter | null,
   phase: (name: Phase) => void,
+  progress: (step: string, done: number, total: number) => void,
 ): Promise<WindowData> {
   const out: WindowData = { rows: -1, missing: new Map(), numeric: new Map(), categorical: new Map() };
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
-  for (const batch of batches(numeric, baseline)) {
+  const all = batches(numeric, baseline);
+  for (const [b, batch] of all.entries()) {
+    progress(`scanning the window: ${numeric.length} numeric columns`, b, all.length);
     const acc = batch.map((name) => {
       const b = baseline.numeric.get(name);
       return b ? new WindowSummary(b) : new MissingCounter();
@@ -159,6 +165,7 @@ async function readWindow(
       return a instanceof WindowSummary && a.crossings() > 0;
     });
     if (crossing.length > 0) {
+      progress(`second pass over ${crossing.length} columns`, b, all.length);
       const summaries = crossing.map((name) => acc[batch.indexOf(name)] as WindowSummary);
       await streamNumeric(conn, window, crossing, filter, (values, words, count) => {
         for (let c = 0; c < summaries.length; c++) summaries[c].collect(values[c], words[c], count);
@@ -172,6 +179,7 @@ async function readWindow(
     });
   }
   const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
+  progress(`counting ${categorical.length} categorical columns`, 0, 1);
   for (const [name, col] of await categoryCountsAll(conn, window, categorical, filter)) {
     out.categorical.set(name, col.counts);
     out.missing.set(name, col.missing);

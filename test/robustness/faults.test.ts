@@ -65,7 +65,7 @@ test('report and serve never write to or delete their input files', { timeout: 6
 test('report shows progress on stderr when asked, and keeps stdout clean', async () => {
   const r = await cli(['report', '--config', 'config/example.yaml', '--format', 'json', '--progress']);
   assert.equal(r.code, 0);
-  assert.match(r.stderr, /credit-risk: \d+\/\d+/);
+  assert.match(r.stderr, /credit-risk: scanning the window.*credit-risk: comparing income \(\d+\/\d+\).*credit-risk: done/s);
   assert.doesNotThrow(() => JSON.parse(r.stdout));
   const quiet = await cli(['report', '--config', 'config/example.yaml', '--format', 'json']);
   assert.equal(quiet.stderr, '', 'no progress when stderr is not a TTY');
