@@ -40,9 +40,10 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 }
 
 /** Spawns the exporter; with `listen` omitted it binds 127.0.0.1 on a free port and resolves once it listens. */
-export async function startServe(config: string, opts: { args?: string[]; listen?: string; waitListening?: boolean; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<Served> {
+export async function startServe(config: string, opts: { args?: string[]; listen?: string; waitListening?: boolean; env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {}): Promise<Served> {
   const args = [MAIN, 'serve', '--config', config, '--listen', opts.listen ?? '127.0.0.1:0', ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env }, uid: opts.uid, gid: opts.gid });
+  const argv = [...(opts.prefix ?? []), process.execPath, ...args];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: LogLine[] = [];
   let stderr = '';
   let buffered = '';

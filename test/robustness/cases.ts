@@ -5,6 +5,7 @@
  */
 import { chmodSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { stringify } from 'yaml';
 import { writeParquet } from '../helpers/parquet.js';
 
 export const GOOD_BASELINE = `SELECT i AS id, (i % 97)::DOUBLE AS x, (i % 13)::INTEGER AS n, ['a','b','c'][1 + i % 3] AS c,
@@ -212,3 +213,19 @@ export const CONFIG_CASES: { name: string; yaml: string; message: RegExp }[] = [
   { name: 'an unknown test', yaml: 'defaults:\n  primary: { numeric: ttest }\nmodels:\n  - { name: a, baseline: b, window: w }\n', message: /defaults\.primary\.numeric: Invalid option: expected one of "ks"\|"chi2"\|"js"\|"psi"\|"wasserstein" \(found "ttest"\)/ },
   { name: 'a duplicate model name', yaml: 'models:\n  - { name: a, baseline: b, window: w }\n  - { name: a, baseline: b, window: w }\n', message: /models\[1\]\.name: duplicate model name "a"/ },
 ];
+
+/** The config of one case: defaults for the shared fixture, then the case's own keys (null removes a key). */
+export function caseConfig(inputs: Inputs, extra: Record<string, unknown> = {}): string {
+  const model: Record<string, unknown> = {
+    name: 'robust',
+    baseline: inputs.baseline,
+    window: inputs.window,
+    timestamp_column: 'ts',
+    as_of: '2026-01-02T00:00:00Z',
+    id_columns: ['id'],
+    ...extra,
+    ...inputs.model,
+  };
+  for (const [k, v] of Object.entries(model)) if (v === null) delete model[k];
+  return stringify({ models: [model] });
+}

@@ -3,18 +3,15 @@
 // data never publishes a non-finite value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { cli } from '../helpers/cli.js';
+import { cli, WITHOUT_ROOT_READ_OVERRIDE } from '../helpers/cli.js';
 import { tempDir, writeParquet } from '../helpers/parquet.js';
 import { samplesByKey, type Family } from '../helpers/prom-text.js';
 import { scrape, startServe, waitFor } from '../helpers/serve.js';
-import { CONFIG_CASES, DATA_CASES, GOOD_BASELINE } from './cases.js';
-import { caseConfig } from './report.test.js';
+import { caseConfig, CONFIG_CASES, DATA_CASES, GOOD_BASELINE } from './cases.js';
 
-// Root reads any file; the daemon runs as "nobody" so that the permission case means something.
-const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
 function modelSeries(families: Map<string, Family>, model: string, prefix: string): Map<string, number> {
   return new Map([...samplesByKey(families)].filter(([k]) => k.startsWith(prefix) && k.includes(`model_name="${model}"`)));
@@ -26,7 +23,6 @@ function counter(families: Map<string, Family>, name: string, model: string): nu
 
 test('every bad-data case through a running serve', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
-  chmodSync(dir, 0o755);
   const models = DATA_CASES.map((c, i) => ({ c, name: `case-${i}` }));
   // Start with good data for every model, so that there are good values to keep.
   const good = await writeParquet(path.join(dir, 'good.parquet'), GOOD_BASELINE);
@@ -34,7 +30,8 @@ test('every bad-data case through a running serve', { timeout: 120_000 }, async 
   const modelEntry = (name: string, yaml: string) => ({ ...parse(yaml).models[0], name });
   writeFileSync(configFile, stringify({ defaults: { schedule: '*/2 * * * * *' }, models: models.map((m) => modelEntry(m.name, caseConfig({ baseline: good, window: good }))) }));
 
-  const served = await startServe(configFile, asNobody);
+  // Without root's read override, so that the permission case means something.
+  const served = await startServe(configFile, { prefix: WITHOUT_ROOT_READ_OVERRIDE });
   t.after(() => served.kill());
   await waitFor('a first good run of every model', async () => {
     const f = await scrape(served.url);
@@ -47,7 +44,6 @@ test('every bad-data case through a running serve', { timeout: 120_000 }, async 
     models.map(async (m, i) => {
       const caseDir = path.join(dir, `case-${i}`);
       mkdirSync(caseDir);
-      chmodSync(caseDir, 0o755);
       return modelEntry(m.name, caseConfig(await m.c.make(caseDir)));
     }),
   );
@@ -82,13 +78,12 @@ test('every bad-data case through a running serve', { timeout: 120_000 }, async 
 
 test('label values with quotes, backslashes, newlines and non-ASCII letters are escaped', { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t);
-  chmodSync(dir, 0o755);
   const names = ['q"uote', 'back\\slash', 'new\nline', 'größe', 'x"; DROP TABLE t; --'];
   const select = `SELECT ${names.map((n, i) => `(i % ${5 + i})::DOUBLE AS "${n.replaceAll('"', '""')}"`).join(', ')} FROM range(400) t(i)`;
   const data = await writeParquet(path.join(dir, 'data.parquet'), select);
   const config = path.join(dir, 'config.yaml');
   writeFileSync(config, stringify({ defaults: { schedule: '0 0 1 1 *' }, models: [{ name: 'model "quoted"', baseline: data, window: data }] }));
-  const served = await startServe(config, asNobody);
+  const served = await startServe(config);
   t.after(() => served.kill());
   await served.waitForLog((l) => l.msg === 'run finished');
   // The strict parser unescapes; the label values must come back exactly.
