@@ -328,15 +328,7 @@ export class WindowSummary {
     for (let j = 0; j < total; j++) {
       const x = sv[j];
       const l = sk[j];
-      let lo = leaves[l];
-      let hi = leaves[l + 1];
-      // Most leaves hold at most a point or two: scan those, bisect the rare dense ones.
-      while (hi - lo > 4) {
-        const mid = (lo + hi) >>> 1;
-        if (points[mid] < x) lo = mid + 1;
-        else hi = mid;
-      }
-      while (lo < hi && points[lo] < x) lo++;
+      const lo = firstAtLeast(points, leaves[l], leaves[l + 1], x);
       // first < x <= last, so lo < k.
       const p = points[lo];
       if (p === x) eq[lo]++;
@@ -413,14 +405,7 @@ export class WindowSummary {
       if (crossingTop[b] === 0) continue;
       const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
       if (crossingLeaves[l] === 0) continue;
-      let lo = leaves[l];
-      let hi = leaves[l + 1];
-      while (hi - lo > 4) {
-        const mid = (lo + hi) >>> 1;
-        if (points[mid] < x) lo = mid + 1;
-        else hi = mid;
-      }
-      while (lo < hi && points[lo] < x) lo++;
+      const lo = firstAtLeast(points, leaves[l], leaves[l + 1], x);
       if (flags[lo] === 1 && points[lo] !== x) kept[keptCount++] = x;
     }
     this.keptCount = keptCount;
@@ -517,4 +502,15 @@ export interface NumericStats {
   bins: { baseline: Float64Array; window: Float64Array };
   /** Window values below the baseline's min or above its max. */
   outOfRange: number;
+}
+
+/** The first index in [lo, hi) whose point is >= x (hi when none): leaves hold a point or two, so scan, and bisect the rare dense ones. */
+function firstAtLeast(points: Float64Array, lo: number, hi: number, x: number): number {
+  while (hi - lo > 4) {
+    const mid = (lo + hi) >>> 1;
+    if (points[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  while (lo < hi && points[lo] < x) lo++;
+  return lo;
 }
