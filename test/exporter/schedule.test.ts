@@ -88,7 +88,9 @@ describe('serve, on a schedule', () => {
     const runs = value(families, 'drift_exporter_runs_total', 'slow')!;
     const failures = value(families, 'drift_exporter_run_failures_total', 'slow')!;
     assert.ok(runs - failures <= 1, `every finished run failed (${failures} of ${runs}, one may be in progress)`);
-    assert.equal(value(families, 'drift_exporter_skipped_runs_total', 'slow'), 0, 'an abandoned run does not block the next tick');
+    // Two failed runs mean a tick after the first abandoned run ran. Only the start-up run, which is
+    // not aligned with the ticks, may still be going when the first tick comes; after that none is skipped.
+    assert.ok(value(families, 'drift_exporter_skipped_runs_total', 'slow')! <= 1, 'an abandoned run does not block the next tick');
     assert.equal(value(families, 'drift_exporter_last_success_timestamp_seconds', 'slow'), undefined);
     assert.ok(value(families, 'drift_exporter_last_run_timestamp_seconds', 'slow')! > 0);
     assert.equal(value(families, 'ml_drift_window_rows', 'slow'), undefined, 'nothing published without a successful run');
