@@ -1,11 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn } from './features.js';
-import { openSource, sha256, type Source } from './source.js';
+import { DataSourceError, openSource, sha256, type Source } from './source.js';
 
 /**
  * A baseline, read once: its counts, each categorical feature's category
- * counts, and each numeric feature's sorted finite values reduced by the
- * caller's `reduce` (the engine keeps a summary, not the values).
+ * counts, and each numeric feature's finite values reduced by the caller's
+ * `reduce` (the engine keeps a summary, not the values).
  */
 export interface BaselineProfile<T = Float64Array> {
   source: Source;
@@ -25,13 +25,14 @@ export const profileCacheStats = { hits: 0, misses: 0 };
 /**
  * The baseline's profile for these features, computed once per process and
  * reused while the files' names, sizes and mtimes are unchanged. `reduce`
- * receives each numeric feature's finite values, ascending (and non-empty).
+ * receives each numeric feature's finite values, in file order (non-empty;
+ * it may reorder them in place).
  */
 export async function baselineProfile<T>(
   conn: DuckDBConnection,
   spec: string,
   features: readonly FeatureColumn[],
-  reduce: (sorted: Float64Array) => T,
+  reduce: (values: Float64Array) => T,
 ): Promise<BaselineProfile<T>> {
   const source = await openSource(conn, 'baseline', spec);
   let profile = cache.get(spec) as BaselineProfile<T> | undefined;
@@ -43,24 +44,17 @@ export async function baselineProfile<T>(
     return profile;
   }
   profileCacheStats.misses++;
-  const present = features.filter((f) => source.columns.has(f.name));
-  const counts = await countRows(conn, source, present, null);
-  profile ??= {
-    source,
-    sha256: await sha256(source.files),
-    rows: counts.rows,
-    missing: new Map(),
-    numeric: new Map(),
-    categorical: new Map(),
-  };
-  for (const [name, m] of counts.missing) profile.missing.set(name, m);
-
-  // One scan for every numeric column; each array is sized exactly from the counts.
+  // Hashing runs off the main thread while the scans below run.
+  const hashing = profile ? Promise.resolve(profile.sha256) : sha256(source.files);
+  hashing.catch(() => undefined);
+  // The row count comes from the files' metadata; missing values are counted while the columns stream.
+  const { rows } = await countRows(conn, source, [], null);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
-  const valid = numeric.map((name) => new Float64Array(counts.rows - counts.missing.get(name)!));
+  const valid = numeric.map(() => new Float64Array(rows));
   const filled = numeric.map(() => 0);
+  let streamed = 0;
   if (numeric.length > 0) {
-    await streamNumeric(conn, source, numeric, null, (values, _words, count) => {
+    streamed = await streamNumeric(conn, source, numeric, null, (values, _words, count) => {
       for (let c = 0; c < values.length; c++) {
         const v = values[c];
         const out = valid[c];
@@ -72,75 +66,22 @@ export async function baselineProfile<T>(
         filled[c] = n;
       }
     });
+    if (streamed !== rows) throw new DataSourceError(`baseline ${spec}: ${streamed} rows read, the files' metadata says ${rows}; did they change during the run?`);
   }
-  // One buffer for every column's sort.
-  const scratch = new Float64Array(valid.reduce((n, v) => Math.max(n, v.length), 0));
+  const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
+  const categories = await categoryCountsAll(conn, source, categorical, null);
+  profile ??= { source, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   numeric.forEach((name, c) => {
-    const sorted = sortDoubles(valid[c], scratch);
+    profile!.missing.set(name, rows - filled[c]);
+    const values = valid[c].subarray(0, filled[c]);
     // Release each column's values as soon as it is reduced.
     valid[c] = new Float64Array(0);
-    profile.numeric.set(name, sorted.length > 0 ? reduce(sorted) : null);
+    profile!.numeric.set(name, values.length > 0 ? reduce(values) : null);
   });
-  const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
-  for (const [name, col] of await categoryCountsAll(conn, source, categorical, null)) profile.categorical.set(name, col.counts);
+  for (const [name, col] of categories) {
+    profile.categorical.set(name, col.counts);
+    profile.missing.set(name, col.missing);
+  }
   cache.set(spec, profile as BaselineProfile<unknown>);
   return profile;
-}
-
-/**
- * Sorts finite doubles ascending, in place, as Float64Array.prototype.sort
- * does (-0 before +0): an LSD radix sort over the order-preserving 64-bit key,
- * six 11-bit digits, skipping digits all values share. `scratch` (at least
- * as long as `a`) is the buffer it sorts through.
- */
-export function sortDoubles<T extends Float64Array>(a: T, scratch: Float64Array = new Float64Array(a.length)): T {
-  const n = a.length;
-  if (n < 1024) return a.sort();
-  const DIGIT = 11;
-  const SIZE = 1 << DIGIT;
-  const hist = new Int32Array(6 * SIZE);
-  const lo = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
-  const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-  const LO = 1 - HI;
-  for (let i = 0; i < n; i++) {
-    const h = lo[2 * i + HI] | 0;
-    const m = h >> 31;
-    const kh = (h ^ (m | 0x80000000)) >>> 0;
-    const kl = (lo[2 * i + LO] ^ m) >>> 0;
-    hist[kl & 0x7ff]++;
-    hist[SIZE + ((kl >>> 11) & 0x7ff)]++;
-    hist[2 * SIZE + (kl >>> 22)]++;
-    hist[3 * SIZE + (kh & 0x7ff)]++;
-    hist[4 * SIZE + ((kh >>> 11) & 0x7ff)]++;
-    hist[5 * SIZE + (kh >>> 22)]++;
-  }
-  let src: Float64Array = a;
-  let dst: Float64Array = scratch.subarray(0, n);
-  for (let d = 0; d < 6; d++) {
-    const base = d * SIZE;
-    let skip = false;
-    let sum = 0;
-    for (let b = 0; b < SIZE; b++) {
-      const c = hist[base + b];
-      if (c === n) skip = true;
-      hist[base + b] = sum;
-      sum += c;
-    }
-    if (skip) continue;
-    const words = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
-    const shift = (d % 3) * 11;
-    const useHi = d >= 3;
-    for (let i = 0; i < n; i++) {
-      const h = words[2 * i + HI] | 0;
-      const m = h >> 31;
-      const k = useHi ? (h ^ (m | 0x80000000)) >>> 0 : (words[2 * i + LO] ^ m) >>> 0;
-      const at = hist[base + ((k >>> shift) & 0x7ff)]++;
-      dst[at] = src[i];
-    }
-    const t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src !== a) a.set(src);
-  return a;
 }

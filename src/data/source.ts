@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync, type Stats } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { statSync, type Stats } from 'node:fs';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { ident, rows } from './duck.js';
 
@@ -87,13 +87,26 @@ export function sourceError(source: Source, err: unknown): DataSourceError {
   return new DataSourceError(`${source.role} ${source.spec}: ${firstLine(err)}`, { cause: err });
 }
 
-/** SHA-256 over the source's files, in path order. */
-export async function sha256(files: readonly string[]): Promise<string> {
+// Runs in a worker thread (CommonJS, from a string): hashing a large baseline would otherwise hold the main thread.
+const HASH_WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+(async () => {
   const hash = createHash('sha256');
-  for (const file of files) {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
+  for (const file of workerData) for await (const chunk of createReadStream(file)) hash.update(chunk);
+  parentPort.postMessage(hash.digest('hex'));
+})();
+`;
+
+/** SHA-256 over the source's files, in path order, computed off the main thread. */
+export function sha256(files: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(HASH_WORKER, { eval: true, workerData: [...files] });
+    worker.once('message', (digest: string) => resolve(digest));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`hashing ${files.join(', ')} stopped (exit code ${code})`)));
+  });
 }
 
 function fingerprint(files: readonly string[]): string {

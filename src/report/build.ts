@@ -22,8 +22,10 @@ import {
   compareNumericStats,
   decideFeature,
   decideModel,
+  sortDoubles,
   summarizeBaseline,
   WindowSummary,
+  InconsistentPassError,
   type BaselineSummary,
   type FeatureType,
   type NumericStats,
@@ -48,7 +50,7 @@ export interface RunOptions {
 }
 
 /** The phases `onPhase` reports, in order. */
-export type Phase = 'baseline profile' | 'window numeric scan' | 'window crossing pass' | 'window categorical' | 'compare';
+export type Phase = 'baseline profile' | 'window numeric scan' | 'window refinement passes' | 'window categorical' | 'compare';
 
 /** Runs every selected model in turn and returns the whole report. */
 export async function buildReport(config: Config, opts: RunOptions & { models?: readonly string[] } = {}): Promise<Report> {
@@ -80,7 +82,10 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     const window = await openSource(conn, 'window', model.window);
     const specs = resolveFeatures(model, baselineSchema);
     const columns: FeatureColumn[] = specs.map((s) => ({ name: s.name, type: s.type }));
-    const baseline = await baselineProfile(conn, model.baseline, columns, (sorted) => summarizeBaseline(sorted, baselineStd(sorted)));
+    const baseline = await baselineProfile(conn, model.baseline, columns, (values) => {
+      const sorted = sortDoubles(values);
+      return summarizeBaseline(sorted, baselineStd(sorted));
+    });
     phase('baseline profile');
     progress('scanning the window', 0, 1);
     const comparable = columns.filter((c) => compatible(c, window) === null);
@@ -121,6 +126,9 @@ interface WindowData {
 /** Per-run memory for window summaries; numeric features beyond it are read in further scans. */
 const SUMMARY_BUDGET_BYTES = 256 * 1024 * 1024;
 
+/** Window values a batch's columns may collect in one pass, together (8 bytes each). */
+const COLLECT_BUDGET_VALUES = 1 << 24;
+
 /** Counts the window's missing values of a feature whose baseline has no finite value. */
 class MissingCounter {
   missing = 0;
@@ -135,8 +143,9 @@ class MissingCounter {
 
 /**
  * Reads the window: every numeric feature streamed through a summary of its
- * baseline (one scan per batch of features, plus a short second pass for the
- * gaps where the CDFs cross), and every categorical feature grouped in one scan.
+ * baseline (one scan per batch of features, then passes over the columns
+ * whose open intervals need another look), and every categorical feature
+ * grouped in one scan.
  */
 async function readWindow(
   conn: Parameters<Parameters<typeof withConnection>[0]>[0],
@@ -152,26 +161,34 @@ async function readWindow(
   const all = batches(numeric, baseline);
   for (const [b, batch] of all.entries()) {
     progress(`scanning the window: ${numeric.length} numeric columns`, b, all.length);
+    // The batch's columns share the budget for values collected in a pass.
+    const values = Math.max(1 << 16, Math.floor(COLLECT_BUDGET_VALUES / batch.length));
     const acc = batch.map((name) => {
       const b = baseline.numeric.get(name);
-      return b ? new WindowSummary(b) : new MissingCounter();
+      return b ? new WindowSummary(b, { values }) : new MissingCounter();
     });
     out.rows = await streamNumeric(conn, window, batch, filter, (values, words, count) => {
       for (let c = 0; c < acc.length; c++) acc[c].add(values[c], words[c], count);
     });
     phase('window numeric scan');
-    const crossing = batch.filter((_, c) => {
-      const a = acc[c];
-      return a instanceof WindowSummary && a.crossings() > 0;
-    });
-    if (crossing.length > 0) {
-      progress(`second pass over ${crossing.length} columns`, b, all.length);
-      const summaries = crossing.map((name) => acc[batch.indexOf(name)] as WindowSummary);
-      await streamNumeric(conn, window, crossing, filter, (values, words, count) => {
-        for (let c = 0; c < summaries.length; c++) summaries[c].collect(values[c], words[c], count);
-      });
+    // Further passes read only the columns whose open intervals need their values again.
+    let open = acc.filter((a): a is WindowSummary => a instanceof WindowSummary && a.m > 0 && a.endPass());
+    while (open.length > 0) {
+      const names = open.map((a) => batch[acc.indexOf(a)]);
+      progress(`pass ${open[0].passes + 1} over ${names.length} numeric columns`, b, all.length);
+      try {
+        await streamNumeric(conn, window, names, filter, (values, words, count) => {
+          for (let c = 0; c < open.length; c++) open[c].add(values[c], words[c], count);
+        });
+        open = open.filter((a) => a.endPass());
+      } catch (err) {
+        // The chunk handler's error arrives wrapped by the data layer.
+        const cause = err instanceof DataSourceError ? err.cause : err;
+        if (!(cause instanceof InconsistentPassError)) throw err;
+        throw new DataSourceError(`window ${window.spec}: its rows changed while this run read them (${cause.message}); the next run reads them again`);
+      }
     }
-    phase('window crossing pass');
+    phase('window refinement passes');
     batch.forEach((name, c) => {
       const a = acc[c];
       out.missing.set(name, a.missing);
@@ -199,8 +216,8 @@ function batches(names: readonly string[], baseline: Profile): string[][] {
   let current: string[] = [];
   let bytes = 0;
   for (const name of names) {
-    // eq (4 bytes), and the gap's count and Σ (8 bytes each) per baseline point.
-    const size = (baseline.numeric.get(name)?.points.length ?? 0) * 20;
+    // Per grid interval: two counts (4 bytes each) and a Σ (8 bytes); a later pass's grid may hold twice as many.
+    const size = ((baseline.numeric.get(name)?.grid.bnd.length ?? 0) + 1) * 32;
     if (current.length > 0 && bytes + size > SUMMARY_BUDGET_BYTES) {
       out.push(current);
       current = [];

@@ -4,5 +4,6 @@ export { decideFeature, decideModel, exceeds, type DriftPolicy } from './decisio
 export { ksStatistic } from './ks.js';
 export { decileEdges, binCounts, alignCategories, lowerBound, upperBound, OTHER_CATEGORY, type AlignedCategories } from './bins.js';
 export { compareNumeric, compareNumericStats, compareCategorical, type Comparison } from './compare.js';
-export { summarizeBaseline, WindowSummary, CROSSING_BUDGET, type BaselineSummary, type NumericStats } from './summary.js';
+export { summarizeBaseline, WindowSummary, InconsistentPassError, type BaselineSummary, type NumericStats, type PassLimits } from './summary.js';
 export { baselineStd } from './wasserstein.js';
+export { sortDoubles } from './sort.js';

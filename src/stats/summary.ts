@@ -1,24 +1,44 @@
 /**
- * Exact KS D, Wasserstein-1, decile bins and out-of-range from a streaming
- * summary of the window, so that a window of any length is read once in
- * chunks and never sorted or held in memory.
+ * Exact KS D, Wasserstein-1, decile bins and out-of-range from streamed
+ * passes over the window: memory depends on the baseline, never on the
+ * window's length, and the window is never sorted.
  *
- * The baseline becomes its sorted distinct values plus its decile edges: the
- * "points". Between two consecutive points F_baseline is constant, so:
- * - KS: within a gap the window's CDF only rises, so the sup of |F_b − F_w|
- *   over the gap is reached at the gap's last window value or at the point
- *   before it. Counts per gap and per point give D exactly, as the same
- *   |i/n − j/m| expressions the merge walk in ks.ts evaluates.
- * - W1: in a gap where F_w stays on one side of F_b, ∫|F_b − F_w| follows
- *   from the gap's count and Σ (right point − x). Only in gaps where F_w
- *   crosses F_b are the values themselves needed; a second pass collects
- *   those (typically a few per mille of the window) and walks them in order.
- * - Bins and out-of-range: the edges and min/max are points, so their counts
- *   are sums of per-point and per-gap counts.
+ * The baseline becomes its sorted distinct values plus its decile edges (the
+ * "points"). Pass 1 counts the window into a coarse grid of at most
+ * `buckets` intervals whose bounds are points (every s-th point and the
+ * edges): per interval the values strictly inside, the values equal to its
+ * upper bound, and Σ (upper bound − x). The grid is small enough to stay in
+ * cache, so counting costs a few table lookups per value.
+ *
+ * That settles most intervals exactly:
+ * - where F_b − F_w keeps one sign over an interval, ∫|F_b − F_w| there is
+ *   |∫F_b − ∫F_w|, and ∫F_w follows from the count and Σ;
+ * - KS D is reached at a point or at a window value; the value at each grid
+ *   bound is known, and an interval whose bound on |F_b − F_w| cannot beat
+ *   the best known value cannot hold the sup;
+ * - bins and out-of-range: edges, min and max are grid bounds.
+ * The rest ("open" intervals: the CDFs may cross, or the sup may lie
+ * inside) are read again: their window values are collected and merged with
+ * the baseline's points when they fit `values`; otherwise the open intervals
+ * are split more finely (at points, or by value between two points) and
+ * counted again. Typically one extra pass collects a few per cent of the
+ * values; each further pass is bounded by the same limits.
  */
 import { decileEdges } from './bins.js';
+import { sortDoubles } from './sort.js';
 
-/** A numeric baseline reduced to what the streaming comparison needs. */
+/** Bounds on one column's passes: grid intervals per pass, and values collected at once. */
+export interface PassLimits {
+  buckets: number;
+  values: number;
+}
+
+/** Grid intervals per pass (16 bytes of counters each): the first pass's counters and bounds stay within L2. */
+export const DEFAULT_BUCKETS = 1 << 14;
+/** Values collected per column in a pass (8 bytes each), unless the caller shares a budget out. */
+export const DEFAULT_VALUES = 1 << 20;
+
+/** A numeric baseline reduced to what the streamed comparison needs. */
 export interface BaselineSummary {
   /** Valid (finite) baseline values. */
   n: number;
@@ -32,9 +52,25 @@ export interface BaselineSummary {
   edgeAt: Int32Array;
   /** Standard deviation (ddof 0) of the baseline, for Wasserstein's `normed`. */
   std: number;
-  index: PointIndex;
+  /** The first pass's grid (its bounds are points), built once per baseline. */
+  grid: Grid;
 }
 
+/**
+ * A partition of the line by strictly increasing bounds: interval i is
+ * (bnd[i − 1], bnd[i]], interval 0 is (−∞, bnd[0]] and interval B is
+ * (bnd[B − 1], ∞).
+ */
+export interface Grid {
+  bnd: Float64Array;
+  /** up[i]: points <= bnd[i]. */
+  up: Int32Array;
+  index: PointIndex;
+  /** Per interval: the open region it belongs to, or -1 when its values are skipped; null in the first pass (all count). */
+  region: Int32Array | null;
+  /** Per top-level index bucket: 1 when it overlaps a counted interval; null when all do. */
+  top: Uint8Array | null;
+}
 /**
  * A two-level lookup table over the order-preserving high 32 bits of a
  * double: top bucket b holds the points whose key falls in b's key range, and
@@ -46,7 +82,7 @@ export interface BaselineSummary {
 export interface PointIndex {
   keyMin: number;
   shift: number;
-  /** table[b] = first point whose top bucket is >= b; one extra entry holds points.length. */
+  /** table[b] = first bound whose top bucket is >= b; one extra entry holds points.length. */
   table: Int32Array;
   /** Top bucket b's leaves are leaves[leafAt[b] + s], s < 2^(shift − leafShift[b]). */
   leafAt: Int32Array;
@@ -119,6 +155,7 @@ export function buildIndex(points: Float64Array): PointIndex {
   return { keyMin, shift, table, leafAt, leafShift, leaves };
 }
 
+
 /** The leaf of a key relative to keyMin (within the index's range). */
 function leafOf(index: PointIndex, rel: number): number {
   const b = rel >>> index.shift;
@@ -126,8 +163,21 @@ function leafOf(index: PointIndex, rel: number): number {
   return index.leafAt[b] + ((rel & mask) >>> index.leafShift[b]);
 }
 
+/** Top-level index buckets that intervals of `grid` flagged in `counted` overlap. */
+function topFlags(grid: { bnd: Float64Array; index: PointIndex }, counted: (i: number) => boolean): Uint8Array {
+  const { bnd, index } = grid;
+  const top = new Uint8Array(index.table.length);
+  for (let i = 1; i < bnd.length; i++) {
+    if (!counted(i)) continue;
+    const from = (keyOf(bnd[i - 1]) - index.keyMin) >>> index.shift;
+    const to = (keyOf(bnd[i]) - index.keyMin) >>> index.shift;
+    for (let b = from; b <= to; b++) top[b] = 1;
+  }
+  return top;
+}
+
 /** The summary of an ascending, finite, non-empty baseline sample. */
-export function summarizeBaseline(sorted: Float64Array, std: number): BaselineSummary {
+export function summarizeBaseline(sorted: Float64Array, std: number, buckets: number = DEFAULT_BUCKETS): BaselineSummary {
   const edges = decileEdges(sorted);
   const pts = new Float64Array(sorted.length + edges.length);
   const cnt = new Int32Array(sorted.length + edges.length);
@@ -158,334 +208,500 @@ export function summarizeBaseline(sorted: Float64Array, std: number): BaselineSu
     while (points[p] !== edges[k]) p++;
     edgeAt[k] = p;
   }
-  return { n: sorted.length, points, counts: cnt.slice(0, np), edges, edgeAt, std, index: buildIndex(points) };
+  // Grid bounds: every s-th point, the edges, the first and the last point.
+  const stride = Math.max(1, Math.ceil(np / Math.max(2, buckets - edges.length - 2)));
+  const take = new Uint8Array(np);
+  for (let q = stride - 1; q < np; q += stride) take[q] = 1;
+  for (const at of edgeAt) take[at] = 1;
+  take[0] = 1;
+  take[np - 1] = 1;
+  let nb = 0;
+  for (let q = 0; q < np; q++) nb += take[q];
+  const bnd = new Float64Array(nb);
+  const up = new Int32Array(nb);
+  nb = 0;
+  for (let q = 0; q < np; q++) {
+    if (take[q] === 0) continue;
+    bnd[nb] = points[q];
+    up[nb++] = q + 1;
+  }
+  const grid: Grid = { bnd, up, index: buildIndex(bnd), region: null, top: null };
+  return { n: sorted.length, points, counts: cnt.slice(0, np), edges, edgeAt, std, grid };
 }
 
-/** Values kept for crossing gaps before the window is refined instead (8 MB per feature). */
-export const CROSSING_BUDGET = 1 << 20;
+/** Thrown when a later pass does not see the values the first pass counted: the source changed in between. */
+export class InconsistentPassError extends Error {}
 
 /**
- * Valid values a WindowSummary buffers before counting them (8 bytes each),
- * at most: about a quarter of the baseline's points, so that one sweep over
- * the sorted buffer touches a good share of each cache line it loads.
+ * An open stretch (lo, hi) between two bounds: what is known before it, and
+ * which points lie inside.
  */
-const BUFFER_VALUES = 1 << 18;
-const BUFFER_MIN = 1 << 12;
-/** Bits of each digit of the radix sort by leaf. */
-const DIGIT_BITS = 11;
-const DIGIT_MASK = (1 << DIGIT_BITS) - 1;
-// Scratch space of flush (6 MB), shared: flushes run one at a time.
-const scratchLo = new Int32Array(DIGIT_MASK + 2);
-let scratchHi = new Int32Array(1 << DIGIT_BITS);
-const scratchValues = new Float64Array(BUFFER_VALUES);
-const scratchLeaf = new Int32Array(BUFFER_VALUES);
-const scratchValues2 = new Float64Array(BUFFER_VALUES);
-const scratchLeaf2 = new Int32Array(BUFFER_VALUES);
+interface Region {
+  lo: number;
+  hi: number;
+  /** Baseline and window values <= lo. */
+  i0: number;
+  j0: number;
+  /** Window values strictly inside. */
+  t: number;
+  /** Points strictly inside: indices [from, to). */
+  from: number;
+  to: number;
+  /** Points <= hi. */
+  upHi: number;
+  /** Grid intervals of this pass that make up the region. */
+  first: number;
+  last: number;
+}
+
+/** a·b < c·d for non-negative integers, exactly (products may pass 2^53). */
+function lessProduct(a: number, b: number, c: number, d: number): boolean {
+  const x = a * b;
+  const y = c * d;
+  if (x < 2 ** 53 && y < 2 ** 53) return x < y;
+  return BigInt(a) * BigInt(b) < BigInt(c) * BigInt(d);
+}
+
+const BITS_VIEW = new Float64Array(1);
+const BITS = new BigUint64Array(BITS_VIEW.buffer);
+const SIGN = 1n << 63n;
+const ALL = (1n << 64n) - 1n;
+
+/** The order-preserving 64-bit key of a double. */
+function key64(x: number): bigint {
+  BITS_VIEW[0] = x;
+  const b = BITS[0];
+  return b & SIGN ? ~b & ALL : b | SIGN;
+}
+
+function fromKey64(k: bigint): number {
+  BITS[0] = k & SIGN ? k ^ SIGN : ~k & ALL;
+  return BITS_VIEW[0];
+}
+
+/** Values a column buffers before locating them (8 bytes each). */
+const BUFFER_VALUES = 1 << 15;
+
+/** Value splits of an open gap with no point inside. */
+const GAP_SPLITS = 64;
 
 /**
- * One numeric window column, accumulated chunk by chunk against a baseline
- * summary. Memory is O(baseline points), independent of the window's length.
+ * One numeric window column compared with a baseline summary, over one or
+ * more passes: feed every chunk of a pass to `add`, then call `endPass`;
+ * when it returns true, feed the same rows again. Memory is O(baseline
+ * points + limits), independent of the window's length.
  */
 export class WindowSummary {
   /** Valid values seen. */
   m = 0;
   /** Rows seen whose value is missing (NaN, ±Infinity; NULLs arrive as NaN). */
   missing = 0;
-  /** eq[p]: window values equal to point p. */
-  readonly eq: Int32Array;
-  /**
-   * Per gap g, interleaved so that one update touches one cache line:
-   * gaps[2g] = values in the open gap before point g (g = k: above the last
-   * point), gaps[2g + 1] = Σ (points[g] − x) over them; for g = k, Σ (x − last point).
-   */
-  readonly gaps: Float64Array;
-  /** Valid values not yet counted: counted in leaf order once the buffer is full. */
-  private buf: Float64Array | null = null;
-  private buffered = 0;
-  private crossing: Uint8Array | null = null;
-  /** Per index leaf: 1 when a crossing gap ends in it, so the second pass skips most values after one lookup. */
-  private crossingLeaves: Uint8Array | null = null;
-  /** Per top-level bucket: 1 when one of its leaves is marked. */
-  private crossingTop: Uint8Array | null = null;
+  /** Passes ended so far. */
+  passes = 0;
+  private grid: Grid;
+  private cnt: Int32Array;
+  private eq: Int32Array;
+  private sum: Float64Array;
+  /** The regions this pass refines (the first pass: one region over the whole baseline range). */
+  private regions: Region[] = [];
   private kept: Float64Array | null = null;
   private keptCount = 0;
+  private d = 0;
+  private w1 = 0;
+  private windowBelowEdge: Float64Array | null = null;
+  private outOfRange = 0;
+  private readonly limits: PassLimits;
+  private readonly buf = new Float64Array(BUFFER_VALUES);
+  private readonly bufWords = new Int32Array(this.buf.buffer);
+  private buffered = 0;
 
-  constructor(readonly baseline: BaselineSummary) {
-    const k = baseline.points.length;
-    this.eq = new Int32Array(k);
-    this.gaps = new Float64Array(2 * (k + 1));
+  constructor(
+    readonly baseline: BaselineSummary,
+    limits: Partial<PassLimits> = {},
+  ) {
+    this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES };
+    this.grid = baseline.grid;
+    const size = this.grid.bnd.length + 1;
+    this.cnt = new Int32Array(size);
+    this.eq = new Int32Array(size);
+    this.sum = new Float64Array(size);
   }
 
   /**
-   * Adds `count` values. `words` views the same memory as `values` as 32-bit
-   * words; missing values must be NaN or ±Infinity.
+   * Adds `count` values of the current pass. Missing values must be NaN or
+   * ±Infinity. Values are buffered and counted a buffer at a time, so that
+   * the grid of one column stays in cache while its values are located,
+   * however many columns a chunk interleaves.
    */
   add(values: Float64Array, _words: Int32Array, count: number): void {
-    if (!this.buf) {
-      let size = BUFFER_MIN;
-      while (size < BUFFER_VALUES && size * 4 < this.baseline.points.length) size *= 2;
-      this.buf = new Float64Array(size);
-    }
     const buf = this.buf;
     const size = buf.length;
     let n = this.buffered;
-    let valid = 0;
-    for (let r = 0; r < count; r++) {
-      const x = values[r];
-      if (x - x !== 0) continue;
-      valid++;
-      buf[n++] = x;
-      if (n === size) {
-        this.buffered = n;
-        this.flush();
-        n = 0;
+    if (this.passes === 0) {
+      let valid = 0;
+      for (let r = 0; r < count; r++) {
+        const x = values[r];
+        if (x - x !== 0) continue;
+        valid++;
+        buf[n++] = x;
+        if (n === size) {
+          this.flush(n);
+          n = 0;
+        }
+      }
+      this.m += valid;
+      this.missing += count - valid;
+      if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');
+    } else {
+      // Later passes: only values within the grid's bounds can lie in an open region (NaN fails both).
+      const { bnd } = this.grid;
+      const first = bnd[0];
+      const last = bnd[bnd.length - 1];
+      for (let r = 0; r < count; r++) {
+        const x = values[r];
+        if (!(x > first && x <= last)) continue;
+        buf[n++] = x;
+        if (n === size) {
+          this.flush(n);
+          n = 0;
+        }
       }
     }
     this.buffered = n;
-    this.m += valid;
-    this.missing += count - valid;
-    if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');
   }
 
-  /**
-   * Counts the buffered values. Located one by one in row order, each value
-   * costs several cache and TLB misses in multi-MB arrays (leaves, points,
-   * counts); sorted by leaf first (a stable radix sort), the lookups sweep
-   * those arrays in address order instead. Counts are exact either way; a
-   * gap's Σ adds its values in row order within each leaf, so only a gap that
-   * spans several leaves can round differently (W1 agrees to rounding).
-   */
-  private flush(): void {
-    const n = this.buffered;
+  /** Locates and counts (or collects) the first `count` buffered values. */
+  private flush(count: number): void {
     this.buffered = 0;
-    if (n === 0) return;
-    const buf = this.buf!;
-    const words = new Int32Array(buf.buffer, buf.byteOffset, 2 * n);
-    const { points, index } = this.baseline;
-    const { keyMin, shift, leafAt, leafShift, leaves } = index;
-    const mask = shift >= 31 ? 0x7fffffff : 2 ** shift - 1;
-    const { eq, gaps } = this;
-    const k = points.length;
-    const first = points[0];
-    const last = points[k - 1];
-    // The values are sorted by leaf with a two-digit LSD radix sort (stable).
-    const nLeaves = leaves.length;
-    const hiParts = (nLeaves >>> DIGIT_BITS) + 1;
-    if (scratchHi.length < hiParts + 1) scratchHi = new Int32Array(hiParts + 1);
-    const cLo = scratchLo;
-    const cHi = scratchHi;
-    cLo.fill(0);
-    cHi.fill(0, 0, hiParts + 1);
-    const av = scratchValues;
-    const al = scratchLeaf;
-    // 1: each value's leaf (values at or below the first point or above the last are counted here, in row order).
-    let t = 0;
-    for (let i = 0; i < n; i++) {
-      const x = buf[i];
-      if (x <= first) {
-        if (x === first) eq[0]++;
-        else {
-          gaps[0] += 1;
-          gaps[1] += first - x;
+    const values = this.buf;
+    const words = this.bufWords;
+    const { bnd, index, region, top } = this.grid;
+    const { shift, leafAt, leafShift, leaves } = index;
+    // Keys in signed 32-bit form keep the arithmetic in small integers.
+    const kMin = (index.keyMin ^ 0x80000000) | 0;
+    const mask = shift >= 31 ? 0x7fffffff : (1 << shift) - 1;
+    const B = bnd.length;
+    const first = bnd[0];
+    const last = bnd[B - 1];
+    const { cnt, eq, sum } = this;
+    if (this.passes === 0) {
+      for (let r = 0; r < count; r++) {
+        const x = values[r];
+        if (x <= first) {
+          if (x === first) eq[0]++;
+          else {
+            cnt[0]++;
+            sum[0] += first - x;
+          }
+          continue;
         }
-      } else if (x > last) {
-        gaps[2 * k] += 1;
-        gaps[2 * k + 1] += x - last;
-      } else {
-        // Past the two checks x > first point, so its key lies inside the table's range.
-        const h = words[2 * i + HI];
-        const rel = ((h ^ ((h >> 31) | 0x80000000)) >>> 0) - keyMin;
+        if (x > last) {
+          cnt[B]++;
+          sum[B] += x - last;
+          continue;
+        }
+        const h = words[2 * r + HI];
+        const rel = ((h ^ ((h >> 31) & 0x7fffffff)) - kMin) | 0;
         const b = rel >>> shift;
         const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
-        av[t] = x;
-        al[t] = l;
-        t++;
-        cLo[(l & DIGIT_MASK) + 1]++;
-        cHi[(l >>> DIGIT_BITS) + 1]++;
+        // firstAtLeast, inlined by hand: V8 leaves the call in this loop.
+        let i = leaves[l];
+        let hi = leaves[l + 1];
+        while (hi - i > 4) {
+          const mid = (i + hi) >>> 1;
+          if (bnd[mid] < x) i = mid + 1;
+          else hi = mid;
+        }
+        while (i < hi && bnd[i] < x) i++;
+        const p = bnd[i];
+        if (p === x) eq[i]++;
+        else {
+          cnt[i]++;
+          sum[i] += p - x;
+        }
       }
+      return;
     }
-    for (let d = 1; d <= DIGIT_MASK + 1; d++) cLo[d] += cLo[d - 1];
-    for (let d = 1; d <= hiParts; d++) cHi[d] += cHi[d - 1];
-    // 2: stable scatter by the low digit, then by the high one.
-    const bv = scratchValues2;
-    const bl = scratchLeaf2;
-    for (let i = 0; i < t; i++) {
-      const l = al[i];
-      const at = cLo[l & DIGIT_MASK]++;
-      bv[at] = av[i];
-      bl[at] = l;
-    }
-    for (let i = 0; i < t; i++) {
-      const l = bl[i];
-      const at = cHi[l >>> DIGIT_BITS]++;
-      av[at] = bv[i];
-      al[at] = l;
-    }
-    const total = t;
-    const sv = av;
-    const sk = al;
-    // 3: locate and count, in leaf order.
-    for (let j = 0; j < total; j++) {
-      const x = sv[j];
-      const l = sk[j];
-      const lo = firstAtLeast(points, leaves[l], leaves[l + 1], x);
-      // first < x <= last, so lo < k.
-      const p = points[lo];
-      if (p === x) eq[lo]++;
-      else {
-        gaps[2 * lo] += 1;
-        gaps[2 * lo + 1] += p - x;
-      }
-    }
-  }
-
-  /**
-   * Marks the gaps where F_w crosses F_b, whose values a second pass must
-   * collect with `collect`. Returns how many values that is.
-   */
-  crossings(): number {
-    this.flush();
-    const { counts, n } = this.baseline;
-    const k = counts.length;
-    const m = this.m;
-    const flags = new Uint8Array(k + 1);
-    let need = 0;
-    let i = 0;
-    let j = 0;
-    // Gaps 0 and k never cross: F_b is 0 below the first point and 1 above the last.
-    for (let g = 0; g < k; g++) {
-      const t = this.gaps[2 * g];
-      if (g > 0 && t > 0 && j * n < i * m && (j + t) * n > i * m) {
-        flags[g] = 1;
-        need += t;
-      }
-      i += counts[g];
-      j += t + this.eq[g];
-    }
-    this.crossing = flags;
-    const { points, index } = this.baseline;
-    const leaves = new Uint8Array(index.leaves.length);
-    const top = new Uint8Array(index.table.length);
-    for (let g = 1; g < k; g++) {
-      if (flags[g] === 0) continue;
-      // Values of gap g lie in (points[g − 1], points[g]): mark every leaf and top bucket between their keys.
-      const from = keyOf(points[g - 1]) - index.keyMin;
-      const to = keyOf(points[g]) - index.keyMin;
-      const toLeaf = leafOf(index, to);
-      for (let l = leafOf(index, from); l <= toLeaf; l++) leaves[l] = 1;
-      for (let b = from >>> index.shift; b <= to >>> index.shift; b++) top[b] = 1;
-    }
-    this.crossingLeaves = leaves;
-    this.crossingTop = top;
-    this.kept = new Float64Array(need);
-    this.keptCount = 0;
-    return need;
-  }
-
-  /** Second pass over the same values: keeps those strictly inside a crossing gap. */
-  collect(values: Float64Array, words: Int32Array, count: number): void {
-    const flags = this.crossing!;
-    const crossingLeaves = this.crossingLeaves!;
-    const crossingTop = this.crossingTop!;
-    const kept = this.kept!;
-    const { points, index } = this.baseline;
-    const { keyMin, shift, leafAt, leafShift, leaves } = index;
-    const mask = shift >= 31 ? 0x7fffffff : 2 ** shift - 1;
-    const first = points[0];
-    const last = points[points.length - 1];
+    const kept = this.kept;
     let keptCount = this.keptCount;
     for (let r = 0; r < count; r++) {
       const x = values[r];
-      // Gaps 0 and k never cross, nor do missing values.
-      if (!(x > first && x < last)) continue;
       const h = words[2 * r + HI];
-      const rel = ((h ^ ((h >> 31) | 0x80000000)) >>> 0) - keyMin;
-      // Most values are dropped by the small top-level flags, the rest by their leaf's.
+      const rel = ((h ^ ((h >> 31) & 0x7fffffff)) - kMin) | 0;
       const b = rel >>> shift;
-      if (crossingTop[b] === 0) continue;
+      if (top![b] === 0) continue;
       const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
-      if (crossingLeaves[l] === 0) continue;
-      const lo = firstAtLeast(points, leaves[l], leaves[l + 1], x);
-      if (flags[lo] === 1 && points[lo] !== x) kept[keptCount++] = x;
+      let i = leaves[l];
+      let hi = leaves[l + 1];
+      while (hi - i > 4) {
+        const mid = (i + hi) >>> 1;
+        if (bnd[mid] < x) i = mid + 1;
+        else hi = mid;
+      }
+      while (i < hi && bnd[i] < x) i++;
+      if (region![i] < 0) continue;
+      const p = bnd[i];
+      if (kept) {
+        if (p === x) continue;
+        if (keptCount === kept.length) throw new InconsistentPassError('more values than the first pass counted');
+        kept[keptCount++] = x;
+      } else if (p === x) eq[i]++;
+      else {
+        cnt[i]++;
+        sum[i] += p - x;
+      }
     }
     this.keptCount = keptCount;
   }
 
-  /** The statistics: one walk over points and gaps. */
-  finish(): NumericStats {
-    this.flush();
-    const { points, counts, n, edges, edgeAt, std } = this.baseline;
-    const k = points.length;
+  /** Ends a pass. Returns true when another pass over the same rows is needed. */
+  endPass(): boolean {
+    this.flush(this.buffered);
+    const { n, points, counts } = this.baseline;
     const m = this.m;
-    const { eq, gaps } = this;
-    const kept = this.kept ? this.kept.subarray(0, this.keptCount).sort() : new Float64Array(0);
-    let next = 0;
-    const windowBins = new Float64Array(edges.length + 1);
-    const baselineBins = new Float64Array(edges.length + 1);
-    let e = 0;
-    let i = 0;
-    let j = 0;
-    let d = 0;
-    let w1 = gaps[1] / m;
-    j = gaps[0];
-    if (j > 0) d = Math.abs(0 / n - j / m);
-    for (let g = 0; g < k; g++) {
-      if (g > 0) {
-        const t = gaps[2 * g];
-        const c = i / n;
-        const a = j / m;
-        const width = points[g] - points[g - 1];
-        if (t === 0) w1 += Math.abs(c - a) * width;
-        else {
-          const jb = j + t;
-          const gapD = Math.abs(c - jb / m);
-          if (gapD > d) d = gapD;
-          if (jb * n <= i * m) w1 += (c - a) * width - gaps[2 * g + 1] / m;
-          else if (j * n >= i * m) w1 += (a - c) * width + gaps[2 * g + 1] / m;
+    const open: Region[] = [];
+    if (this.kept) {
+      this.settleCollected();
+      this.kept = null;
+      this.passes++;
+      return false;
+    }
+    const { bnd, up } = this.grid;
+    const { cnt, eq, sum } = this;
+    const B = bnd.length;
+    if (this.passes === 0) {
+      // Below the first point F_b = 0, above the last F_b = 1: never open.
+      this.w1 += sum[0] / m + sum[B] / m;
+      this.d = Math.max(cnt[0] / m, Math.abs(counts[0] / n - (cnt[0] + eq[0]) / m));
+      this.outOfRange = cnt[0] + cnt[B];
+      this.windowBelowEdges();
+      this.regions = [{ lo: bnd[0], hi: bnd[B - 1], i0: counts[0], j0: cnt[0] + eq[0], t: 0, from: 1, to: 0, upHi: up[B - 1], first: 1, last: B - 1 }];
+    }
+    // Settle each interval of each region; open ones wait for the next pass.
+    const candidates: { region: Region; part: number; bound: number }[] = [];
+    for (const r of this.regions) {
+      let I = r.i0;
+      let J = r.j0;
+      let seen = 0;
+      for (let i = r.first; i <= r.last; i++) {
+        const a = bnd[i - 1];
+        const b = bnd[i];
+        const T = cnt[i];
+        const E = eq[i];
+        const S = sum[i];
+        const pFrom = up[i - 1];
+        const pEnd = up[i];
+        const bIsPoint = pEnd > 0 && points[pEnd - 1] === b;
+        const pTo = bIsPoint ? pEnd - 1 : pEnd;
+        let inner = 0;
+        let innerInt = 0;
+        for (let q = pFrom; q < pTo; q++) {
+          inner += counts[q];
+          innerInt += counts[q] * (b - points[q]);
+        }
+        const here: Region = { lo: a, hi: b, i0: I, j0: J, t: T, from: pFrom, to: pTo, upHi: pEnd, first: 0, last: 0 };
+        if (T === 0) this.settleWithoutValues(here);
+        else if (inner === 0) {
+          // F_b is constant inside: F_w crosses it or not.
+          if (lessProduct(J, n, I, m) && lessProduct(I, m, J + T, n)) open.push(here);
           else {
-            // F_w crosses F_b inside this gap: walk its values in order.
-            let prev = points[g - 1];
-            let jj = j;
-            const end = next + t;
-            while (next < end) {
-              const v = kept[next];
-              w1 += Math.abs(c - jj / m) * (v - prev);
-              prev = v;
-              while (next < end && kept[next] === v) {
-                jj++;
-                next++;
-              }
-            }
-            w1 += Math.abs(c - jj / m) * (points[g] - prev);
+            this.w1 += Math.abs((I / n - J / m) * (b - a) - S / m);
+            this.d = Math.max(this.d, Math.abs(I / n - J / m), Math.abs(I / n - (J + T) / m));
           }
-          j = jb;
+        } else {
+          const above = !lessProduct(I, m, J + T, n); // F_b >= F_w throughout
+          const below = !lessProduct(J, n, I + inner, m); // F_b <= F_w throughout
+          if (!above && !below) open.push(here);
+          else {
+            const part = Math.abs((I * (b - a) + innerInt) / n - (J * (b - a) + S) / m);
+            const bound = above ? (I + inner) / n - J / m : (J + T) / m - I / n;
+            candidates.push({ region: here, part, bound });
+          }
+        }
+        I += inner + (bIsPoint ? counts[pEnd - 1] : 0);
+        J += T;
+        seen += T;
+        // A later pass's last interval ends at the region's upper bound, whose equal values an earlier pass settled.
+        if (i < r.last || this.passes === 0) {
+          J += E;
+          seen += E;
+          this.d = Math.max(this.d, Math.abs(I / n - J / m));
         }
       }
-      // Edges: bin counts are the counts strictly below each edge.
-      while (e < edges.length && edgeAt[e] === g) {
-        baselineBins[e] = i - (e > 0 ? sumBins(baselineBins, e) : 0);
-        windowBins[e] = j - (e > 0 ? sumBins(windowBins, e) : 0);
-        e++;
-      }
-      i += counts[g];
-      j += eq[g];
-      const pointD = Math.abs(i / n - j / m);
-      if (pointD > d) d = pointD;
+      if (this.passes > 0 && seen !== r.t) throw new InconsistentPassError(`${seen} values in an open region, the first pass counted ${r.t}`);
     }
-    w1 += gaps[2 * k + 1] / m;
-    const ltK = gaps[2 * k];
-    const gapK = Math.abs(1 - (j + ltK) / m);
-    if (ltK > 0 && gapK > d) d = gapK;
-    baselineBins[edges.length] = n - sumBins(baselineBins, edges.length);
-    windowBins[edges.length] = m - sumBins(windowBins, edges.length);
-    return { n, m, d, w1, std, edges, bins: { baseline: baselineBins, window: windowBins }, outOfRange: gaps[0] + ltK };
+    // An interval whose bound cannot beat the D known so far is settled; the others are read again.
+    for (const c of candidates) {
+      if (c.bound > this.d) open.push(c.region);
+      else this.w1 += c.part;
+    }
+    this.passes++;
+    if (open.length === 0) return false;
+    open.sort((x, y) => x.lo - y.lo);
+    this.plan(open);
+    return true;
   }
-}
 
-function sumBins(bins: Float64Array, upTo: number): number {
-  let s = 0;
-  for (let b = 0; b < upTo; b++) s += bins[b];
-  return s;
+  /** An interval with no window value inside: F_w is constant there, so the baseline's points settle it. */
+  private settleWithoutValues(r: Region): void {
+    const { n, points, counts } = this.baseline;
+    const c = r.j0 / this.m;
+    let I = r.i0;
+    let prev = r.lo;
+    for (let q = r.from; q < r.to; q++) {
+      const x = points[q];
+      this.w1 += Math.abs(I / n - c) * (x - prev);
+      I += counts[q];
+      this.d = Math.max(this.d, Math.abs(I / n - c));
+      prev = x;
+    }
+    this.w1 += Math.abs(I / n - c) * (r.hi - prev);
+  }
+
+  /** Sets up the next pass over the open regions: collect their values when they fit, else split them finer. */
+  private plan(open: Region[]): void {
+    const total = open.reduce((s, r) => s + r.t, 0);
+    const collect = total <= this.limits.values;
+    const innerPoints = open.reduce((s, r) => s + (r.to - r.from), 0);
+    const stride = Math.max(1, Math.ceil(innerPoints / this.limits.buckets));
+    const gapSplits = Math.max(2, Math.min(GAP_SPLITS, Math.floor(this.limits.buckets / open.length)));
+    const { points } = this.baseline;
+    const bnd: number[] = [];
+    const up: number[] = [];
+    const region: number[] = [];
+    const push = (v: number, u: number, reg: number) => {
+      bnd.push(v);
+      up.push(u);
+      region.push(reg);
+    };
+    open.forEach((r, k) => {
+      if (bnd.length === 0 || bnd[bnd.length - 1] !== r.lo) {
+        // The interval ending at lo lies outside every region.
+        push(r.lo, r.from, -1);
+      }
+      r.first = bnd.length;
+      if (!collect) {
+        const inner = r.to - r.from;
+        if (inner > 0) {
+          let any = false;
+          for (let q = r.from + stride - 1; q < r.to; q += stride) {
+            push(points[q], q + 1, k);
+            any = true;
+          }
+          if (!any) {
+            const q = r.from + (inner >> 1);
+            push(points[q], q + 1, k);
+          }
+        } else {
+          // No point inside: split the doubles between the bounds evenly (by their bit patterns, so that a
+          // gap around zero or across magnitudes narrows as fast as any other).
+          const from = key64(r.lo);
+          const span = key64(r.hi) - from;
+          for (let s = 1; s < gapSplits; s++) {
+            const v = fromKey64(from + (span * BigInt(s)) / BigInt(gapSplits)) + 0;
+            if (v > bnd[bnd.length - 1] && v < r.hi) push(v, r.from, k);
+          }
+        }
+      }
+      push(r.hi, r.upHi, k);
+      r.last = bnd.length - 1;
+    });
+    // The grid's intervals: region[i] for (bnd[i − 1], bnd[i]]; nothing above the last bound counts.
+    region.push(-1);
+    const b = Float64Array.from(bnd);
+    const index = buildIndex(b);
+    const reg = Int32Array.from(region);
+    const grid = { bnd: b, up: Int32Array.from(up), index, region: reg, top: null as Uint8Array | null };
+    grid.top = topFlags(grid, (i) => reg[i] >= 0);
+    this.grid = grid;
+    this.regions = open;
+    if (collect) {
+      this.kept = new Float64Array(total);
+      this.keptCount = 0;
+    } else {
+      this.cnt = new Int32Array(b.length + 1);
+      this.eq = new Int32Array(b.length + 1);
+      this.sum = new Float64Array(b.length + 1);
+    }
+  }
+
+  /** The collected values of every open region, merged with the region's points in order. */
+  private settleCollected(): void {
+    const { n, points, counts } = this.baseline;
+    const m = this.m;
+    const kept = this.kept!;
+    const total = this.regions.reduce((s, r) => s + r.t, 0);
+    if (this.keptCount !== total) throw new InconsistentPassError(`${this.keptCount} values in the open regions, the first pass counted ${total}`);
+    sortDoubles(kept);
+    let v = 0;
+    for (const r of this.regions) {
+      let I = r.i0;
+      let J = r.j0;
+      let prev = r.lo;
+      let q = r.from;
+      const end = v + r.t;
+      while (q < r.to || v < end) {
+        const x = Math.min(q < r.to ? points[q] : Infinity, v < end ? kept[v] : Infinity);
+        this.w1 += Math.abs(I / n - J / m) * (x - prev);
+        if (q < r.to && points[q] === x) I += counts[q++];
+        while (v < end && kept[v] === x) {
+          J++;
+          v++;
+        }
+        this.d = Math.max(this.d, Math.abs(I / n - J / m));
+        prev = x;
+      }
+      this.w1 += Math.abs(I / n - J / m) * (r.hi - prev);
+    }
+  }
+
+  /** Window values strictly below each decile edge, from the first pass (edges are grid bounds). */
+  private windowBelowEdges(): void {
+    const { edges } = this.baseline;
+    const { bnd } = this.grid;
+    const below = new Float64Array(edges.length);
+    let J = 0;
+    let e = 0;
+    for (let i = 0; i < bnd.length && e < edges.length; i++) {
+      J += this.cnt[i];
+      while (e < edges.length && edges[e] === bnd[i]) below[e++] = J;
+      J += this.eq[i];
+    }
+    this.windowBelowEdge = below;
+  }
+
+  /** The statistics, once `endPass` has returned false. */
+  finish(): NumericStats {
+    const { counts, n, edges, edgeAt, std } = this.baseline;
+    const m = this.m;
+    const baselineBelow = new Float64Array(edges.length);
+    let i = 0;
+    let p = 0;
+    for (let e = 0; e < edges.length; e++) {
+      while (p < edgeAt[e]) i += counts[p++];
+      baselineBelow[e] = i;
+    }
+    const bins = (below: Float64Array, total: number) => {
+      const out = new Float64Array(edges.length + 1);
+      let prev = 0;
+      for (let e = 0; e < edges.length; e++) {
+        out[e] = below[e] - prev;
+        prev = below[e];
+      }
+      out[edges.length] = total - prev;
+      return out;
+    };
+    return {
+      n,
+      m,
+      d: this.d,
+      w1: this.w1,
+      std,
+      edges,
+      bins: { baseline: bins(baselineBelow, n), window: bins(this.windowBelowEdge!, m) },
+      outOfRange: this.outOfRange,
+    };
+  }
 }
 
 /** What the numeric tests need, from the summaries instead of sorted samples. */

@@ -1,36 +1,46 @@
 // The streaming summary gives the sort-based results: D and bins exactly, W1 to rounding.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareNumeric, compareNumericStats, summarizeBaseline, baselineStd, WindowSummary, type Comparison } from '../../src/stats/index.js';
+import { compareNumeric, compareNumericStats, summarizeBaseline, baselineStd, WindowSummary, InconsistentPassError, type Comparison, type PassLimits } from '../../src/stats/index.js';
 import { rng } from '../helpers/random.js';
-import { sortDoubles } from '../../src/data/profile.js';
+import { sortDoubles } from '../../src/stats/sort.js';
 
-/** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, both passes. */
-function streamed(baselineSorted: Float64Array, window: Float64Array, chunk = 97): { cmp: Comparison; crossing: number } {
-  const s = new WindowSummary(summarizeBaseline(baselineSorted, baselineStd(baselineSorted)));
+/** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, pass after pass. */
+function streamed(baselineSorted: Float64Array, window: Float64Array, limits: Partial<PassLimits> = {}, chunk = 97): { cmp: Comparison; passes: number } {
+  const s = new WindowSummary(summarizeBaseline(baselineSorted, baselineStd(baselineSorted), limits.buckets), limits);
   const buf = new Float64Array(chunk);
   const words = new Int32Array(buf.buffer);
-  const each = (fn: (n: number) => void) => {
+  do {
     for (let at = 0; at < window.length; at += chunk) {
       const n = Math.min(chunk, window.length - at);
       buf.set(window.subarray(at, at + n));
-      fn(n);
+      s.add(buf, words, n);
     }
-  };
-  each((n) => s.add(buf, words, n));
-  const crossing = s.crossings();
-  each((n) => s.collect(buf, words, n));
-  return { cmp: compareNumericStats(s.finish()), crossing };
+  } while (s.endPass());
+  return { cmp: compareNumericStats(s.finish()), passes: s.passes };
 }
 
 function sortedFinite(a: Float64Array): Float64Array {
   return Float64Array.from([...a].filter((x) => Number.isFinite(x))).sort();
 }
 
-function assertSame(baseline: Float64Array, window: Float64Array, what: string): number {
+/**
+ * Pass limits that force every path: the default (a grid of every point for
+ * these sizes), coarse grids settled by one collecting pass, and grids so
+ * coarse, with so little room to collect, that open intervals are split
+ * again, between points and by value inside gaps, over several passes.
+ */
+const LIMITS: Partial<PassLimits>[] = [{}, { buckets: 64 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }];
+
+/** Asserts the streamed comparison equals the sort-based one under each of LIMITS; returns the passes each took. */
+function assertSame(baseline: Float64Array, window: Float64Array, what: string): number[] {
+  return LIMITS.map((limits) => assertSameWith(baseline, window, `${what} ${JSON.stringify(limits)}`, limits));
+}
+
+function assertSameWith(baseline: Float64Array, window: Float64Array, what: string, limits: Partial<PassLimits>): number {
   const b = sortedFinite(baseline);
   const want = compareNumeric(b, sortedFinite(window));
-  const { cmp: got, crossing } = streamed(b, window);
+  const { cmp: got, passes } = streamed(b, window, limits);
   assert.equal(got.tests.ks!.statistic, want.tests.ks!.statistic, `${what}: KS D is exact`);
   assert.equal(got.tests.ks!.p_value, want.tests.ks!.p_value, `${what}: KS p-value`);
   const w = want.tests.wasserstein!.statistic;
@@ -41,7 +51,7 @@ function assertSame(baseline: Float64Array, window: Float64Array, what: string):
   assert.deepEqual([...got.buckets.window], [...want.buckets.window], `${what}: window bins`);
   assert.equal(got.out_of_range_ratio, want.out_of_range_ratio, `${what}: out_of_range_ratio`);
   for (const id of ['chi2', 'js', 'psi'] as const) assert.deepEqual(got.tests[id], want.tests[id], `${what}: ${id}`);
-  return crossing;
+  return passes;
 }
 
 type Gen = (u: () => number, i: number) => number;
@@ -76,21 +86,40 @@ for (const c of CASES) {
   });
 }
 
-test('identical samples give D = 0 and W1 = 0, with nothing to collect', () => {
+test('identical samples give D = 0 and W1 = 0 in one pass when the grid holds every point', () => {
   const x = sample(4000, 9, normal(0, 1), 0);
-  assert.equal(assertSame(x, x, 'identical'), 0);
+  assert.equal(assertSame(x, x, 'identical')[0], 1);
   const { cmp } = streamed(sortedFinite(x), x);
   assert.equal(cmp.tests.ks!.statistic, 0);
   assert.equal(cmp.tests.wasserstein!.statistic, 0);
 });
 
-test('a window whose CDF crosses the baseline inside gaps needs the second pass, and only for those gaps', () => {
+test('a window whose CDF crosses the baseline inside a gap takes one more pass', () => {
   const b = Float64Array.from([0, 10, 20, 30]);
   // The decile edges split the baseline's gaps: (10, 12) and (12, 15) are gaps, F_b = 0.5 in both.
   // Before 10: one window value, so F_w climbs from 1/8 to 5/8 inside (10, 12): it crosses there only.
   const w = Float64Array.from([5, 10.2, 10.4, 10.6, 10.8, 20, 20, 35]);
-  assert.equal(summarizeBaseline(b, 1).points.length, 13, "4 values and 9 edges");
-  assert.equal(assertSame(b, w, 'crossing'), 4);
+  assert.equal(summarizeBaseline(b, 1).points.length, 13, '4 values and 9 edges');
+  assert.equal(assertSame(b, w, 'crossing')[0], 2);
+  // Without room to collect, the gap is split by value: no piece is open once each holds one value.
+  assert.equal(assertSameWith(b, w, 'crossing, split by value', { values: 0 }), 2);
+});
+
+test('one value repeated inside a gap, with no room to collect, is isolated by value splits', () => {
+  const b = Float64Array.from({ length: 200 }, (_, i) => i);
+  const w = new Float64Array(5000).fill(99.5 + 2 ** -40);
+  assert.ok(assertSameWith(b, w, 'repeated value', { values: 0, buckets: 8 }) > 3);
+});
+
+test('a window that changes between passes is reported, not compared', () => {
+  const b = sortedFinite(sample(3000, 3, normal(0, 1), 0));
+  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b), 16), { buckets: 16 });
+  const w = sample(5000, 4, normal(0.1, 1), 0);
+  s.add(w, new Int32Array(w.buffer), w.length);
+  assert.equal(s.endPass(), true);
+  const half = w.subarray(0, 2500).slice();
+  s.add(half, new Int32Array(half.buffer), half.length);
+  assert.throws(() => s.endPass(), InconsistentPassError);
 });
 
 test('missing values in the window are counted, never compared', () => {
@@ -101,8 +130,8 @@ test('missing values in the window are counted, never compared', () => {
   assert.deepEqual([s.m, s.missing], [2, 3]);
 });
 
-test('windows longer than the summary buffer are counted in several flushes, exactly', () => {
-  // 20 000 baseline points give an 8192-value buffer: 60 000 window values flush it several times mid-stream.
+test('baselines with more points than the default grid holds: coarse grid, then exact', () => {
+  // 20 000 baseline points: the default grid bounds every second point.
   const mixed: Gen = (u) => (u() < 0.05 ? -0 : u() < 0.1 ? 0 : u() < 0.2 ? Math.round(normal(0, 4)(u, 0)) : Math.exp(normal(0, 3)(u, 0)) * (u() < 0.5 ? -1 : 1));
   for (const seed of [1, 2]) {
     assertSame(sample(20000, seed * 7, normal(0, 1)), sample(60000, seed * 11, normal(0.05, 1.1)), `long continuous window (seed ${seed})`);
