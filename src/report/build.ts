@@ -126,8 +126,8 @@ interface WindowData {
 /** Per-run memory for window summaries; numeric features beyond it are read in further scans. */
 const SUMMARY_BUDGET_BYTES = 256 * 1024 * 1024;
 
-/** Window values a batch's columns may collect in one pass, together (8 bytes each). */
-const COLLECT_BUDGET_VALUES = 1 << 24;
+/** Window values a batch's columns may collect in one pass, together (8 bytes each: 256 MB). */
+const COLLECT_BUDGET_VALUES = 1 << 25;
 
 /** Counts the window's missing values of a feature whose baseline has no finite value. */
 class MissingCounter {
@@ -161,11 +161,11 @@ async function readWindow(
   const all = batches(numeric, baseline);
   for (const [b, batch] of all.entries()) {
     progress(`scanning the window: ${numeric.length} numeric columns`, b, all.length);
-    // The batch's columns share the budget for values collected in a pass.
-    const values = Math.max(1 << 16, Math.floor(COLLECT_BUDGET_VALUES / batch.length));
+    // The batch's columns share one budget for the values collected in a pass.
+    const pool = { free: COLLECT_BUDGET_VALUES };
     const acc = batch.map((name) => {
       const b = baseline.numeric.get(name);
-      return b ? new WindowSummary(b, { values }) : new MissingCounter();
+      return b ? new WindowSummary(b, { values: COLLECT_BUDGET_VALUES, pool }) : new MissingCounter();
     });
     out.rows = await streamNumeric(conn, window, batch, filter, (values, words, count) => {
       for (let c = 0; c < acc.length; c++) acc[c].add(values[c], words[c], count);

@@ -31,6 +31,8 @@ import { sortDoubles } from './sort.js';
 export interface PassLimits {
   buckets: number;
   values: number;
+  /** A budget of collected values that several columns share: a column collects only what is still free. */
+  pool?: { free: number };
 }
 
 /** Grid intervals per pass (16 bytes of counters each): the first pass's counters and bounds stay within L2. */
@@ -319,7 +321,7 @@ export class WindowSummary {
     readonly baseline: BaselineSummary,
     limits: Partial<PassLimits> = {},
   ) {
-    this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES };
+    this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES, pool: limits.pool };
     this.grid = baseline.grid;
     const size = this.grid.bnd.length + 1;
     this.cnt = new Int32Array(size);
@@ -561,7 +563,9 @@ export class WindowSummary {
   /** Sets up the next pass over the open regions: collect their values when they fit, else split them finer. */
   private plan(open: Region[]): void {
     const total = open.reduce((s, r) => s + r.t, 0);
-    const collect = total <= this.limits.values;
+    const pool = this.limits.pool;
+    const collect = total <= this.limits.values && (!pool || total <= pool.free);
+    if (collect && pool) pool.free -= total;
     const innerPoints = open.reduce((s, r) => s + (r.to - r.from), 0);
     const stride = Math.max(1, Math.ceil(innerPoints / this.limits.buckets));
     const gapSplits = Math.max(2, Math.min(GAP_SPLITS, Math.floor(this.limits.buckets / open.length)));
@@ -631,6 +635,7 @@ export class WindowSummary {
     const m = this.m;
     const kept = this.kept!;
     const total = this.regions.reduce((s, r) => s + r.t, 0);
+    if (this.limits.pool) this.limits.pool.free += total;
     if (this.keptCount !== total) throw new InconsistentPassError(`${this.keptCount} values in the open regions, the first pass counted ${total}`);
     sortDoubles(kept);
     let v = 0;

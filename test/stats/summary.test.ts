@@ -111,6 +111,27 @@ test('one value repeated inside a gap, with no room to collect, is isolated by v
   assert.ok(assertSameWith(b, w, 'repeated value', { values: 0, buckets: 8 }) > 3);
 });
 
+test('columns sharing a collect budget: a column that finds it spent is split finer instead, and stays exact', () => {
+  const b = sortedFinite(sample(3000, 21, normal(0, 1), 0));
+  const w = sample(6000, 22, normal(0.05, 1), 0);
+  const want = compareNumeric(b, sortedFinite(w));
+  const pool = { free: 0 };
+  const passes: number[] = [];
+  for (const free of [1e9, 0]) {
+    pool.free = free;
+    const s = new WindowSummary(summarizeBaseline(b, baselineStd(b), 32), { buckets: 32, values: 1e9, pool });
+    do s.add(w, new Int32Array(w.buffer), w.length);
+    while (s.endPass());
+    const got = compareNumericStats(s.finish());
+    assert.equal(got.tests.ks!.statistic, want.tests.ks!.statistic);
+    assert.ok(Math.abs(got.tests.wasserstein!.statistic - want.tests.wasserstein!.statistic) <= 1e-12 * want.tests.wasserstein!.statistic);
+    assert.equal(pool.free, free, 'the budget is given back');
+    passes.push(s.passes);
+  }
+  assert.equal(passes[0], 2, 'collected at once');
+  assert.ok(passes[1] > 2, 'split finer first');
+});
+
 test('a window that changes between passes is reported, not compared', () => {
   const b = sortedFinite(sample(3000, 3, normal(0, 1), 0));
   const s = new WindowSummary(summarizeBaseline(b, baselineStd(b), 16), { buckets: 16 });
