@@ -158,13 +158,6 @@ export function buildIndex(points: Float64Array): PointIndex {
 }
 
 
-/** The leaf of a key relative to keyMin (within the index's range). */
-function leafOf(index: PointIndex, rel: number): number {
-  const b = rel >>> index.shift;
-  const mask = index.shift >= 31 ? 0x7fffffff : 2 ** index.shift - 1;
-  return index.leafAt[b] + ((rel & mask) >>> index.leafShift[b]);
-}
-
 /** Top-level index buckets that intervals of `grid` flagged in `counted` overlap. */
 function topFlags(grid: { bnd: Float64Array; index: PointIndex }, counted: (i: number) => boolean): Uint8Array {
   const { bnd, index } = grid;
@@ -406,7 +399,8 @@ export class WindowSummary {
         const rel = ((h ^ ((h >> 31) & 0x7fffffff)) - kMin) | 0;
         const b = rel >>> shift;
         const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
-        // firstAtLeast, inlined by hand: V8 leaves the call in this loop.
+        // firstAtLeast by hand: V8 keeps the call here, and this loop sees every value (inline measured
+        // up to ~15% faster on this VM, whose noise is about as large).
         let i = leaves[l];
         let hi = leaves[l + 1];
         while (hi - i > 4) {
@@ -433,14 +427,7 @@ export class WindowSummary {
       const b = rel >>> shift;
       if (top![b] === 0) continue;
       const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
-      let i = leaves[l];
-      let hi = leaves[l + 1];
-      while (hi - i > 4) {
-        const mid = (i + hi) >>> 1;
-        if (bnd[mid] < x) i = mid + 1;
-        else hi = mid;
-      }
-      while (i < hi && bnd[i] < x) i++;
+      const i = firstAtLeast(bnd, leaves[l], leaves[l + 1], x);
       if (region![i] < 0) continue;
       const p = bnd[i];
       if (kept) {
@@ -725,7 +712,7 @@ export interface NumericStats {
   outOfRange: number;
 }
 
-/** The first index in [lo, hi) whose point is >= x (hi when none): leaves hold a point or two, so scan, and bisect the rare dense ones. */
+/** The first index in [lo, hi) whose bound is >= x (hi when none): leaves hold a bound or two, so scan, and bisect the rare dense ones. */
 function firstAtLeast(points: Float64Array, lo: number, hi: number, x: number): number {
   while (hi - lo > 4) {
     const mid = (lo + hi) >>> 1;
