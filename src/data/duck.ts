@@ -37,10 +37,16 @@ export async function rows(conn: DuckDBConnection, sql: string, params: DuckDBVa
 
 /**
  * Streams a query's result chunk by chunk, fetching the next chunk while `fn`
- * handles the current one, so DuckDB's threads and JavaScript overlap.
+ * handles the current one, so DuckDB's threads and JavaScript overlap. When
+ * `fn` returns a promise, the next chunk waits for it (backpressure).
  * Memory stays at a few chunks whatever the result's length.
  */
-export async function forEachChunk(conn: DuckDBConnection, sql: string, params: DuckDBValue[], fn: (chunk: DuckDBDataChunk) => void): Promise<void> {
+export async function forEachChunk(
+  conn: DuckDBConnection,
+  sql: string,
+  params: DuckDBValue[],
+  fn: (chunk: DuckDBDataChunk) => void | Promise<void>,
+): Promise<void> {
   const result = await conn.stream(sql, params);
   let next = result.fetchChunk();
   try {
@@ -48,7 +54,8 @@ export async function forEachChunk(conn: DuckDBConnection, sql: string, params: 
       const chunk = await next;
       if (!chunk || chunk.rowCount === 0) return;
       next = result.fetchChunk();
-      fn(chunk);
+      const waiting = fn(chunk);
+      if (waiting) await waiting;
     }
   } finally {
     // A pending fetch after a failure must not surface as an unhandled rejection.

@@ -62,9 +62,9 @@ export async function countRows(conn: DuckDBConnection, source: Source, features
  * One chunk of numeric columns as DOUBLE: `values[c]` holds column c's first
  * `count` rows, NULL as NaN (NaN and ±Infinity pass through as they are);
  * `words[c]` views the same memory as 32-bit words. Both are reused for the
- * next chunk.
+ * next chunk. A returned promise holds the next chunk back until it settles.
  */
-export type NumericChunkHandler = (values: readonly Float64Array[], words: readonly Int32Array[], count: number) => void;
+export type NumericChunkHandler = (values: readonly Float64Array[], words: readonly Int32Array[], count: number) => void | Promise<void>;
 
 /**
  * Streams numeric columns of the (filtered) source through `onChunk` in one
@@ -82,7 +82,7 @@ export async function streamNumeric(conn: DuckDBConnection, source: Source, colu
       const count = chunk.rowCount;
       for (let c = 0; c < columns.length; c++) readDoubles(chunk.getColumnVector(c), count, values[c]);
       rows += count;
-      onChunk(values, words, count);
+      return onChunk(values, words, count);
     });
   } catch (err) {
     throw sourceError(source, err);

@@ -10,4 +10,4 @@ export {
   type CategoryColumn,
   type NumericChunkHandler,
 } from './features.js';
-export { baselineProfile, profileCacheStats, type BaselineProfile } from './profile.js';
+export { baselineProfile, forgetProfile, profileCacheStats, type BaselineProfile } from './profile.js';

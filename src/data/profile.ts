@@ -19,6 +19,11 @@ export interface BaselineProfile<T = Float64Array> {
 
 const cache = new Map<string, BaselineProfile<unknown>>();
 
+/** Drops a baseline's cached profile: the next run computes it again. */
+export function forgetProfile(spec: string): void {
+  cache.delete(spec);
+}
+
 /** How often a profile was reused or (re)computed in this process. */
 export const profileCacheStats = { hits: 0, misses: 0 };
 
@@ -26,13 +31,14 @@ export const profileCacheStats = { hits: 0, misses: 0 };
  * The baseline's profile for these features, computed once per process and
  * reused while the files' names, sizes and mtimes are unchanged. `reduce`
  * receives each numeric feature's finite values, in file order (non-empty;
- * it may reorder them in place).
+ * the array is handed over: it may reorder or transfer it). The columns are
+ * reduced concurrently when `reduce` returns promises.
  */
 export async function baselineProfile<T>(
   conn: DuckDBConnection,
   spec: string,
   features: readonly FeatureColumn[],
-  reduce: (values: Float64Array) => T,
+  reduce: (values: Float64Array) => T | Promise<T>,
 ): Promise<BaselineProfile<T>> {
   const source = await openSource(conn, 'baseline', spec);
   let profile = cache.get(spec) as BaselineProfile<T> | undefined;
@@ -68,15 +74,23 @@ export async function baselineProfile<T>(
     });
     if (streamed !== rows) throw new DataSourceError(`baseline ${spec}: ${streamed} rows read, the files' metadata says ${rows}; did they change during the run?`);
   }
+  const reducing = Promise.all(
+    numeric.map(async (_, c) => {
+      const values = valid[c].subarray(0, filled[c]);
+      // Release each column's values as soon as it is reduced.
+      valid[c] = new Float64Array(0);
+      return values.length > 0 ? reduce(values) : null;
+    }),
+  );
+  // Should reducing fail, the categorical scan's error must not leave its rejection unhandled.
+  reducing.catch(() => undefined);
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
   const categories = await categoryCountsAll(conn, source, categorical, null);
+  const reduced = await reducing;
   profile ??= { source, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   numeric.forEach((name, c) => {
     profile!.missing.set(name, rows - filled[c]);
-    const values = valid[c].subarray(0, filled[c]);
-    // Release each column's values as soon as it is reduced.
-    valid[c] = new Float64Array(0);
-    profile!.numeric.set(name, values.length > 0 ? reduce(values) : null);
+    profile!.numeric.set(name, reduced[c]);
   });
   for (const [name, col] of categories) {
     profile.categorical.set(name, col.counts);

@@ -6,6 +6,7 @@ import type { Config, FeatureSpec, ModelConfig } from '../config/index.js';
 import {
   baselineProfile,
   categoryCountsAll,
+  forgetProfile,
   countRows,
   DataSourceError,
   openSource,
@@ -17,19 +18,15 @@ import {
   type TimeFilter,
 } from '../data/index.js';
 import {
-  baselineStd,
   compareCategorical,
   compareNumericStats,
   decideFeature,
   decideModel,
-  sortDoubles,
-  summarizeBaseline,
-  WindowSummary,
   InconsistentPassError,
-  type BaselineSummary,
   type FeatureType,
   type NumericStats,
 } from '../stats/index.js';
+import { SummaryThreadError, summarizeOffThread, WindowColumns, type BaselineRef } from './threads.js';
 import type { FeatureReport, ModelReport, Report } from './types.js';
 
 /** Progress of a run, for a progress line: what it is doing, and how far through that step. */
@@ -60,7 +57,7 @@ export async function buildReport(config: Config, opts: RunOptions & { models?: 
   return { generated_at: new Date().toISOString(), models };
 }
 
-type Profile = BaselineProfile<BaselineSummary>;
+type Profile = BaselineProfile<BaselineRef>;
 
 /** Computes one model's report. Throws DataSourceError when its baseline or window cannot be read. */
 export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promise<ModelReport> {
@@ -82,10 +79,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     const window = await openSource(conn, 'window', model.window);
     const specs = resolveFeatures(model, baselineSchema);
     const columns: FeatureColumn[] = specs.map((s) => ({ name: s.name, type: s.type }));
-    const baseline = await baselineProfile(conn, model.baseline, columns, (values) => {
-      const sorted = sortDoubles(values);
-      return summarizeBaseline(sorted, baselineStd(sorted));
-    });
+    const baseline = await baselineProfile(conn, model.baseline, columns, summarizeOffThread);
     phase('baseline profile');
     progress('scanning the window', 0, 1);
     const comparable = columns.filter((c) => compatible(c, window) === null);
@@ -161,39 +155,54 @@ async function readWindow(
   const all = batches(numeric, baseline);
   for (const [b, batch] of all.entries()) {
     progress(`scanning the window: ${numeric.length} numeric columns`, b, all.length);
-    // The batch's columns share one budget for the values collected in a pass.
-    const pool = { free: COLLECT_BUDGET_VALUES };
-    const acc = batch.map((name) => {
-      const b = baseline.numeric.get(name);
-      return b ? new WindowSummary(b, { values: COLLECT_BUDGET_VALUES, pool }) : new MissingCounter();
-    });
-    out.rows = await streamNumeric(conn, window, batch, filter, (values, words, count) => {
-      for (let c = 0; c < acc.length; c++) acc[c].add(values[c], words[c], count);
-    });
-    phase('window numeric scan');
-    // Further passes read only the columns whose open intervals need their values again.
-    let open = acc.filter((a): a is WindowSummary => a instanceof WindowSummary && a.m > 0 && a.endPass());
-    while (open.length > 0) {
-      const names = open.map((a) => batch[acc.indexOf(a)]);
-      progress(`pass ${open[0].passes + 1} over ${names.length} numeric columns`, b, all.length);
-      try {
-        await streamNumeric(conn, window, names, filter, (values, words, count) => {
-          for (let c = 0; c < open.length; c++) open[c].add(values[c], words[c], count);
-        });
-        open = open.filter((a) => a.endPass());
-      } catch (err) {
-        // The chunk handler's error arrives wrapped by the data layer.
-        const cause = err instanceof DataSourceError ? err.cause : err;
-        if (!(cause instanceof InconsistentPassError)) throw err;
-        throw new DataSourceError(`window ${window.spec}: its rows changed while this run read them (${cause.message}); the next run reads them again`);
-      }
+    // Columns whose baseline has no finite value only count missing values, here; the others go to the threads.
+    const summarized = batch.flatMap((name, c) => (baseline.numeric.get(name) ? [c] : []));
+    const counters = new Map(batch.flatMap((name, c) => (baseline.numeric.get(name) ? [] : [[c, new MissingCounter()] as const])));
+    let cols: WindowColumns;
+    try {
+      cols = await WindowColumns.open(
+        summarized.map((c) => baseline.numeric.get(batch[c])!),
+        COLLECT_BUDGET_VALUES,
+      );
+    } catch (err) {
+      // The next run computes the baseline's summaries again.
+      if (err instanceof SummaryThreadError) forgetProfile(baseline.source.spec);
+      throw err;
     }
-    phase('window refinement passes');
-    batch.forEach((name, c) => {
-      const a = acc[c];
-      out.missing.set(name, a.missing);
-      out.numeric.set(name, a instanceof WindowSummary && a.m > 0 ? a.finish() : null);
-    });
+    try {
+      const picked: Float64Array[] = new Array(summarized.length);
+      out.rows = await streamNumeric(conn, window, batch, filter, (values, words, count) => {
+        for (const [c, counter] of counters) counter.add(values[c], words[c], count);
+        for (let k = 0; k < summarized.length; k++) picked[k] = values[summarized[k]];
+        return cols.add(picked, count);
+      });
+      phase('window numeric scan');
+      // Further passes read only the columns whose open intervals need their values again.
+      let open = await cols.endPass();
+      for (let pass = 2; open.length > 0; pass++) {
+        progress(`pass ${pass} over ${open.length} numeric columns`, b, all.length);
+        try {
+          await streamNumeric(conn, window, open.map((k) => batch[summarized[k]]), filter, (values, _words, count) => cols.add(values, count));
+          open = await cols.endPass();
+        } catch (err) {
+          // The chunk handler's error arrives wrapped by the data layer.
+          const cause = err instanceof DataSourceError ? err.cause : err;
+          if (!(cause instanceof InconsistentPassError)) throw err;
+          throw new DataSourceError(`window ${window.spec}: its rows changed while this run read them (${cause.message}); the next run reads them again`);
+        }
+      }
+      phase('window refinement passes');
+      (await cols.finish()).forEach((r, k) => {
+        out.missing.set(batch[summarized[k]], r.missing);
+        out.numeric.set(batch[summarized[k]], r.stats);
+      });
+    } finally {
+      cols.close();
+    }
+    for (const [c, counter] of counters) {
+      out.missing.set(batch[c], counter.missing);
+      out.numeric.set(batch[c], null);
+    }
   }
   const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
   progress(`counting ${categorical.length} categorical columns`, 0, 1);
@@ -217,7 +226,7 @@ function batches(names: readonly string[], baseline: Profile): string[][] {
   let bytes = 0;
   for (const name of names) {
     // Per grid interval: two counts (4 bytes each) and a Σ (8 bytes); a later pass's grid may hold twice as many.
-    const size = ((baseline.numeric.get(name)?.grid.bnd.length ?? 0) + 1) * 32;
+    const size = (baseline.numeric.get(name)?.intervals ?? 0) * 32;
     if (current.length > 0 && bytes + size > SUMMARY_BUDGET_BYTES) {
       out.push(current);
       current = [];

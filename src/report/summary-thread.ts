@@ -1,0 +1,66 @@
+/**
+ * Entry of a summary thread (see threads.ts): summarizes baseline columns
+ * and keeps them, and counts window columns against them, so that this work
+ * uses every core while the main thread reads DuckDB's chunks. Pure
+ * computation: no I/O here.
+ */
+import { parentPort } from 'node:worker_threads';
+import { baselineStd, sortDoubles, summarizeBaseline, WindowSummary, type BaselineSummary } from '../stats/index.js';
+import type { Reply, Request } from './threads.js';
+
+const port = parentPort!;
+/** Baseline summaries made here, by key: they stay in this thread, where their window columns are counted. */
+const baselines = new Map<number, BaselineSummary>();
+const summaries = new Map<number, WindowSummary>();
+
+port.on('message', (req: Request) => {
+  try {
+    const { value, transfer } = handle(req);
+    port.postMessage({ id: req.id, ok: true, value } satisfies Reply, transfer);
+  } catch (err) {
+    const e = err as Error;
+    port.postMessage({ id: req.id, ok: false, error: { name: e.constructor?.name ?? 'Error', message: e.message } } satisfies Reply);
+  }
+});
+
+function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
+  switch (req.op) {
+    case 'summarize': {
+      const sorted = sortDoubles(req.values);
+      const summary = summarizeBaseline(sorted, baselineStd(sorted));
+      baselines.set(req.key, summary);
+      return { value: summary.grid.bnd.length + 1 };
+    }
+    case 'forget':
+      baselines.delete(req.key);
+      return { value: null };
+    case 'open': {
+      // The columns opened together share one budget of collected values.
+      const pool = { free: req.budget };
+      req.keys.forEach((key, i) => summaries.set(key, new WindowSummary(baselines.get(req.baselines[i])!, { values: req.budget, pool })));
+      return { value: null };
+    }
+    case 'add': {
+      const s = summaries.get(req.key)!;
+      s.add(req.values, new Int32Array(req.values.buffer), req.count);
+      // The buffer goes back to be filled again.
+      return { value: req.values, transfer: [req.values.buffer as ArrayBuffer] };
+    }
+    case 'endPass':
+      return { value: req.keys.filter((key) => {
+        const s = summaries.get(key)!;
+        return s.m > 0 && s.endPass();
+      }) };
+    case 'finish':
+      return {
+        value: req.keys.map((key) => {
+          const s = summaries.get(key)!;
+          summaries.delete(key);
+          return { m: s.m, missing: s.missing, passes: s.passes, stats: s.m > 0 ? s.finish() : null };
+        }),
+      };
+    case 'drop':
+      for (const key of req.keys) summaries.delete(key);
+      return { value: null };
+  }
+}
