@@ -19,6 +19,9 @@ export interface BaselineProfile<T = Float64Array> {
 
 const cache = new Map<string, BaselineProfile<unknown>>();
 
+/** Numeric columns are read in this many scans, so that reducing one scan's columns overlaps reading the next. */
+const PROFILE_SCANS = 4;
+
 /** Drops a baseline's cached profile: the next run computes it again. */
 export function forgetProfile(spec: string): void {
   cache.delete(spec);
@@ -56,34 +59,35 @@ export async function baselineProfile<T>(
   // The row count comes from the files' metadata; missing values are counted while the columns stream.
   const { rows } = await countRows(conn, source, [], null);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
-  const valid = numeric.map(() => new Float64Array(rows));
   const filled = numeric.map(() => 0);
-  let streamed = 0;
-  if (numeric.length > 0) {
-    streamed = await streamNumeric(conn, source, numeric, null, (values, _words, count) => {
+  // Scans of a few columns each: while one streams, the previous one's columns are being reduced.
+  const size = Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
+  const reductions: Promise<T | null>[] = [];
+  for (let at = 0; at < numeric.length; at += size) {
+    const group = numeric.slice(at, at + size);
+    const valid = group.map(() => new Float64Array(rows));
+    const streamed = await streamNumeric(conn, source, group, null, (values, _words, count) => {
       for (let c = 0; c < values.length; c++) {
         const v = values[c];
         const out = valid[c];
-        let n = filled[c];
+        let n = filled[at + c];
         for (let r = 0; r < count; r++) {
           const x = v[r];
           if (x - x === 0) out[n++] = x;
         }
-        filled[c] = n;
+        filled[at + c] = n;
       }
     });
     if (streamed !== rows) throw new DataSourceError(`baseline ${spec}: ${streamed} rows read, the files' metadata says ${rows}; did they change during the run?`);
+    for (const [c, v] of valid.entries()) {
+      const values = v.subarray(0, filled[at + c]);
+      const reduced = Promise.resolve(values.length > 0 ? reduce(values) : null);
+      // Awaited below, after the other scans; until then a failure must not count as unhandled.
+      reduced.catch(() => undefined);
+      reductions.push(reduced);
+    }
   }
-  const reducing = Promise.all(
-    numeric.map(async (_, c) => {
-      const values = valid[c].subarray(0, filled[c]);
-      // Release each column's values as soon as it is reduced.
-      valid[c] = new Float64Array(0);
-      return values.length > 0 ? reduce(values) : null;
-    }),
-  );
-  // Should reducing fail, the categorical scan's error must not leave its rejection unhandled.
-  reducing.catch(() => undefined);
+  const reducing = Promise.all(reductions);
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
   const categories = await categoryCountsAll(conn, source, categorical, null);
   const reduced = await reducing;

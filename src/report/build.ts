@@ -26,7 +26,7 @@ import {
   type FeatureType,
   type NumericStats,
 } from '../stats/index.js';
-import { SummaryThreadError, summarizeOffThread, WindowColumns, type BaselineRef } from './threads.js';
+import { settleOffThread, SummaryThreadError, summarizeOffThread, WindowColumns, type BaselineRef } from './threads.js';
 import type { FeatureReport, ModelReport, Report } from './types.js';
 
 /** Progress of a run, for a progress line: what it is doing, and how far through that step. */
@@ -44,10 +44,12 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Called as each phase of a model's run ends, with its wall-clock seconds (for profiling). */
   onPhase?: (phase: Phase, seconds: number) => void;
+  /** Window values the engine may hold at once (8 bytes each; default COLLECT_BUDGET_VALUES): memory against speed. */
+  collectValues?: number;
 }
 
 /** The phases `onPhase` reports, in order. */
-export type Phase = 'baseline profile' | 'window numeric scan' | 'window refinement passes' | 'window categorical' | 'compare';
+export type Phase = 'baseline profile' | 'window numeric scan' | 'window numeric settle' | 'window categorical' | 'compare';
 
 /** Runs every selected model in turn and returns the whole report. */
 export async function buildReport(config: Config, opts: RunOptions & { models?: readonly string[] } = {}): Promise<Report> {
@@ -83,7 +85,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     phase('baseline profile');
     progress('scanning the window', 0, 1);
     const comparable = columns.filter((c) => compatible(c, window) === null);
-    const data = await readWindow(conn, window, comparable, baseline, filter, phase, progress);
+    const data = await readWindow(conn, window, comparable, baseline, filter, opts.collectValues ?? COLLECT_BUDGET_VALUES, phase, progress);
 
     const features: FeatureReport[] = [];
     for (const [i, spec] of specs.entries()) {
@@ -120,8 +122,11 @@ interface WindowData {
 /** Per-run memory for window summaries; numeric features beyond it are read in further scans. */
 const SUMMARY_BUDGET_BYTES = 256 * 1024 * 1024;
 
-/** Window values a batch's columns may collect in one pass, together (8 bytes each: 256 MB). */
-const COLLECT_BUDGET_VALUES = 1 << 25;
+/** Window values held in memory at once, by default (8 bytes each: 256 MB): a whole scan's, or a pass's collected ones. */
+export const COLLECT_BUDGET_VALUES = 1 << 25;
+
+/** Keeping every numeric value is worth it when the window needs at most this many scans (each reads the filter column again). */
+const MAX_KEPT_SCANS = 8;
 
 /** Counts the window's missing values of a feature whose baseline has no finite value. */
 class MissingCounter {
@@ -137,9 +142,12 @@ class MissingCounter {
 
 /**
  * Reads the window: every numeric feature streamed through a summary of its
- * baseline (one scan per batch of features, then passes over the columns
- * whose open intervals need another look), and every categorical feature
- * grouped in one scan.
+ * baseline, and every categorical feature grouped in one scan. When the
+ * numeric values fit in `budget` within a few scans, each scan keeps its
+ * columns' values and each column ends with a sort and one merge with its
+ * baseline; otherwise they are counted on grids (one scan per batch of
+ * features, then passes over the columns whose open intervals need another
+ * look), in memory that does not grow with the window.
  */
 async function readWindow(
   conn: Parameters<Parameters<typeof withConnection>[0]>[0],
@@ -147,63 +155,36 @@ async function readWindow(
   comparable: readonly FeatureColumn[],
   baseline: Profile,
   filter: TimeFilter | null,
+  budget: number,
   phase: (name: Phase) => void,
   progress: (step: string, done: number, total: number) => void,
 ): Promise<WindowData> {
   const out: WindowData = { rows: -1, missing: new Map(), numeric: new Map(), categorical: new Map() };
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
-  const all = batches(numeric, baseline);
-  for (const [b, batch] of all.entries()) {
-    progress(`scanning the window: ${numeric.length} numeric columns`, b, all.length);
-    // Columns whose baseline has no finite value only count missing values, here; the others go to the threads.
-    const summarized = batch.flatMap((name, c) => (baseline.numeric.get(name) ? [c] : []));
-    const counters = new Map(batch.flatMap((name, c) => (baseline.numeric.get(name) ? [] : [[c, new MissingCounter()] as const])));
-    let cols: WindowColumns;
-    try {
-      cols = await WindowColumns.open(
-        summarized.map((c) => baseline.numeric.get(batch[c])!),
-        COLLECT_BUDGET_VALUES,
-      );
-    } catch (err) {
-      // The next run computes the baseline's summaries again.
-      if (err instanceof SummaryThreadError) forgetProfile(baseline.source.spec);
-      throw err;
-    }
-    try {
-      const picked: Float64Array[] = new Array(summarized.length);
-      out.rows = await streamNumeric(conn, window, batch, filter, (values, words, count) => {
-        for (const [c, counter] of counters) counter.add(values[c], words[c], count);
-        for (let k = 0; k < summarized.length; k++) picked[k] = values[summarized[k]];
-        return cols.add(picked, count);
-      });
-      phase('window numeric scan');
-      // Further passes read only the columns whose open intervals need their values again.
-      let open = await cols.endPass();
-      for (let pass = 2; open.length > 0; pass++) {
-        progress(`pass ${pass} over ${open.length} numeric columns`, b, all.length);
-        try {
-          await streamNumeric(conn, window, open.map((k) => batch[summarized[k]]), filter, (values, _words, count) => cols.add(values, count));
-          open = await cols.endPass();
-        } catch (err) {
-          // The chunk handler's error arrives wrapped by the data layer.
-          const cause = err instanceof DataSourceError ? err.cause : err;
-          if (!(cause instanceof InconsistentPassError)) throw err;
-          throw new DataSourceError(`window ${window.spec}: its rows changed while this run read them (${cause.message}); the next run reads them again`);
-        }
+  const rows = numeric.length > 0 ? (await countRows(conn, window, [], filter)).rows : 0;
+  const scans = planScans(numeric, baseline, rows, budget);
+  // A kept scan's columns are sorted and merged on the threads while the next scan streams.
+  let settling: Promise<void> = Promise.resolve();
+  try {
+    for (const [b, scan] of scans.entries()) {
+      progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
+      if (scan.keep) {
+        const { settled } = await keptScan(conn, window, scan.names, baseline, filter, rows, out);
+        await settling;
+        settling = settled;
+        phase('window numeric scan');
+      } else {
+        await settling;
+        await gridScan(conn, window, scan.names, baseline, filter, budget, out, phase, (step) => progress(step, b, scans.length));
       }
-      phase('window refinement passes');
-      (await cols.finish()).forEach((r, k) => {
-        out.missing.set(batch[summarized[k]], r.missing);
-        out.numeric.set(batch[summarized[k]], r.stats);
-      });
-    } finally {
-      cols.close();
     }
-    for (const [c, counter] of counters) {
-      out.missing.set(batch[c], counter.missing);
-      out.numeric.set(batch[c], null);
-    }
+    await settling;
+  } catch (err) {
+    // The next run computes the baseline's summaries again.
+    if (err instanceof SummaryThreadError) forgetProfile(baseline.source.spec);
+    throw err;
   }
+  phase('window numeric settle');
   const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
   progress(`counting ${categorical.length} categorical columns`, 0, 1);
   for (const [name, col] of await categoryCountsAll(conn, window, categorical, filter)) {
@@ -219,8 +200,134 @@ async function readWindow(
   return out;
 }
 
+/** A window whose rows changed between two reads of one run gets its own error; any other error is returned as it is. */
+function changedOr(err: unknown, window: Source): unknown {
+  // The chunk handler's error arrives wrapped by the data layer.
+  const cause = err instanceof DataSourceError ? err.cause : err;
+  if (!(cause instanceof InconsistentPassError)) return err;
+  return new DataSourceError(`window ${window.spec}: its rows changed while this run read them (${cause.message}); the next run reads them again`);
+}
+
+/**
+ * Streams a scan's columns, keeping every finite value (at most `rows` per
+ * column), and returns the promise of their statistics: each column sorted
+ * and merged with its baseline on the threads.
+ */
+async function keptScan(
+  conn: Parameters<Parameters<typeof withConnection>[0]>[0],
+  window: Source,
+  names: readonly string[],
+  baseline: Profile,
+  filter: TimeFilter | null,
+  rows: number,
+  out: WindowData,
+): Promise<{ settled: Promise<void> }> {
+  const kept = names.map(() => new Float64Array(rows));
+  const filled = names.map(() => 0);
+  try {
+    out.rows = await streamNumeric(conn, window, names, filter, (values, _words, count) => {
+      for (let c = 0; c < names.length; c++) {
+        const v = values[c];
+        const to = kept[c];
+        let k = filled[c];
+        if (k + count > to.length) throw new InconsistentPassError(`more than the ${rows} rows counted`);
+        for (let r = 0; r < count; r++) {
+          const x = v[r];
+          if (x - x === 0) to[k++] = x;
+        }
+        filled[c] = k;
+      }
+    });
+  } catch (err) {
+    throw changedOr(err, window);
+  }
+  names.forEach((name, c) => out.missing.set(name, out.rows - filled[c]));
+  const settled = Promise.all(
+    names.map(async (name, c) => {
+      const ref = baseline.numeric.get(name);
+      const values = kept[c].subarray(0, filled[c]);
+      kept[c] = new Float64Array(0);
+      out.numeric.set(name, ref && values.length > 0 ? await settleOffThread(ref, values) : null);
+    }),
+  ).then(() => undefined);
+  // Awaited by the caller after the next scan; until then a failure must not count as unhandled.
+  settled.catch(() => undefined);
+  return { settled };
+}
+
+/**
+ * Counts a batch's columns on their baselines' grids, then reads again the
+ * columns whose open intervals need their values, until all are settled.
+ */
+async function gridScan(
+  conn: Parameters<Parameters<typeof withConnection>[0]>[0],
+  window: Source,
+  batch: readonly string[],
+  baseline: Profile,
+  filter: TimeFilter | null,
+  budget: number,
+  out: WindowData,
+  phase: (name: Phase) => void,
+  progress: (step: string) => void,
+): Promise<void> {
+  // Columns whose baseline has no finite value only count missing values, here; the others go to the threads.
+  const summarized = batch.flatMap((name, c) => (baseline.numeric.get(name) ? [c] : []));
+  const counters = new Map(batch.flatMap((name, c) => (baseline.numeric.get(name) ? [] : [[c, new MissingCounter()] as const])));
+  const cols = await WindowColumns.open(
+    summarized.map((c) => baseline.numeric.get(batch[c])!),
+    budget,
+  );
+  try {
+    const picked: Float64Array[] = new Array(summarized.length);
+    out.rows = await streamNumeric(conn, window, batch, filter, (values, words, count) => {
+      for (const [c, counter] of counters) counter.add(values[c], words[c], count);
+      for (let k = 0; k < summarized.length; k++) picked[k] = values[summarized[k]];
+      return cols.add(picked, count);
+    });
+    phase('window numeric scan');
+    // Further passes read only the columns whose open intervals need their values again.
+    let open = await cols.endPass();
+    for (let pass = 2; open.length > 0; pass++) {
+      progress(`pass ${pass} over ${open.length} numeric columns`);
+      try {
+        await streamNumeric(conn, window, open.map((k) => batch[summarized[k]]), filter, (values, _words, count) => cols.add(values, count));
+        open = await cols.endPass();
+      } catch (err) {
+        throw changedOr(err, window);
+      }
+    }
+    (await cols.finish()).forEach((r, k) => {
+      out.missing.set(batch[summarized[k]], r.missing);
+      out.numeric.set(batch[summarized[k]], r.stats);
+    });
+  } finally {
+    cols.close();
+  }
+  for (const [c, counter] of counters) {
+    out.missing.set(batch[c], counter.missing);
+    out.numeric.set(batch[c], null);
+  }
+}
+
+/**
+ * The window's numeric scans. When at most MAX_KEPT_SCANS scans, each
+ * keeping half the budget's values (one scan streams while the one before
+ * is settled), hold them all, every value is kept; otherwise grids.
+ */
+function planScans(names: readonly string[], baseline: Profile, rows: number, budget: number): { names: string[]; keep: boolean }[] {
+  if (names.length === 0) return [];
+  const perScan = rows > 0 ? Math.floor(budget / 2 / rows) : names.length;
+  const count = perScan > 0 ? Math.ceil(names.length / perScan) : Infinity;
+  if (count <= MAX_KEPT_SCANS) {
+    // Even scans, so that each gives every thread work.
+    const size = Math.ceil(names.length / count);
+    return Array.from({ length: count }, (_, i) => ({ names: names.slice(i * size, (i + 1) * size), keep: true })).filter((s) => s.names.length > 0);
+  }
+  return gridBatches(names, baseline).map((batch) => ({ names: batch, keep: false }));
+}
+
 /** Splits numeric features into scans whose window summaries fit SUMMARY_BUDGET_BYTES together. */
-function batches(names: readonly string[], baseline: Profile): string[][] {
+function gridBatches(names: readonly string[], baseline: Profile): string[][] {
   const out: string[][] = [];
   let current: string[] = [];
   let bytes = 0;

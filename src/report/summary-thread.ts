@@ -40,6 +40,11 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
       req.keys.forEach((key, i) => summaries.set(key, new WindowSummary(baselines.get(req.baselines[i])!, { values: req.budget, pool })));
       return { value: null };
     }
+    case 'settle': {
+      const s = WindowSummary.ofValues(baselines.get(req.baseline)!, req.values);
+      s.endPass();
+      return { value: s.finish() };
+    }
     case 'add': {
       const s = summaries.get(req.key)!;
       s.add(req.values, new Int32Array(req.values.buffer), req.count);

@@ -15,6 +15,7 @@ export type Request = { id: number } & (
   | { op: 'summarize'; key: number; values: Float64Array }
   | { op: 'forget'; key: number }
   | { op: 'open'; keys: number[]; baselines: number[]; budget: number }
+  | { op: 'settle'; baseline: number; values: Float64Array }
   | { op: 'add'; key: number; values: Float64Array; count: number }
   | { op: 'endPass'; keys: number[] }
   | { op: 'finish'; keys: number[] }
@@ -135,6 +136,20 @@ export async function summarizeOffThread(values: Float64Array): Promise<Baseline
   return ref;
 }
 
+function alive(b: BaselineRef): void {
+  if (b.thread.failure) throw new SummaryThreadError(`the baseline summaries are gone: ${b.thread.failure.message}`);
+}
+
+/**
+ * The statistics of a whole window column, given at once as its finite
+ * values (handed over; sorted and merged in the baseline summary's thread).
+ * Throws SummaryThreadError when that thread failed since it was made.
+ */
+export async function settleOffThread(baseline: BaselineRef, values: Float64Array): Promise<NumericStats> {
+  alive(baseline);
+  return baseline.thread.call<NumericStats>({ op: 'settle', baseline: baseline.key, values }, [values.buffer as ArrayBuffer]);
+}
+
 /** Values sent to a thread at once, per column (8 bytes each). */
 const STAGE_VALUES = 1 << 15;
 /** Buffers a thread may have queued before the reader waits: bounds memory whatever the threads' pace. */
@@ -177,8 +192,7 @@ export class WindowColumns {
    * SummaryThreadError when a summary's thread failed since it was made.
    */
   static async open(baselines: readonly BaselineRef[], budget: number): Promise<WindowColumns> {
-    const lost = baselines.find((b) => b.thread.failure);
-    if (lost) throw new SummaryThreadError(`the baseline summaries are gone: ${lost.thread.failure!.message}`);
+    baselines.forEach(alive);
     const w = new WindowColumns(baselines);
     const used = w.threads();
     await Promise.all(

@@ -23,6 +23,10 @@
  * are split more finely (at points, or by value between two points) and
  * counted again. Typically one extra pass collects a few per cent of the
  * values; each further pass is bounded by the same limits.
+ *
+ * A window whose values fit in memory skips all that (`collectAll`): the
+ * first pass keeps every value, and one sort and one merge with the points
+ * settle everything.
  */
 import { decileEdges } from './bins.js';
 import { sortDoubles } from './sort.js';
@@ -33,6 +37,12 @@ export interface PassLimits {
   values: number;
   /** A budget of collected values that several columns share: a column collects only what is still free. */
   pool?: { free: number };
+  /**
+   * When set, the first pass keeps every value (at most this many) instead
+   * of counting them, and ends with one sort and merge: no grid, no second
+   * pass. For windows whose values fit in memory.
+   */
+  collectAll?: number;
 }
 
 /** Grid intervals per pass (16 bytes of counters each): the first pass's counters and bounds stay within L2. */
@@ -316,10 +326,29 @@ export class WindowSummary {
   ) {
     this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES, pool: limits.pool };
     this.grid = baseline.grid;
+    if (limits.collectAll !== undefined) {
+      this.kept = new Float64Array(limits.collectAll);
+      this.cnt = this.eq = new Int32Array(0);
+      this.sum = new Float64Array(0);
+      return;
+    }
     const size = this.grid.bnd.length + 1;
     this.cnt = new Int32Array(size);
     this.eq = new Int32Array(size);
     this.sum = new Float64Array(size);
+  }
+
+  /**
+   * A summary of a whole window given at once: its finite values, in any
+   * order (the array is adopted and sorted in place). Call endPass, then
+   * finish.
+   */
+  static ofValues(baseline: BaselineSummary, values: Float64Array): WindowSummary {
+    const s = new WindowSummary(baseline, { collectAll: 0 });
+    s.kept = values;
+    s.keptCount = values.length;
+    s.m = values.length;
+    return s;
   }
 
   /**
@@ -332,7 +361,19 @@ export class WindowSummary {
     const buf = this.buf;
     const size = buf.length;
     let n = this.buffered;
-    if (this.passes === 0) {
+    if (this.passes === 0 && this.kept) {
+      const kept = this.kept;
+      let k = this.keptCount;
+      for (let r = 0; r < count; r++) {
+        const x = values[r];
+        if (x - x !== 0) continue;
+        if (k === kept.length) throw new InconsistentPassError(`more than the ${kept.length} values the window was counted to hold`);
+        kept[k++] = x;
+      }
+      this.m += k - this.keptCount;
+      this.missing += count - (k - this.keptCount);
+      this.keptCount = k;
+    } else if (this.passes === 0) {
       let valid = 0;
       for (let r = 0; r < count; r++) {
         const x = values[r];
@@ -445,6 +486,12 @@ export class WindowSummary {
 
   /** Ends a pass. Returns true when another pass over the same rows is needed. */
   endPass(): boolean {
+    if (this.passes === 0 && this.kept) {
+      this.settleAll(sortDoubles(this.kept.subarray(0, this.keptCount)));
+      this.kept = null;
+      this.passes++;
+      return false;
+    }
     this.flush(this.buffered);
     const { n, points, counts } = this.baseline;
     const m = this.m;
@@ -645,6 +692,71 @@ export class WindowSummary {
       }
       this.w1 += Math.abs(I / n - J / m) * (r.hi - prev);
     }
+  }
+
+  /** Every statistic from all the window's values, sorted, merged with the baseline's points. */
+  private settleAll(v: Float64Array): void {
+    const { n, points, counts, edges } = this.baseline;
+    const m = v.length;
+    const P = points.length;
+    const below = new Float64Array(edges.length);
+    // F_b − F_w = (I·m − J·n)/(n·m): integers, exact while n·m < 2^53, so the loop needs no division. D is then
+    // taken as |I/n − J/m| at the maximising steps, rounded exactly as the sort-based statistic rounds it.
+    let I = 0;
+    let J = 0;
+    let q = 0;
+    let k = 0;
+    let e = 0;
+    let w1 = 0;
+    let d = 0;
+    let dAt = 0;
+    let prev = m > 0 ? Math.min(points[0], v[0]) : points[0];
+    while (k < m) {
+      const x = v[k];
+      // Points below the next window value: F_w is constant across them.
+      while (q < P && points[q] < x) {
+        const p = points[q];
+        const diff = Math.abs(I * m - J * n);
+        w1 += diff * (p - prev);
+        if (e < edges.length && edges[e] === p) below[e++] = J;
+        I += counts[q++];
+        const after = Math.abs(I * m - J * n);
+        if (after >= d) {
+          dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
+          d = after;
+        }
+        prev = p;
+      }
+      w1 += Math.abs(I * m - J * n) * (x - prev);
+      if (e < edges.length && edges[e] === x) below[e++] = J;
+      if (q < P && points[q] === x) I += counts[q++];
+      let j = k + 1;
+      while (j < m && v[j] === x) j++;
+      J += j - k;
+      k = j;
+      const after = Math.abs(I * m - J * n);
+      if (after >= d) {
+        dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
+        d = after;
+      }
+      prev = x;
+    }
+    // Past the last window value F_w = 1.
+    while (q < P) {
+      const p = points[q];
+      w1 += Math.abs(I * m - J * n) * (p - prev);
+      if (e < edges.length && edges[e] === p) below[e++] = J;
+      I += counts[q++];
+      // |F_b − F_w| only shrinks here (F_w = 1): D is already known.
+      prev = p;
+    }
+    let out = 0;
+    for (let i = 0; i < m && v[i] < points[0]; i++) out++;
+    for (let i = m - 1; i >= 0 && v[i] > points[P - 1]; i--) out++;
+    this.w1 = w1 / n / m;
+    this.d = dAt;
+    this.outOfRange = out;
+    this.windowBelowEdge = below;
   }
 
   /** Window values strictly below each decile edge, from the first pass (edges are grid bounds). */

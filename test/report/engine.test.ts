@@ -175,3 +175,32 @@ test('an unknown configured feature names the column and the baseline', async (t
   const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
   await assert.rejects(runModel(model({ baseline, window: baseline, features: ['x', 'nope'] })), /feature "nope" is not a column of the baseline .*b\.parquet; columns: id, x, c, ts/);
 });
+
+test('keeping every window value and counting on grids give the same report', async (t) => {
+  const dir = tempDir(t);
+  const cols = `(i % 97)::DOUBLE AS k, CASE WHEN i % 50 = 0 THEN NULL WHEN i % 51 = 0 THEN 'NaN'::DOUBLE ELSE sin(i * 0.7) * exp(cos(i)) END AS s,
+    NULL::DOUBLE AS gone, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i) AS ts`;
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT i AS id, ${cols} FROM range(4000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, ${cols.replace('(i % 97)', '(i % 89 + 3)').replace('sin(i * 0.7)', 'sin(i * 0.3) + 0.05')} FROM range(9000) t(i)`);
+  const m = model({ baseline, window, id_columns: ['id'], timestamp_column: 'ts', window_duration: '2h' });
+  const asOf = new Date('2026-01-01T02:20:00Z');
+  const kept = await runModel(m, { asOf });
+  // No room to keep values: grids, then passes that split the open intervals instead of collecting them.
+  for (const collectValues of [0, 500]) {
+    const counted = await runModel(m, { asOf, collectValues });
+    assert.equal(counted.window.rows, kept.window.rows);
+    for (const [i, f] of kept.features.entries()) {
+      const g = counted.features[i];
+      assert.equal(g.missing_ratio, f.missing_ratio, f.feature);
+      for (const [id, r] of Object.entries(f.tests)) {
+        const other = g.tests[id as keyof typeof g.tests]!;
+        if (id === 'wasserstein') assert.ok(Math.abs(other.statistic - r.statistic) <= 1e-12 * r.statistic, `${f.feature} ${id}`);
+        else assert.deepEqual(other, r, `${f.feature} ${id} (collectValues ${collectValues})`);
+      }
+    }
+  }
+  assert.deepEqual(
+    kept.features.map((f) => [f.feature, Object.keys(f.tests).length > 0]),
+    [['k', true], ['s', true], ['gone', false]],
+  );
+});

@@ -7,6 +7,8 @@ import { sortDoubles } from '../../src/stats/sort.js';
 
 /** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, pass after pass. */
 function streamed(baselineSorted: Float64Array, window: Float64Array, limits: Partial<PassLimits> = {}, chunk = 97): { cmp: Comparison; passes: number } {
+  // "Collect all" means room for the whole window.
+  if (limits.collectAll !== undefined) limits = { ...limits, collectAll: Math.min(limits.collectAll, window.length) };
   const s = new WindowSummary(summarizeBaseline(baselineSorted, baselineStd(baselineSorted), limits.buckets), limits);
   const buf = new Float64Array(chunk);
   const words = new Int32Array(buf.buffer);
@@ -26,11 +28,12 @@ function sortedFinite(a: Float64Array): Float64Array {
 
 /**
  * Pass limits that force every path: the default (a grid of every point for
- * these sizes), coarse grids settled by one collecting pass, and grids so
+ * these sizes), coarse grids settled by one collecting pass, grids so
  * coarse, with so little room to collect, that open intervals are split
- * again, between points and by value inside gaps, over several passes.
+ * again, between points and by value inside gaps, over several passes, and
+ * no grid at all (every value kept, then sorted and merged).
  */
-const LIMITS: Partial<PassLimits>[] = [{}, { buckets: 64 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }];
+const LIMITS: Partial<PassLimits>[] = [{}, { buckets: 64 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }, { collectAll: Number.MAX_SAFE_INTEGER }];
 
 /** Asserts the streamed comparison equals the sort-based one under each of LIMITS; returns the passes each took. */
 function assertSame(baseline: Float64Array, window: Float64Array, what: string): number[] {
@@ -143,6 +146,19 @@ test('a window that changes between passes is reported, not compared', () => {
   assert.throws(() => s.endPass(), InconsistentPassError);
 });
 
+test('a window with more values than it was counted to hold is reported, not compared', () => {
+  const b = sortedFinite(sample(1000, 3, normal(0, 1), 0));
+  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)), { collectAll: 100 });
+  const w = sample(101, 4, normal(0, 1), 0);
+  assert.throws(() => s.add(w, new Int32Array(w.buffer), w.length), InconsistentPassError);
+});
+
+test('keeping every value takes one pass', () => {
+  const b = sortedFinite(sample(3000, 5, normal(0, 1), 0));
+  const w = sample(5000, 6, normal(0.1, 1));
+  assert.equal(assertSameWith(b, w, 'collect all', { collectAll: w.length }), 1);
+});
+
 test('missing values in the window are counted, never compared', () => {
   const b = sortedFinite(sample(1000, 4, normal(0, 1), 0));
   const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
@@ -168,6 +184,9 @@ test('sortDoubles orders finite doubles exactly as Float64Array.prototype.sort',
     () => (u() < 0.5 ? -0 : 0),
     () => Math.exp(u() * 200 - 100) * (u() < 0.5 ? -1 : 1),
     () => [Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, 0, -0, 1, -1][Math.floor(u() * 8)],
+    // Values that share their high 32 bits: in short runs, and in one long run.
+    () => (Math.floor(u() * 20000) + u() * 1e-7) * (u() < 0.5 ? -1 : 1),
+    () => 1 + u() * 1e-9,
   ];
   for (const gen of gens) {
     for (const n of [0, 5, 1500, 50000]) {
