@@ -123,7 +123,7 @@ interface WindowData {
 const SUMMARY_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /** Window values held in memory at once, by default (8 bytes each: 256 MB): a whole scan's, or a pass's collected ones. */
-export const COLLECT_BUDGET_VALUES = 1 << 25;
+const COLLECT_BUDGET_VALUES = 1 << 25;
 
 /** Keeping every numeric value is worth it when the window needs at most this many scans (each reads the filter column again). */
 const MAX_KEPT_SCANS = 8;
@@ -131,12 +131,8 @@ const MAX_KEPT_SCANS = 8;
 /** Counts the window's missing values of a feature whose baseline has no finite value. */
 class MissingCounter {
   missing = 0;
-  m = 0;
   add(values: Float64Array, _words: Int32Array, count: number): void {
-    let bad = 0;
-    for (let r = 0; r < count; r++) if (values[r] - values[r] !== 0) bad++;
-    this.missing += bad;
-    this.m += count - bad;
+    for (let r = 0; r < count; r++) if (values[r] - values[r] !== 0) this.missing++;
   }
 }
 

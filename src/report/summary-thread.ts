@@ -61,7 +61,7 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
         value: req.keys.map((key) => {
           const s = summaries.get(key)!;
           summaries.delete(key);
-          return { m: s.m, missing: s.missing, passes: s.passes, stats: s.m > 0 ? s.finish() : null };
+          return { missing: s.missing, stats: s.m > 0 ? s.finish() : null };
         }),
       };
     case 'drop':

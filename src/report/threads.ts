@@ -157,9 +157,7 @@ const MAX_QUEUED = 8;
 
 /** What a window column's summary ended with. */
 export interface ColumnResult {
-  m: number;
   missing: number;
-  passes: number;
   stats: NumericStats | null;
 }
 
@@ -204,12 +202,7 @@ export class WindowColumns {
     return w;
   }
 
-  /** The columns the current pass reads (indices into the baselines given to `open`), in the order `add` expects them. */
-  get reading(): readonly number[] {
-    return this.active;
-  }
-
-  /** Adds a chunk of the current pass: `values[k]` holds `count` rows of column reading[k]. Await the result when there is one. */
+  /** Adds a chunk of the current pass: `values[k]` holds `count` rows of the k-th column the pass reads (as endPass last returned). Await the result when there is one. */
   add(values: readonly Float64Array[], count: number): Promise<void> | undefined {
     if (this.failure) throw this.failure;
     for (let k = 0; k < this.active.length; k++) {
