@@ -116,7 +116,7 @@ ${phaseOut.join('\n')}
 
 ## /metrics latency during a run
 
-${scrape.series} published series; runs back to back (${scrape.runs_during_load} started during the load); 50 concurrent scrapers for 30 s, each at 10 scrapes/s (autocannon, loopback).
+${scrape.series} published series; runs back to back (${scrape.runs_during_load} started during the load); ${scrape.scrapers} scrapers for 30 s, each on its own keep-alive connection at ${scrape.per_second_each} scrapes/s, phases spread evenly, gzip asked (bench/scrapers.ts, its own process, loopback). Latency counts from each scrape's scheduled time.
 
 | scrapes | errors | p50 ms | p99 ms | max ms | exporter event-loop delay p99 ms |
 |---|---|---|---|---|---|

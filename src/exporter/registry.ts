@@ -2,7 +2,8 @@
  * The exporter's own prom-client Registry and the rules that turn a model's
  * report into series. Every family comes from the contract in metrics.ts.
  */
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport } from '../report/index.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
@@ -11,6 +12,7 @@ type Labels = Record<string, string>;
 
 /** One published sample: which gauge, which label set, which value. */
 interface Sample {
+  family: string;
   gauge: Gauge;
   labels: Labels;
   value: number;
@@ -21,6 +23,15 @@ export interface RunOutcome {
   ok: boolean;
   durationS: number;
   endedAt: Date;
+}
+
+const gzipAsync = promisify(gzipCallback);
+
+/** The exposition as of one generation of changes. */
+interface Rendered {
+  generation: number;
+  plain: Buffer;
+  gzipped: Promise<Buffer> | null;
 }
 
 const isNumber = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -36,9 +47,16 @@ export class DriftMetrics {
   private readonly counters = new Map<string, Counter>();
   /** Per model, the drift samples of its last successful run: what a new run replaces. */
   private readonly published = new Map<string, Sample[]>();
-  /** Values change only when a run starts or ends, so one rendering serves every scrape in between. */
-  private cache: { version: number; body: Buffer; gzipped: Buffer | null } | null = null;
-  private version = 0;
+  /**
+   * Values change only when a run starts, ends or is skipped, so one rendering
+   * serves every scrape in between; and most changes touch one family, so
+   * only the families changed since are rendered again.
+   */
+  private rendered: Rendered | null = null;
+  private rendering: Promise<Rendered> | null = null;
+  private generation = 0;
+  private readonly texts = new Map<string, string>();
+  private readonly stale = new Set<string>();
 
   constructor(build: { version: string; nodejsVersion: string }) {
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
@@ -47,29 +65,29 @@ export class DriftMetrics {
 
   /** Creates the run counters at 0, so that rate() and increase() see the first increment. */
   addModel(model: string): void {
-    this.version++;
+    this.generation++;
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).inc({ model_name: model }, 0);
   }
 
   /** Replaces the model's drift series with those of a successful run's report. */
   publish(report: ModelReport): void {
-    this.version++;
+    this.generation++;
     const next = samples(report, (def) => this.gauge(def));
     // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
-    for (const s of this.published.get(report.model) ?? []) s.gauge.remove(s.labels);
+    this.unpublish(report.model);
     for (const s of next) s.gauge.set(s.labels, s.value);
     this.published.set(report.model, next);
   }
 
   /** Counts a run that has just started. */
   runStarted(model: string): void {
-    this.version++;
+    this.generation++;
     this.counter(METRICS.runs).inc({ model_name: model });
   }
 
   /** Records how a run ended; drift values are left alone (see publish). */
   runEnded(model: string, outcome: RunOutcome): void {
-    this.version++;
+    this.generation++;
     const labels = { model_name: model };
     const endedS = outcome.endedAt.getTime() / 1000;
     this.gauge(METRICS.lastRun).set(labels, endedS);
@@ -80,14 +98,14 @@ export class DriftMetrics {
 
   /** Counts a scheduled tick skipped because the model's previous run was still in progress. */
   runSkipped(model: string): void {
-    this.version++;
+    this.generation++;
     this.counter(METRICS.skipped).inc({ model_name: model });
   }
 
   /** Drops every series of a model that left the config. */
   removeModel(model: string): void {
-    this.version++;
-    for (const s of this.published.get(model) ?? []) s.gauge.remove(s.labels);
+    this.generation++;
+    this.unpublish(model);
     this.published.delete(model);
     const labels = { model_name: model };
     for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration]) this.gauge(def).remove(labels);
@@ -97,32 +115,54 @@ export class DriftMetrics {
   /** The text exposition of every family (gzipped when asked), and its content type. */
   async render(gzip = false): Promise<{ contentType: string; body: Buffer }> {
     const contentType = this.registry.contentType;
-    if (this.cache?.version !== this.version) {
-      const version = this.version;
-      // Kept encoded: a scrape then only copies bytes.
-      const body = Buffer.from(await this.registry.metrics(), 'utf8');
-      // A change while rendering makes this text stale at once; the next scrape renders again.
-      if (version !== this.version) return { contentType, body: gzip ? gzipSync(body) : body };
-      this.cache = { version, body, gzipped: null };
+    let r = this.rendered;
+    if (r?.generation !== this.generation) {
+      // One rendering at a time: scrapes that arrive meanwhile share it.
+      this.rendering ??= this.renderText().finally(() => (this.rendering = null));
+      r = await this.rendering;
     }
-    const cache = this.cache!;
-    if (!gzip) return { contentType, body: cache.body };
-    // Compressed once per change, not per scrape: Prometheus asks for gzip on every scrape.
-    cache.gzipped ??= gzipSync(cache.body);
-    return { contentType, body: cache.gzipped };
+    if (!gzip) return { contentType, body: r.plain };
+    // Compressed once per change, not per scrape (Prometheus asks for gzip on every scrape), and on libuv's thread pool.
+    r.gzipped ??= gzipAsync(r.plain);
+    return { contentType, body: await r.gzipped };
+  }
+
+  private async renderText(): Promise<Rendered> {
+    const generation = this.generation;
+    const names = [...this.stale];
+    this.stale.clear();
+    for (const name of names) this.texts.set(name, await this.registry.getSingleMetricAsString(name));
+    // Joined as Registry.metrics() joins them: families in registration order.
+    const text = `${this.registry.getMetricsAsArray().map((m) => this.texts.get((m as { name: string }).name)).join('\n\n')}\n`;
+    const r: Rendered = { generation, plain: Buffer.from(text, 'utf8'), gzipped: null };
+    // A change while rendering makes this text stale at once (its families are marked again): it answers these scrapes only.
+    if (generation === this.generation) this.rendered = r;
+    return r;
+  }
+
+  /** Removes the model's drift series. */
+  private unpublish(model: string): void {
+    for (const s of this.published.get(model) ?? []) {
+      this.stale.add(s.family);
+      s.gauge.remove(s.labels);
+    }
   }
 
   private register(def: MetricDef): void {
     const config = { name: def.name, help: def.help, labelNames: [...def.labels], registers: [this.registry] };
     if (def.type === 'counter') this.counters.set(def.name, new Counter(config));
     else this.gauges.set(def.name, new Gauge(config));
+    this.stale.add(def.name);
   }
 
+  // Every change goes through these two (or unpublish), which is what keeps the rendered texts current.
   private gauge(def: MetricDef): Gauge {
+    this.stale.add(def.name);
     return this.gauges.get(def.name)!;
   }
 
   private counter(def: MetricDef): Counter {
+    this.stale.add(def.name);
     return this.counters.get(def.name)!;
   }
 }
@@ -135,7 +175,7 @@ export class DriftMetrics {
 function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[] {
   const out: Sample[] = [];
   const add = (def: MetricDef, labels: Labels, value: number | null | undefined) => {
-    if (isNumber(value)) out.push({ gauge: gauge(def), labels, value });
+    if (isNumber(value)) out.push({ family: def.name, gauge: gauge(def), labels, value });
   };
   const model = { model_name: report.model };
   add(METRICS.windowRows, model, report.window.rows);
@@ -155,7 +195,7 @@ function featureSamples(model: string, f: FeatureReport, gauge: (def: MetricDef)
   const out: Sample[] = [];
   const labels = { model_name: model, feature_name: f.feature };
   const add = (def: MetricDef, value: number | null | undefined) => {
-    if (isNumber(value)) out.push({ gauge: gauge(def), labels, value });
+    if (isNumber(value)) out.push({ family: def.name, gauge: gauge(def), labels, value });
   };
   add(METRICS.missing, f.missing_ratio);
   add(METRICS.baselineMissing, f.baseline_missing_ratio);

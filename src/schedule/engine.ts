@@ -4,7 +4,8 @@
  * and Worker.terminate() during one blocks until the query ends and then
  * aborts the whole process. A child process can be killed at once.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from '../config/index.js';
@@ -12,6 +13,22 @@ import type { ModelReport } from '../report/index.js';
 import type { RunReply, RunRequest } from './run-worker.js';
 
 const WORKER = fileURLToPath(new URL('./run-worker.js', import.meta.url));
+
+/**
+ * Runs are background work, scrapes are not. A niced process still delays a
+ * scrape by tens of milliseconds while it keeps both cores busy; under Linux's
+ * SCHED_IDLE it gets the CPU only when the exporter does not want it. util-linux's
+ * chrt sets that policy (no privilege needed to lower one's own); it is checked
+ * once, and without it the engine is only niced.
+ */
+let idleLauncher: string | null | undefined;
+function findIdleLauncher(): string | null {
+  if (idleLauncher === undefined) {
+    const chrt = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
+    idleLauncher = chrt && spawnSync(chrt, ['--idle', '0', chrt, '--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0 ? chrt : null;
+  }
+  return idleLauncher;
+}
 
 /** A run that exceeded its model's run_timeout and was abandoned. */
 export class RunTimeoutError extends Error {
@@ -56,9 +73,12 @@ export class EngineProcess {
 
   private spawn(): ChildProcess {
     // stdout ignored: the parent's stdout carries JSON log lines only.
-    const child = fork(WORKER, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const chrt = findIdleLauncher();
+    // chrt execs node in place, so the child keeps its pid and IPC channel.
+    const launch = chrt ? { execPath: chrt, execArgv: ['--idle', '0', process.execPath, ...process.execArgv] } : {};
+    const child = fork(WORKER, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...launch });
     try {
-      // Runs are background work: on a busy host, scrapes get the CPU first.
+      // Also niced: the threads it starts inherit both, and nice is all there is without chrt.
       if (child.pid) setPriority(child.pid, 10);
     } catch {
       // Not permitted here: runs keep the default priority.

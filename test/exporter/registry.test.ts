@@ -2,6 +2,7 @@
 // exposition out, read back with the strict parser.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import { DriftMetrics, ExporterState, parseListen, formatListen } from '../../src/exporter/index.js';
 import type { FeatureReport, ModelReport } from '../../src/report/index.js';
 import { parseExposition, samplesByKey, seriesKey } from '../helpers/prom-text.js';
@@ -145,6 +146,33 @@ describe('DriftMetrics and ExporterState', () => {
     assert.deepEqual(namesOf(s, 'm'), []);
     assert.ok(namesOf(s, 'o').length > 10);
     assert.deepEqual(state.report().models.map((r) => r.model), ['o']);
+  });
+
+  it('render only changed families, yet always the same text as the whole registry, plain and gzipped', async () => {
+    const { metrics, state } = setup();
+    // Each step changes different families; after each, the cached rendering must equal a full one.
+    const steps: (() => void)[] = [
+      () => state.setModels([{ name: 'a', schedule: '* * * * *' }, { name: 'b', schedule: '* * * * *' }]),
+      () => state.runStarted('a'),
+      () => state.runSucceeded(report('a', [feature('x'), feature('y', { type: 'categorical', tests: { chi2: { statistic: 3, p_value: 0.2, dof: 2 }, js: { statistic: 0.01 } }, unseen_ratio: 0.1 })]), at(10)),
+      () => state.runSkipped('a'),
+      () => state.runStarted('b'),
+      () => state.runFailed('b', 'boom', at(11)),
+      () => state.runStarted('a'),
+      () => state.runSucceeded(report('a', [feature('x', { score: null, tests: {} })]), at(12)),
+      () => state.setModels([{ name: 'b', schedule: '* * * * *' }]),
+    ];
+    for (const [i, step] of steps.entries()) {
+      step();
+      const full = await metrics.registry.metrics();
+      assert.equal((await metrics.render()).body.toString('utf8'), full, `plain text after step ${i}`);
+      assert.equal(gunzipSync((await metrics.render(true)).body).toString('utf8'), full, `gzipped text after step ${i}`);
+    }
+    // Scrapes that arrive together share one rendering, and each gets all of it.
+    state.runSkipped('b');
+    const together = await Promise.all([metrics.render(true), metrics.render(), metrics.render(true)]);
+    const full = await metrics.registry.metrics();
+    assert.deepEqual(together.map((r, i) => (i === 1 ? r.body : gunzipSync(r.body)).toString('utf8')), [full, full, full]);
   });
 });
 

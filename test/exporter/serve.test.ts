@@ -3,9 +3,11 @@
 // and every value checked against `report --format json` on the same config.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { TEST_METRICS } from '../../src/exporter/metrics.js';
 import type { Report } from '../../src/report/index.js';
 import { cli } from '../helpers/cli.js';
@@ -170,6 +172,56 @@ describe('serve, on a drifted model and a model with an empty window', () => {
       if (method === 'HEAD') assert.equal(body, '');
       if (status === 405) assert.equal(res.headers.get('allow'), 'GET, HEAD');
     }
+  });
+
+  it('gzips /metrics exactly when the scraper prefers gzip to identity', async () => {
+    const get = (encoding: string | undefined) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = httpGet(`${served.url}/metrics`, { headers: encoding === undefined ? {} : { 'accept-encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+      });
+    const plain = (await get(undefined)).body.toString('utf8');
+    assert.ok(plain.includes('ml_data_drift_score{'), 'a full exposition');
+    const cases: [string | undefined, boolean][] = [
+      [undefined, false],
+      ['gzip', true],
+      ['deflate, gzip;q=1.0, *;q=0.5', true],
+      ['*', true],
+      ['gzip;q=0', false],
+      ['identity;q=1, gzip;q=0.5', false],
+      ['br', false],
+    ];
+    for (const [encoding, gzipped] of cases) {
+      const { headers, body } = await get(encoding);
+      assert.equal(headers['content-encoding'], gzipped ? 'gzip' : undefined, `Accept-Encoding: ${encoding}`);
+      assert.match(String(headers.vary), /Accept-Encoding/i);
+      assert.equal(Number(headers['content-length']), body.length);
+      assert.equal((gzipped ? gunzipSync(body) : body).toString('utf8'), plain, `Accept-Encoding: ${encoding}`);
+    }
+  });
+
+  it('runs the engine under SCHED_IDLE and niced, so that runs yield the CPU to scrapes', { skip: process.platform !== 'linux' && 'SCHED_IDLE is Linux only' }, () => {
+    if (!existsSync('/usr/bin/chrt') && !existsSync('/bin/chrt')) {
+      // CI installs util-linux with the OS; without chrt the engine is only niced, which a developer box may lack.
+      assert.ok(!process.env.CI, 'chrt (util-linux) is required in CI');
+      return;
+    }
+    // /proc/<pid>/stat: the fields after the command name; nice is field 19, policy field 41 (SCHED_IDLE = 5).
+    const stat = (file: string) => {
+      const text = readFileSync(file, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2).split(' ');
+    };
+    const children = readFileSync(`/proc/${served.child.pid}/task/${served.child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    assert.equal(children.length, 2, 'one engine process per model');
+    for (const pid of children) {
+      const threads = readdirSync(`/proc/${pid}/task`).map(Number);
+      for (const tid of threads) assert.equal(stat(`/proc/${pid}/task/${tid}/stat`)[41 - 3], '5', `engine ${pid} thread ${tid}: scheduling policy`);
+      assert.equal(stat(`/proc/${pid}/stat`)[19 - 3], '10', `engine ${pid}: nice`);
+    }
+    assert.equal(stat(`/proc/${served.child.pid}/stat`)[41 - 3], '0', 'the exporter itself keeps the normal policy');
   });
 
   it('logs JSON lines only: start-up with the address, a start and an end line per run, nothing per scrape', () => {
