@@ -184,35 +184,38 @@ function topFlags(grid: { bnd: Float64Array; index: PointIndex }, counted: (i: n
 /** The summary of an ascending, finite, non-empty baseline sample. */
 export function summarizeBaseline(sorted: Float64Array, std: number, buckets: number = DEFAULT_BUCKETS): BaselineSummary {
   const edges = decileEdges(sorted);
-  const pts = new Float64Array(sorted.length + edges.length);
-  const cnt = new Int32Array(sorted.length + edges.length);
+  const n = sorted.length;
+  const pts = new Float64Array(n + edges.length);
+  const cnt = new Int32Array(n + edges.length);
+  const edgeAt = new Int32Array(edges.length);
   let np = 0;
   let e = 0;
-  const pushEdgesBelow = (v: number) => {
-    while (e < edges.length && edges[e] < v) {
-      pts[np] = edges[e] + 0;
-      cnt[np++] = 0;
-      e++;
-    }
-    while (e < edges.length && edges[e] === v) e++;
-  };
-  for (let i = 0; i < sorted.length; ) {
+  let edge = edges.length > 0 ? edges[0] : Infinity;
+  // One pass: distinct values with their counts, and each decile edge as a point of its own (count 0) unless it is one.
+  for (let i = 0; i < n; ) {
     const v = sorted[i];
     let j = i + 1;
-    while (j < sorted.length && sorted[j] === v) j++;
-    if (e < edges.length && edges[e] <= v) pushEdgesBelow(v);
+    while (j < n && sorted[j] === v) j++;
+    while (edge <= v) {
+      if (edge < v) {
+        pts[np] = edge + 0; // + 0: -0 becomes 0
+        cnt[np++] = 0;
+      }
+      edgeAt[e++] = edge < v ? np - 1 : np;
+      edge = e < edges.length ? edges[e] : Infinity;
+    }
     pts[np] = v + 0;
     cnt[np++] = j - i;
     i = j;
   }
-  pushEdgesBelow(Infinity);
-  const points = pts.slice(0, np);
-  const edgeAt = new Int32Array(edges.length);
-  let p = 0;
-  for (let k = 0; k < edges.length; k++) {
-    while (points[p] !== edges[k]) p++;
-    edgeAt[k] = p;
+  for (; e < edges.length; e++) {
+    pts[np] = edges[e] + 0;
+    cnt[np] = 0;
+    edgeAt[e] = np++;
   }
+  // Few distinct values: copy out of the row-sized arrays rather than keep them.
+  const points = np < n / 2 ? pts.slice(0, np) : pts.subarray(0, np);
+  const counts = np < n / 2 ? cnt.slice(0, np) : cnt.subarray(0, np);
   // Grid bounds: every s-th point, the edges, the first and the last point.
   const stride = Math.max(1, Math.ceil(np / Math.max(2, buckets - edges.length - 2)));
   const take = new Uint8Array(np);
@@ -231,7 +234,7 @@ export function summarizeBaseline(sorted: Float64Array, std: number, buckets: nu
     up[nb++] = q + 1;
   }
   const grid: Grid = { bnd, up, index: buildIndex(bnd), region: null, top: null };
-  return { n: sorted.length, points, counts: cnt.slice(0, np), edges, edgeAt, std, grid };
+  return { n, points, counts, edges, edgeAt, std, grid };
 }
 
 /** Thrown when a later pass does not see the values the first pass counted: the source changed in between. */
