@@ -27,9 +27,8 @@ export interface RunOutcome {
 
 const gzipAsync = promisify(gzipCallback);
 
-/** The exposition as of one generation of changes. */
+/** The exposition, plain and (once asked for) gzipped. */
 interface Rendered {
-  generation: number;
   plain: Buffer;
   gzipped: Promise<Buffer> | null;
 }
@@ -54,7 +53,6 @@ export class DriftMetrics {
    */
   private rendered: Rendered | null = null;
   private rendering: Promise<Rendered> | null = null;
-  private generation = 0;
   private readonly texts = new Map<string, string>();
   private readonly stale = new Set<string>();
 
@@ -65,13 +63,11 @@ export class DriftMetrics {
 
   /** Creates the run counters at 0, so that rate() and increase() see the first increment. */
   addModel(model: string): void {
-    this.generation++;
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).inc({ model_name: model }, 0);
   }
 
   /** Replaces the model's drift series with those of a successful run's report. */
   publish(report: ModelReport): void {
-    this.generation++;
     const next = samples(report, (def) => this.gauge(def));
     // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
     this.unpublish(report.model);
@@ -81,13 +77,11 @@ export class DriftMetrics {
 
   /** Counts a run that has just started. */
   runStarted(model: string): void {
-    this.generation++;
     this.counter(METRICS.runs).inc({ model_name: model });
   }
 
   /** Records how a run ended; drift values are left alone (see publish). */
   runEnded(model: string, outcome: RunOutcome): void {
-    this.generation++;
     const labels = { model_name: model };
     const endedS = outcome.endedAt.getTime() / 1000;
     this.gauge(METRICS.lastRun).set(labels, endedS);
@@ -98,13 +92,11 @@ export class DriftMetrics {
 
   /** Counts a scheduled tick skipped because the model's previous run was still in progress. */
   runSkipped(model: string): void {
-    this.generation++;
     this.counter(METRICS.skipped).inc({ model_name: model });
   }
 
   /** Drops every series of a model that left the config. */
   removeModel(model: string): void {
-    this.generation++;
     this.unpublish(model);
     this.published.delete(model);
     const labels = { model_name: model };
@@ -116,7 +108,7 @@ export class DriftMetrics {
   async render(gzip = false): Promise<{ contentType: string; body: Buffer }> {
     const contentType = this.registry.contentType;
     let r = this.rendered;
-    if (r?.generation !== this.generation) {
+    if (!r || this.stale.size > 0 || this.rendering) {
       // One rendering at a time: scrapes that arrive meanwhile share it.
       this.rendering ??= this.renderText().finally(() => (this.rendering = null));
       r = await this.rendering;
@@ -128,15 +120,14 @@ export class DriftMetrics {
   }
 
   private async renderText(): Promise<Rendered> {
-    const generation = this.generation;
     const names = [...this.stale];
     this.stale.clear();
     for (const name of names) this.texts.set(name, await this.registry.getSingleMetricAsString(name));
     // Joined as Registry.metrics() joins them: families in registration order.
     const text = `${this.registry.getMetricsAsArray().map((m) => this.texts.get((m as { name: string }).name)).join('\n\n')}\n`;
-    const r: Rendered = { generation, plain: Buffer.from(text, 'utf8'), gzipped: null };
-    // A change while rendering makes this text stale at once (its families are marked again): it answers these scrapes only.
-    if (generation === this.generation) this.rendered = r;
+    const r: Rendered = { plain: Buffer.from(text, 'utf8'), gzipped: null };
+    // A change while rendering marks its families again: this text then answers these scrapes only.
+    this.rendered = this.stale.size === 0 ? r : null;
     return r;
   }
 
