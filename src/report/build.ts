@@ -161,8 +161,6 @@ async function readWindow(
   const scans = planScans(numeric, baseline, rows, budget);
   // A kept scan's columns are sorted and merged on the threads while the next scan streams.
   let settling: Promise<void> = Promise.resolve();
-  const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
-  let counting: ReturnType<typeof categoryCountsAll> | null = null;
   try {
     for (const [b, scan] of scans.entries()) {
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
@@ -176,20 +174,16 @@ async function readWindow(
         await gridScan(conn, window, scan.names, baseline, filter, budget, out, phase, (step) => progress(step, b, scans.length));
       }
     }
-    // DuckDB counts the categorical columns while the threads settle the last kept scan.
-    progress(`counting ${categorical.length} categorical columns`, 0, 1);
-    counting = categoryCountsAll(conn, window, categorical, filter);
-    counting.catch(() => undefined);
     await settling;
   } catch (err) {
-    // The connection closes after this run: no query may still be running on it.
-    await counting?.catch(() => undefined);
     // The next run computes the baseline's summaries again.
     if (err instanceof SummaryThreadError) forgetProfile(baseline.source.spec);
     throw err;
   }
   phase('window numeric settle');
-  for (const [name, col] of await counting) {
+  const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
+  progress(`counting ${categorical.length} categorical columns`, 0, 1);
+  for (const [name, col] of await categoryCountsAll(conn, window, categorical, filter)) {
     out.categorical.set(name, col.counts);
     out.missing.set(name, col.missing);
     if (out.rows < 0) {
