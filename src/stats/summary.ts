@@ -1,7 +1,8 @@
 /**
  * Exact KS D, Wasserstein-1, decile bins and out-of-range from streamed
  * passes over the window: memory depends on the baseline, never on the
- * window's length, and the window is never sorted.
+ * window's length, and the window is never sorted (except with
+ * `collectAll`, below, for windows that fit in memory).
  *
  * The baseline becomes its sorted distinct values plus its decile edges (the
  * "points"). Pass 1 counts the window into a coarse grid of at most
