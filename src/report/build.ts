@@ -159,13 +159,15 @@ async function readWindow(
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
   const rows = numeric.length > 0 ? (await countRows(conn, window, [], filter)).rows : 0;
   const scans = planScans(numeric, baseline, rows, budget);
-  // A kept scan's columns are sorted and merged on the threads while the next scan streams.
+  // A kept scan's columns are sorted and merged on the threads while the next scan streams;
+  // their buffers come back to be filled by a later scan.
   let settling: Promise<void> = Promise.resolve();
+  const spare: Float64Array[] = [];
   try {
     for (const [b, scan] of scans.entries()) {
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
       if (scan.keep) {
-        const { settled } = await keptScan(conn, window, scan.names, baseline, filter, rows, out);
+        const { settled } = await keptScan(conn, window, scan.names, baseline, filter, rows, spare, out);
         await settling;
         settling = settled;
         phase('window numeric scan');
@@ -216,9 +218,10 @@ async function keptScan(
   baseline: Profile,
   filter: TimeFilter | null,
   rows: number,
+  spare: Float64Array[],
   out: WindowData,
 ): Promise<{ settled: Promise<void> }> {
-  const kept = names.map(() => new Float64Array(rows));
+  const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
   const filled = names.map(() => 0);
   try {
     out.rows = await streamNumeric(conn, window, names, filter, (values, _words, count) => {
@@ -243,7 +246,14 @@ async function keptScan(
       const ref = baseline.numeric.get(name);
       const values = kept[c].subarray(0, filled[c]);
       kept[c] = new Float64Array(0);
-      out.numeric.set(name, ref && values.length > 0 ? await settleOffThread(ref, values) : null);
+      if (!ref || values.length === 0) {
+        out.numeric.set(name, null);
+        spare.push(new Float64Array(values.buffer));
+        return;
+      }
+      const settled = await settleOffThread(ref, values);
+      out.numeric.set(name, settled.stats);
+      spare.push(new Float64Array(settled.values.buffer));
     }),
   ).then(() => undefined);
   // Awaited by the caller after the next scan; until then a failure must not count as unhandled.

@@ -41,9 +41,10 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
       return { value: null };
     }
     case 'settle': {
+      // The values go back for the next scan to fill.
       const s = WindowSummary.ofValues(baselines.get(req.baseline)!, req.values);
       s.endPass();
-      return { value: s.finish() };
+      return { value: { stats: s.finish(), values: req.values }, transfer: [req.values.buffer as ArrayBuffer] };
     }
     case 'add': {
       const s = summaries.get(req.key)!;

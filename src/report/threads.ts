@@ -142,12 +142,13 @@ function alive(b: BaselineRef): void {
 
 /**
  * The statistics of a whole window column, given at once as its finite
- * values (handed over; sorted and merged in the baseline summary's thread).
+ * values (handed over, sorted and merged in the baseline summary's thread,
+ * and handed back with the statistics, to be filled again).
  * Throws SummaryThreadError when that thread failed since it was made.
  */
-export async function settleOffThread(baseline: BaselineRef, values: Float64Array): Promise<NumericStats> {
+export async function settleOffThread(baseline: BaselineRef, values: Float64Array): Promise<{ stats: NumericStats; values: Float64Array }> {
   alive(baseline);
-  return baseline.thread.call<NumericStats>({ op: 'settle', baseline: baseline.key, values }, [values.buffer as ArrayBuffer]);
+  return baseline.thread.call({ op: 'settle', baseline: baseline.key, values }, [values.buffer as ArrayBuffer]);
 }
 
 /** Values sent to a thread at once, per column (8 bytes each). */

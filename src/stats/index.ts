@@ -6,4 +6,4 @@ export { decileEdges, binCounts, alignCategories, lowerBound, upperBound, OTHER_
 export { compareNumeric, compareNumericStats, compareCategorical, type Comparison } from './compare.js';
 export { summarizeBaseline, WindowSummary, InconsistentPassError, type BaselineSummary, type NumericStats, type PassLimits } from './summary.js';
 export { baselineStd } from './wasserstein.js';
-export { sortDoubles } from './sort.js';
+export { sortDoubles } from './kernels.js';

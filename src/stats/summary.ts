@@ -30,7 +30,7 @@
  * settle everything.
  */
 import { decileEdges } from './bins.js';
-import { sortDoubles } from './sort.js';
+import { FirstPassCounter, settleWindow, sortDoubles, type Settled } from './kernels.js';
 
 /** Bounds on one column's passes: grid intervals per pass, and values collected at once. */
 export interface PassLimits {
@@ -320,9 +320,11 @@ export class WindowSummary {
   private windowBelowEdge: Float64Array | null = null;
   private outOfRange = 0;
   private readonly limits: PassLimits;
-  private readonly buf = new Float64Array(BUFFER_VALUES);
-  private readonly bufWords = new Int32Array(this.buf.buffer);
+  private buf: Float64Array;
+  private bufWords: Int32Array;
   private buffered = 0;
+  /** Counts the first pass; its buffer is `buf`, its counters the first pass's cnt, eq and sum. */
+  private counter: FirstPassCounter | null = null;
 
   constructor(
     readonly baseline: BaselineSummary,
@@ -334,18 +336,19 @@ export class WindowSummary {
       this.kept = new Float64Array(limits.collectAll);
       this.cnt = this.eq = new Int32Array(0);
       this.sum = new Float64Array(0);
+      this.buf = new Float64Array(0);
+      this.bufWords = new Int32Array(0);
       return;
     }
-    const size = this.grid.bnd.length + 1;
-    this.cnt = new Int32Array(size);
-    this.eq = new Int32Array(size);
-    this.sum = new Float64Array(size);
+    const counter = (this.counter = new FirstPassCounter(this.grid, BUFFER_VALUES));
+    ({ cnt: this.cnt, eq: this.eq, sum: this.sum, buf: this.buf } = counter);
+    this.bufWords = new Int32Array(this.buf.buffer, this.buf.byteOffset, 2 * BUFFER_VALUES);
   }
 
   /**
    * A summary of a whole window given at once: its finite values, in any
-   * order (the array is adopted and sorted in place). Call endPass, then
-   * finish.
+   * order (the array is adopted, and may be sorted in place). Call endPass,
+   * then finish.
    */
   static ofValues(baseline: BaselineSummary, values: Float64Array): WindowSummary {
     const s = new WindowSummary(baseline, { collectAll: 0 });
@@ -413,6 +416,10 @@ export class WindowSummary {
   /** Locates and counts (or collects) the first `count` buffered values. */
   private flush(count: number): void {
     this.buffered = 0;
+    if (this.passes === 0) {
+      this.counter!.count(count);
+      return;
+    }
     const values = this.buf;
     const words = this.bufWords;
     const { bnd, index, region, top } = this.grid;
@@ -420,49 +427,7 @@ export class WindowSummary {
     // Keys in signed 32-bit form keep the arithmetic in small integers.
     const kMin = (index.keyMin ^ 0x80000000) | 0;
     const mask = shift >= 31 ? 0x7fffffff : (1 << shift) - 1;
-    const B = bnd.length;
-    const first = bnd[0];
-    const last = bnd[B - 1];
     const { cnt, eq, sum } = this;
-    if (this.passes === 0) {
-      for (let r = 0; r < count; r++) {
-        const x = values[r];
-        if (x <= first) {
-          if (x === first) eq[0]++;
-          else {
-            cnt[0]++;
-            sum[0] += first - x;
-          }
-          continue;
-        }
-        if (x > last) {
-          cnt[B]++;
-          sum[B] += x - last;
-          continue;
-        }
-        const h = words[2 * r + HI];
-        const rel = ((h ^ ((h >> 31) & 0x7fffffff)) - kMin) | 0;
-        const b = rel >>> shift;
-        const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
-        // firstAtLeast by hand: V8 keeps the call here, and this loop sees every value (inline measured
-        // up to ~15% faster on this VM, whose noise is about as large).
-        let i = leaves[l];
-        let hi = leaves[l + 1];
-        while (hi - i > 4) {
-          const mid = (i + hi) >>> 1;
-          if (bnd[mid] < x) i = mid + 1;
-          else hi = mid;
-        }
-        while (i < hi && bnd[i] < x) i++;
-        const p = bnd[i];
-        if (p === x) eq[i]++;
-        else {
-          cnt[i]++;
-          sum[i] += p - x;
-        }
-      }
-      return;
-    }
     const kept = this.kept;
     let keptCount = this.keptCount;
     for (let r = 0; r < count; r++) {
@@ -491,7 +456,7 @@ export class WindowSummary {
   /** Ends a pass. Returns true when another pass over the same rows is needed. */
   endPass(): boolean {
     if (this.passes === 0 && this.kept) {
-      this.settleAll(sortDoubles(this.kept.subarray(0, this.keptCount)));
+      this.settleAll(this.kept.subarray(0, this.keptCount));
       this.kept = null;
       this.passes++;
       return false;
@@ -698,69 +663,14 @@ export class WindowSummary {
     }
   }
 
-  /** Every statistic from all the window's values, sorted, merged with the baseline's points. */
-  private settleAll(v: Float64Array): void {
+  /** Every statistic from all the window's values (any order), merged with the baseline's points. */
+  private settleAll(values: Float64Array): void {
     const { n, points, counts, edges } = this.baseline;
-    const m = v.length;
-    const P = points.length;
-    const below = new Float64Array(edges.length);
-    // F_b − F_w = (I·m − J·n)/(n·m): integers, exact while n·m < 2^53, so the loop needs no division. D is then
-    // taken as |I/n − J/m| at the maximising steps, rounded exactly as the sort-based statistic rounds it.
-    let I = 0;
-    let J = 0;
-    let q = 0;
-    let k = 0;
-    let e = 0;
-    let w1 = 0;
-    let d = 0;
-    let dAt = 0;
-    let prev = m > 0 ? Math.min(points[0], v[0]) : points[0];
-    while (k < m) {
-      const x = v[k];
-      // Points below the next window value: F_w is constant across them.
-      while (q < P && points[q] < x) {
-        const p = points[q];
-        const diff = Math.abs(I * m - J * n);
-        w1 += diff * (p - prev);
-        if (e < edges.length && edges[e] === p) below[e++] = J;
-        I += counts[q++];
-        const after = Math.abs(I * m - J * n);
-        if (after >= d) {
-          dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
-          d = after;
-        }
-        prev = p;
-      }
-      w1 += Math.abs(I * m - J * n) * (x - prev);
-      if (e < edges.length && edges[e] === x) below[e++] = J;
-      if (q < P && points[q] === x) I += counts[q++];
-      let j = k + 1;
-      while (j < m && v[j] === x) j++;
-      J += j - k;
-      k = j;
-      const after = Math.abs(I * m - J * n);
-      if (after >= d) {
-        dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
-        d = after;
-      }
-      prev = x;
-    }
-    // Past the last window value F_w = 1.
-    while (q < P) {
-      const p = points[q];
-      w1 += Math.abs(I * m - J * n) * (p - prev);
-      if (e < edges.length && edges[e] === p) below[e++] = J;
-      I += counts[q++];
-      // |F_b − F_w| only shrinks here (F_w = 1): D is already known.
-      prev = p;
-    }
-    let out = 0;
-    for (let i = 0; i < m && v[i] < points[0]; i++) out++;
-    for (let i = m - 1; i >= 0 && v[i] > points[P - 1]; i--) out++;
-    this.w1 = w1 / n / m;
-    this.d = dAt;
-    this.outOfRange = out;
-    this.windowBelowEdge = below;
+    const r = settleWindow(values, n, points, counts, edges) ?? mergeSorted(sortDoubles(values), this.baseline);
+    this.w1 = r.w1 / n / values.length;
+    this.d = r.d;
+    this.outOfRange = r.outOfRange;
+    this.windowBelowEdge = r.below;
   }
 
   /** Window values strictly below each decile edge, from the first pass (edges are grid bounds). */
@@ -837,4 +747,69 @@ function firstAtLeast(points: Float64Array, lo: number, hi: number, x: number): 
   }
   while (lo < hi && points[lo] < x) lo++;
   return lo;
+}
+
+/**
+ * The kernel's merge (kernels.as.ts `settle`), for inputs too large for its
+ * memory: the window's values, sorted, against the baseline's points.
+ */
+function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled {
+  const { n, points, counts, edges } = baseline;
+  const m = v.length;
+  const P = points.length;
+  const below = new Float64Array(edges.length);
+  // F_b − F_w = (I·m − J·n)/(n·m): integers, exact while n·m < 2^53, so the loop needs no division. D is then
+  // taken as |I/n − J/m| at the maximising steps, rounded exactly as the sort-based statistic rounds it.
+  let I = 0;
+  let J = 0;
+  let q = 0;
+  let k = 0;
+  let e = 0;
+  let w1 = 0;
+  let d = 0;
+  let dAt = 0;
+  let prev = m > 0 ? Math.min(points[0], v[0]) : points[0];
+  while (k < m) {
+    const x = v[k];
+    // Points below the next window value: F_w is constant across them.
+    while (q < P && points[q] < x) {
+      const p = points[q];
+      const diff = Math.abs(I * m - J * n);
+      w1 += diff * (p - prev);
+      if (e < edges.length && edges[e] === p) below[e++] = J;
+      I += counts[q++];
+      const after = Math.abs(I * m - J * n);
+      if (after >= d) {
+        dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
+        d = after;
+      }
+      prev = p;
+    }
+    w1 += Math.abs(I * m - J * n) * (x - prev);
+    if (e < edges.length && edges[e] === x) below[e++] = J;
+    if (q < P && points[q] === x) I += counts[q++];
+    let j = k + 1;
+    while (j < m && v[j] === x) j++;
+    J += j - k;
+    k = j;
+    const after = Math.abs(I * m - J * n);
+    if (after >= d) {
+      dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
+      d = after;
+    }
+    prev = x;
+  }
+  // Past the last window value F_w = 1.
+  while (q < P) {
+    const p = points[q];
+    w1 += Math.abs(I * m - J * n) * (p - prev);
+    if (e < edges.length && edges[e] === p) below[e++] = J;
+    I += counts[q++];
+    // |F_b − F_w| only shrinks here (F_w = 1): D is already known.
+    prev = p;
+  }
+  let out = 0;
+  for (let i = 0; i < m && v[i] < points[0]; i++) out++;
+  for (let i = m - 1; i >= 0 && v[i] > points[P - 1]; i--) out++;
+  return { w1, d: dAt, outOfRange: out, below };
 }

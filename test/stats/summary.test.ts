@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareNumeric, compareNumericStats, summarizeBaseline, baselineStd, WindowSummary, InconsistentPassError, type Comparison, type PassLimits } from '../../src/stats/index.js';
 import { rng } from '../helpers/random.js';
-import { sortDoubles } from '../../src/stats/sort.js';
+import { KERNEL_LIMIT, sortDoubles } from '../../src/stats/kernels.js';
 
 /** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, pass after pass. */
 function streamed(baselineSorted: Float64Array, window: Float64Array, limits: Partial<PassLimits> = {}, chunk = 97): { cmp: Comparison; passes: number } {
@@ -31,19 +31,33 @@ function sortedFinite(a: Float64Array): Float64Array {
  * these sizes), coarse grids settled by one collecting pass, grids so
  * coarse, with so little room to collect, that open intervals are split
  * again, between points and by value inside gaps, over several passes, and
- * no grid at all (every value kept, then sorted and merged).
+ * no grid at all (every value kept, then sorted and merged): by the
+ * WebAssembly kernels, and by the JavaScript path that inputs too large for
+ * them take.
  */
-const LIMITS: Partial<PassLimits>[] = [{}, { buckets: 64 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }, { collectAll: Number.MAX_SAFE_INTEGER }];
+type Limits = Partial<PassLimits> & { noKernels?: true };
+const LIMITS: Limits[] = [{}, { buckets: 64 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }, { collectAll: Number.MAX_SAFE_INTEGER }, { collectAll: Number.MAX_SAFE_INTEGER, noKernels: true }];
+
+/** Runs f with the kernels' memory limit at 0, so every sort and merge takes the JavaScript path. */
+function withoutKernels<T>(f: () => T): T {
+  const bytes = KERNEL_LIMIT.bytes;
+  KERNEL_LIMIT.bytes = 0;
+  try {
+    return f();
+  } finally {
+    KERNEL_LIMIT.bytes = bytes;
+  }
+}
 
 /** Asserts the streamed comparison equals the sort-based one under each of LIMITS; returns the passes each took. */
 function assertSame(baseline: Float64Array, window: Float64Array, what: string): number[] {
   return LIMITS.map((limits) => assertSameWith(baseline, window, `${what} ${JSON.stringify(limits)}`, limits));
 }
 
-function assertSameWith(baseline: Float64Array, window: Float64Array, what: string, limits: Partial<PassLimits>): number {
+function assertSameWith(baseline: Float64Array, window: Float64Array, what: string, limits: Limits): number {
   const b = sortedFinite(baseline);
   const want = compareNumeric(b, sortedFinite(window));
-  const { cmp: got, passes } = streamed(b, window, limits);
+  const { cmp: got, passes } = limits.noKernels ? withoutKernels(() => streamed(b, window, limits)) : streamed(b, window, limits);
   assert.equal(got.tests.ks!.statistic, want.tests.ks!.statistic, `${what}: KS D is exact`);
   assert.equal(got.tests.ks!.p_value, want.tests.ks!.p_value, `${what}: KS p-value`);
   const w = want.tests.wasserstein!.statistic;
@@ -187,6 +201,7 @@ test('sortDoubles orders finite doubles exactly as Float64Array.prototype.sort',
     // Values that share their high 32 bits: in short runs, and in one long run.
     () => (Math.floor(u() * 20000) + u() * 1e-7) * (u() < 0.5 ? -1 : 1),
     () => 1 + u() * 1e-9,
+    () => -1 - u() * 1e-9,
   ];
   for (const gen of gens) {
     for (const n of [0, 5, 1500, 50000]) {
@@ -194,6 +209,28 @@ test('sortDoubles orders finite doubles exactly as Float64Array.prototype.sort',
       const want = a.slice().sort();
       const got = sortDoubles(a.slice());
       assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `n = ${n}`);
+      const fallback = withoutKernels(() => sortDoubles(a.slice()));
+      assert.deepEqual(new Uint32Array(fallback.buffer), new Uint32Array(want.buffer), `n = ${n}, without the kernels`);
+    }
+  }
+});
+
+test('the merge kernel and the JavaScript merge give bit-identical statistics', () => {
+  const gens: Gen[] = [normal(0, 1), (v) => Math.round(normal(0, 3)(v, 0)), (v) => (v() < 0.3 ? -0 : Math.exp(normal(0, 2)(v, 0)))];
+  for (const [g, gen] of gens.entries()) {
+    for (const [n, m] of [[3000, 7000], [40000, 900], [5, 20000]]) {
+      const b = sortedFinite(sample(n, g * 31 + n, gen));
+      const w = Float64Array.from([...sample(m, g * 17 + m, (v, i) => gen(v, i) * 1.05 + 0.01)].filter(Number.isFinite));
+      const summary = summarizeBaseline(b, baselineStd(b));
+      const settle = () => {
+        const s = WindowSummary.ofValues(summary, w.slice());
+        assert.equal(s.endPass(), false);
+        return s.finish();
+      };
+      const kernel = settle();
+      const js = withoutKernels(settle);
+      assert.deepEqual(kernel, js, `generator ${g}, n = ${n}, m = ${m}`);
+      assert.ok(kernel.w1 > 0 && kernel.d > 0, 'the statistics are not trivial');
     }
   }
 });
