@@ -18,6 +18,7 @@ interface Exports {
   sort(a: number, scratch: number, n: number): void;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
   countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number): void;
+  countLaterPass(buf: number, n: number, bnd: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number): number;
 }
 
 // Loaded like code, once per thread, when this module is imported.
@@ -115,58 +116,86 @@ export function settleWindow(values: Float64Array, n: number, points: Float64Arr
   return out;
 }
 
-/** The first-pass grid's bounds and index, as WindowSummary's Grid and PointIndex hold them. */
-export interface FirstPassGrid {
+/** A pass's grid, as WindowSummary's Grid and PointIndex hold it; a later pass's also flags what it counts. */
+export interface PassGrid {
   bnd: Float64Array;
-  index: { keyMin: number; shift: number; leafAt: Int32Array; leafShift: Uint8Array; leaves: Int32Array };
+  index: { keyMin: number; shift: number; table: Int32Array; leafAt: Int32Array; leafShift: Uint8Array; leaves: Int32Array };
+  region: Int32Array | null;
+  top: Uint8Array | null;
 }
 
 /**
- * A window column's first-pass counting in an instance of its own, so its
- * grid and counters stay put in linear memory for the column's life, and
- * are freed with it: fill `buf` (views into that memory, like the
- * counters), then `count`.
+ * One pass of a window column over its grid, in an instance of its own, so
+ * the grid and counters stay put in linear memory for the pass and are
+ * freed with it: fill `buf` (a view into that memory, like the counters),
+ * then `count`.
  */
-export class FirstPassCounter {
+export class GridCounter {
   readonly buf: Float64Array;
   readonly cnt: Int32Array;
   readonly eq: Int32Array;
   readonly sum: Float64Array;
   private readonly k: Exports;
-  private readonly args: number[];
+  private readonly at: Record<'buf' | 'bnd' | 'sum' | 'cnt' | 'eq' | 'leafAt' | 'leaves' | 'leafShift' | 'top' | 'region', number>;
+  private readonly B: number;
+  private readonly later: boolean;
+  private readonly kMin: number;
+  private readonly mask: number;
+  private readonly shift: number;
 
-  constructor(grid: FirstPassGrid, bufferValues: number) {
-    const { bnd, index } = grid;
+  /** @param collect a later pass moves the values it would count to the front of `buf` instead */
+  constructor(grid: PassGrid, bufferValues: number, private readonly collect = false) {
+    const { bnd, index, region, top } = grid;
     const B = bnd.length;
-    const sizes = [8 * bufferValues, 8 * B, 8 * (B + 1), 4 * (B + 1), 4 * (B + 1), 4 * index.leafAt.length, 4 * index.leaves.length, index.leafShift.length];
-    const offsets: number[] = [];
+    const arrays = {
+      buf: 8 * bufferValues,
+      bnd: 8 * B,
+      sum: 8 * (B + 1),
+      cnt: 4 * (B + 1),
+      eq: 4 * (B + 1),
+      leafAt: 4 * index.leafAt.length,
+      leaves: 4 * index.leaves.length,
+      leafShift: index.leafShift.length,
+      top: top ? top.length : 0,
+      region: region ? 4 * region.length : 0,
+    };
     let bytes = 0;
-    for (const size of sizes) {
-      offsets.push(bytes);
+    const offset: Record<string, number> = {};
+    for (const [name, size] of Object.entries(arrays)) {
+      offset[name] = bytes;
       bytes += Math.ceil(size / 8) * 8;
     }
     this.k = instantiate();
     const base = this.k.reserve(bytes);
     if (base === 0) throw new RangeError(`the counting kernel could not grow its memory to ${Math.ceil(bytes / 2 ** 20)} MiB`);
-    const [buf, bndAt, sum, cnt, eq, leafAt, leaves, leafShift] = offsets.map((o) => base + o);
+    for (const name of Object.keys(offset)) offset[name] += base;
+    this.at = offset as GridCounter['at'];
     const mem = this.k.memory.buffer;
-    this.buf = new Float64Array(mem, buf, bufferValues);
-    new Float64Array(mem, bndAt, B).set(bnd);
-    this.sum = new Float64Array(mem, sum, B + 1);
-    this.cnt = new Int32Array(mem, cnt, B + 1);
-    this.eq = new Int32Array(mem, eq, B + 1);
-    new Int32Array(mem, leafAt, index.leafAt.length).set(index.leafAt);
-    new Int32Array(mem, leaves, index.leaves.length).set(index.leaves);
-    new Uint8Array(mem, leafShift, index.leafShift.length).set(index.leafShift);
+    this.buf = new Float64Array(mem, offset.buf, bufferValues);
+    new Float64Array(mem, offset.bnd, B).set(bnd);
+    this.sum = new Float64Array(mem, offset.sum, B + 1);
+    this.cnt = new Int32Array(mem, offset.cnt, B + 1);
+    this.eq = new Int32Array(mem, offset.eq, B + 1);
+    new Int32Array(mem, offset.leafAt, index.leafAt.length).set(index.leafAt);
+    new Int32Array(mem, offset.leaves, index.leaves.length).set(index.leaves);
+    new Uint8Array(mem, offset.leafShift, index.leafShift.length).set(index.leafShift);
+    if (top) new Uint8Array(mem, offset.top, top.length).set(top);
+    if (region) new Int32Array(mem, offset.region, region.length).set(region);
+    this.B = B;
+    this.later = region !== null && top !== null;
     // Keys in signed 32-bit form keep the arithmetic in 32-bit integers.
-    const kMin = (index.keyMin ^ 0x80000000) | 0;
-    const mask = index.shift >= 31 ? 0x7fffffff : (1 << index.shift) - 1;
-    this.args = [bndAt, B, leafAt, leafShift, leaves, kMin, index.shift, mask, cnt, eq, sum];
+    this.kMin = (index.keyMin ^ 0x80000000) | 0;
+    this.shift = index.shift;
+    this.mask = index.shift >= 31 ? 0x7fffffff : (1 << index.shift) - 1;
   }
 
-  /** Counts the first `n` values of `buf`. */
-  count(n: number): void {
-    const [bndAt, B, leafAt, leafShift, leaves, kMin, shift, mask, cnt, eq, sum] = this.args;
-    this.k.countFirstPass(this.buf.byteOffset, n, bndAt, B, leafAt, leafShift, leaves, kMin, shift, mask, cnt, eq, sum);
+  /** Counts (or collects) the first `n` values of `buf`; returns how many were collected. */
+  count(n: number): number {
+    const a = this.at;
+    if (!this.later) {
+      this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum);
+      return 0;
+    }
+    return this.k.countLaterPass(a.buf, n, a.bnd, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0);
   }
 }

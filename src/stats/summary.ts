@@ -30,7 +30,7 @@
  * settle everything.
  */
 import { decileEdges } from './bins.js';
-import { FirstPassCounter, settleWindow, sortDoubles, type Settled } from './kernels.js';
+import { GridCounter, settleWindow, sortDoubles, type Settled } from './kernels.js';
 
 /** Bounds on one column's passes: grid intervals per pass, and values collected at once. */
 export interface PassLimits {
@@ -308,9 +308,9 @@ export class WindowSummary {
   /** Passes ended so far. */
   passes = 0;
   private grid: Grid;
-  private cnt: Int32Array;
-  private eq: Int32Array;
-  private sum: Float64Array;
+  private cnt!: Int32Array;
+  private eq!: Int32Array;
+  private sum!: Float64Array;
   /** The regions this pass refines (the first pass: one region over the whole baseline range). */
   private regions: Region[] = [];
   private kept: Float64Array | null = null;
@@ -320,11 +320,10 @@ export class WindowSummary {
   private windowBelowEdge: Float64Array | null = null;
   private outOfRange = 0;
   private readonly limits: PassLimits;
-  private buf: Float64Array;
-  private bufWords: Int32Array;
+  private buf!: Float64Array;
   private buffered = 0;
-  /** Counts the first pass; its buffer is `buf`, its counters the first pass's cnt, eq and sum. */
-  private counter: FirstPassCounter | null = null;
+  /** Counts the current pass: its buffer is `buf`, its counters cnt, eq and sum. */
+  private counter: GridCounter | null = null;
 
   constructor(
     readonly baseline: BaselineSummary,
@@ -337,12 +336,14 @@ export class WindowSummary {
       this.cnt = this.eq = new Int32Array(0);
       this.sum = new Float64Array(0);
       this.buf = new Float64Array(0);
-      this.bufWords = new Int32Array(0);
       return;
     }
-    const counter = (this.counter = new FirstPassCounter(this.grid, BUFFER_VALUES));
+    this.useCounter(new GridCounter(this.grid, BUFFER_VALUES));
+  }
+
+  private useCounter(counter: GridCounter): void {
+    this.counter = counter;
     ({ cnt: this.cnt, eq: this.eq, sum: this.sum, buf: this.buf } = counter);
-    this.bufWords = new Int32Array(this.buf.buffer, this.buf.byteOffset, 2 * BUFFER_VALUES);
   }
 
   /**
@@ -416,41 +417,12 @@ export class WindowSummary {
   /** Locates and counts (or collects) the first `count` buffered values. */
   private flush(count: number): void {
     this.buffered = 0;
-    if (this.passes === 0) {
-      this.counter!.count(count);
-      return;
-    }
-    const values = this.buf;
-    const words = this.bufWords;
-    const { bnd, index, region, top } = this.grid;
-    const { shift, leafAt, leafShift, leaves } = index;
-    // Keys in signed 32-bit form keep the arithmetic in small integers.
-    const kMin = (index.keyMin ^ 0x80000000) | 0;
-    const mask = shift >= 31 ? 0x7fffffff : (1 << shift) - 1;
-    const { cnt, eq, sum } = this;
-    const kept = this.kept;
-    let keptCount = this.keptCount;
-    for (let r = 0; r < count; r++) {
-      const x = values[r];
-      const h = words[2 * r + HI];
-      const rel = ((h ^ ((h >> 31) & 0x7fffffff)) - kMin) | 0;
-      const b = rel >>> shift;
-      if (top![b] === 0) continue;
-      const l = leafAt[b] + ((rel & mask) >>> leafShift[b]);
-      const i = firstAtLeast(bnd, leaves[l], leaves[l + 1], x);
-      if (region![i] < 0) continue;
-      const p = bnd[i];
-      if (kept) {
-        if (p === x) continue;
-        if (keptCount === kept.length) throw new InconsistentPassError('more values than the first pass counted');
-        kept[keptCount++] = x;
-      } else if (p === x) eq[i]++;
-      else {
-        cnt[i]++;
-        sum[i] += p - x;
-      }
-    }
-    this.keptCount = keptCount;
+    const collected = this.counter!.count(count);
+    if (collected === 0) return;
+    const kept = this.kept!;
+    if (this.keptCount + collected > kept.length) throw new InconsistentPassError('more values than the first pass counted');
+    kept.set(this.buf.subarray(0, collected), this.keptCount);
+    this.keptCount += collected;
   }
 
   /** Ends a pass. Returns true when another pass over the same rows is needed. */
@@ -622,13 +594,10 @@ export class WindowSummary {
     grid.top = topFlags(grid, (i) => reg[i] >= 0);
     this.grid = grid;
     this.regions = open;
+    this.useCounter(new GridCounter(grid, BUFFER_VALUES, collect));
     if (collect) {
       this.kept = new Float64Array(total);
       this.keptCount = 0;
-    } else {
-      this.cnt = new Int32Array(b.length + 1);
-      this.eq = new Int32Array(b.length + 1);
-      this.sum = new Float64Array(b.length + 1);
     }
   }
 
@@ -736,17 +705,6 @@ export interface NumericStats {
   bins: { baseline: Float64Array; window: Float64Array };
   /** Window values below the baseline's min or above its max. */
   outOfRange: number;
-}
-
-/** The first index in [lo, hi) whose bound is >= x (hi when none): leaves hold a bound or two, so scan, and bisect the rare dense ones. */
-function firstAtLeast(points: Float64Array, lo: number, hi: number, x: number): number {
-  while (hi - lo > 4) {
-    const mid = (lo + hi) >>> 1;
-    if (points[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  while (lo < hi && points[lo] < x) lo++;
-  return lo;
 }
 
 /**

@@ -231,3 +231,43 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
     }
   }
 }
+
+/**
+ * A later pass (values already within (first bound, last bound]): values in
+ * intervals of an open region (region[i] >= 0; top[b] flags the index
+ * buckets that overlap one) are counted as in the first pass or, when
+ * `collect`, moved to the front of buf unless equal to their bound. Returns
+ * how many were moved.
+ */
+export function countLaterPass(buf: usize, n: i32, bnd: usize, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, top: usize, region: usize, cnt: usize, eq: usize, sum: usize, collect: bool): i32 {
+  let kept = 0;
+  for (let r = 0; r < n; r++) {
+    const x = f64At(buf, r);
+    const h = load<i32>(buf + (<usize>r << 3), 4);
+    const rel = (h ^ ((h >> 31) & 0x7fffffff)) - kMin;
+    const b = <u32>rel >>> shift;
+    if (load<u8>(top + <usize>b) == 0) continue;
+    const l = load<i32>(leafAt + (<usize>b << 2)) + ((rel & mask) >>> load<u8>(leafShift + <usize>b));
+    let i = load<i32>(leaves + (<usize>l << 2));
+    let hi = load<i32>(leaves + (<usize>(l + 1) << 2));
+    while (hi - i > 4) {
+      const mid = (i + hi) >>> 1;
+      if (f64At(bnd, mid) < x) i = mid + 1;
+      else hi = mid;
+    }
+    while (i < hi && f64At(bnd, i) < x) i++;
+    if (load<i32>(region + (<usize>i << 2)) < 0) continue;
+    const p = f64At(bnd, i);
+    if (collect) {
+      if (p != x) {
+        store<f64>(buf + (<usize>kept << 3), x);
+        kept++;
+      }
+    } else if (p == x) store<i32>(eq + (<usize>i << 2), load<i32>(eq + (<usize>i << 2)) + 1);
+    else {
+      store<i32>(cnt + (<usize>i << 2), load<i32>(cnt + (<usize>i << 2)) + 1);
+      store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p - x));
+    }
+  }
+  return kept;
+}
