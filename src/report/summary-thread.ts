@@ -53,10 +53,7 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
       return { value: req.values, transfer: [req.values.buffer as ArrayBuffer] };
     }
     case 'endPass':
-      return { value: req.keys.filter((key) => {
-        const s = summaries.get(key)!;
-        return s.m > 0 && s.endPass();
-      }) };
+      return { value: req.keys.filter((key) => summaries.get(key)!.endPass()) };
     case 'finish':
       return {
         value: req.keys.map((key) => {

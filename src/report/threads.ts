@@ -152,7 +152,7 @@ export async function settleOffThread(baseline: BaselineRef, values: Float64Arra
 }
 
 /** Values sent to a thread at once, per column (8 bytes each). */
-const STAGE_VALUES = 1 << 15;
+const STAGE_VALUES = 1 << 17;
 /** Buffers a thread may have queued before the reader waits: bounds memory whatever the threads' pace. */
 const MAX_QUEUED = 8;
 

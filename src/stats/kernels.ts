@@ -17,8 +17,8 @@ interface Exports {
   resultAt(): number;
   sort(a: number, scratch: number, n: number): void;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
-  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number): void;
-  countLaterPass(buf: number, n: number, bnd: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number): number;
+  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number): number;
+  countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number): number;
 }
 
 // Loaded like code, once per thread, when this module is imported.
@@ -189,13 +189,14 @@ export class GridCounter {
     this.mask = index.shift >= 31 ? 0x7fffffff : (1 << index.shift) - 1;
   }
 
-  /** Counts (or collects) the first `n` values of `buf`; returns how many were collected. */
+  /**
+   * Counts (or collects) the first `n` values of `buf`. Returns, in the
+   * first pass, how many were finite (the others are missing); in a later
+   * one, how many were collected.
+   */
   count(n: number): number {
     const a = this.at;
-    if (!this.later) {
-      this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum);
-      return 0;
-    }
-    return this.k.countLaterPass(a.buf, n, a.bnd, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0);
+    if (!this.later) return this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum);
+    return this.k.countLaterPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0);
   }
 }

@@ -381,30 +381,13 @@ export class WindowSummary {
       this.m += k - this.keptCount;
       this.missing += count - (k - this.keptCount);
       this.keptCount = k;
-    } else if (this.passes === 0) {
-      let valid = 0;
-      for (let r = 0; r < count; r++) {
-        const x = values[r];
-        if (x - x !== 0) continue;
-        valid++;
-        buf[n++] = x;
-        if (n === size) {
-          this.flush(n);
-          n = 0;
-        }
-      }
-      this.m += valid;
-      this.missing += count - valid;
-      if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');
     } else {
-      // Later passes: only values within the grid's bounds can lie in an open region (NaN fails both).
-      const { bnd } = this.grid;
-      const first = bnd[0];
-      const last = bnd[bnd.length - 1];
-      for (let r = 0; r < count; r++) {
-        const x = values[r];
-        if (!(x > first && x <= last)) continue;
-        buf[n++] = x;
+      // Whole runs of values into the counter's buffer; it skips what the pass does not count.
+      for (let at = 0; at < count; ) {
+        const take = Math.min(count - at, size - n);
+        buf.set(values.subarray(at, at + take), n);
+        n += take;
+        at += take;
         if (n === size) {
           this.flush(n);
           n = 0;
@@ -417,6 +400,13 @@ export class WindowSummary {
   /** Locates and counts (or collects) the first `count` buffered values. */
   private flush(count: number): void {
     this.buffered = 0;
+    if (this.passes === 0) {
+      const valid = this.counter!.count(count);
+      this.m += valid;
+      this.missing += count - valid;
+      if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');
+      return;
+    }
     const collected = this.counter!.count(count);
     if (collected === 0) return;
     const kept = this.kept!;
@@ -425,15 +415,20 @@ export class WindowSummary {
     this.keptCount += collected;
   }
 
-  /** Ends a pass. Returns true when another pass over the same rows is needed. */
+  /** Ends a pass. Returns true when another pass over the same rows is needed. m and missing are final once it returns false. */
   endPass(): boolean {
     if (this.passes === 0 && this.kept) {
-      this.settleAll(this.kept.subarray(0, this.keptCount));
+      if (this.m > 0) this.settleAll(this.kept.subarray(0, this.keptCount));
       this.kept = null;
       this.passes++;
       return false;
     }
     this.flush(this.buffered);
+    // No valid value: nothing to compare (m is 0, and finish has nothing to give).
+    if (this.m === 0) {
+      this.passes++;
+      return false;
+    }
     const { n, points, counts } = this.baseline;
     const m = this.m;
     const open: Region[] = [];

@@ -178,7 +178,14 @@ test('missing values in the window are counted, never compared', () => {
   const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
   const buf = Float64Array.from([NaN, Infinity, -Infinity, 0.5, -0]);
   s.add(buf, new Int32Array(buf.buffer), buf.length);
-  assert.deepEqual([s.m, s.missing], [2, 3]);
+  s.add(buf, new Int32Array(buf.buffer), 3);
+  while (s.endPass()) s.add(buf, new Int32Array(buf.buffer), buf.length);
+  assert.deepEqual([s.m, s.missing], [2, 6]);
+  // Only missing values: the pass ends at once, with nothing to compare.
+  const none = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
+  none.add(buf, new Int32Array(buf.buffer), 3);
+  assert.equal(none.endPass(), false);
+  assert.deepEqual([none.m, none.missing], [0, 3]);
 });
 
 test('baselines with more points than the default grid holds: coarse grid, then exact', () => {

@@ -189,16 +189,21 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
 }
 
 /**
- * WindowSummary's first pass (summary.ts documents it): counts n values at
- * buf into the grid of B bounds at bnd, found through its two-level index;
- * per interval the values inside (cnt), equal to its upper bound (eq), and
- * Σ (bound − x) (sum). Keys are in signed form relative to kMin.
+ * WindowSummary's first pass (summary.ts documents it): counts the finite
+ * values among n at buf into the grid of B bounds at bnd, found through its
+ * two-level index; per interval the values inside (cnt), equal to its upper
+ * bound (eq), and Σ (bound − x) (sum). Keys are in signed form relative to
+ * kMin. Returns how many values were finite.
  */
-export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize): void {
+export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize): i32 {
   const first = f64At(bnd, 0);
   const last = f64At(bnd, B - 1);
+  let valid = 0;
   for (let r = 0; r < n; r++) {
     const x = f64At(buf, r);
+    // NaN (NULL) and ±Infinity are missing.
+    if (x - x != 0) continue;
+    valid++;
     let i: i32;
     let p: f64;
     if (x <= first) {
@@ -230,19 +235,23 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
       store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p - x));
     }
   }
+  return valid;
 }
 
 /**
- * A later pass (values already within (first bound, last bound]): values in
- * intervals of an open region (region[i] >= 0; top[b] flags the index
- * buckets that overlap one) are counted as in the first pass or, when
- * `collect`, moved to the front of buf unless equal to their bound. Returns
- * how many were moved.
+ * A later pass: values in intervals of an open region (region[i] >= 0;
+ * top[b] flags the index buckets that overlap one) are counted as in the
+ * first pass or, when `collect`, moved to the front of buf unless equal to
+ * their bound. Returns how many were moved.
  */
-export function countLaterPass(buf: usize, n: i32, bnd: usize, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, top: usize, region: usize, cnt: usize, eq: usize, sum: usize, collect: bool): i32 {
+export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, top: usize, region: usize, cnt: usize, eq: usize, sum: usize, collect: bool): i32 {
+  const first = f64At(bnd, 0);
+  const last = f64At(bnd, B - 1);
   let kept = 0;
   for (let r = 0; r < n; r++) {
     const x = f64At(buf, r);
+    // Only values within the grid's bounds can lie in an open region (NaN fails both).
+    if (!(x > first && x <= last)) continue;
     const h = load<i32>(buf + (<usize>r << 3), 4);
     const rel = (h ^ ((h >> 31) & 0x7fffffff)) - kMin;
     const b = <u32>rel >>> shift;
