@@ -1,13 +1,14 @@
 /**
- * The WebAssembly kernels (wasm/kernels.as.ts): sorting doubles, and merging
- * a window with a baseline's points. In JavaScript these two loops were most
- * of a kept window's CPU time; compiled, they take under half of it (see
- * bench/RESULTS.md).
+ * The WebAssembly kernels (wasm/kernels.as.ts) behind WindowSummary: sorting
+ * doubles, merging a kept window with a baseline's points, and counting a
+ * window into a grid pass by pass. These loops see every value; in
+ * JavaScript they were most of the engine's CPU time (bench/RESULTS.md).
  *
- * Each thread instantiates the module once, and its linear memory holds the
- * arrays of one call at a time. Linear memory cannot shrink, so an instance
- * that has grown is dropped after a second without calls, and the next call
- * starts a new one.
+ * Sorting and merging share one instance per thread, whose linear memory
+ * holds one call's arrays at a time. Linear memory cannot shrink, so once it
+ * has grown the instance is dropped after a second without calls (the next
+ * call starts a new one). Each grid pass has an instance of its own
+ * (GridCounter), freed with the pass.
  */
 import { readFileSync } from 'node:fs';
 

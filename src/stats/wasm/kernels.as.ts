@@ -1,9 +1,11 @@
-// AssemblyScript, compiled to kernels.wasm by `npm run build` (see
-// src/stats/kernels.ts, which owns the memory layout). The two loops that
-// dominate a kept window's CPU time: sorting, and merging the sorted window
-// with the baseline's points. Both must give bit-identical results to the
-// definitions in summary.ts; WebAssembly's f64 arithmetic is IEEE 754, as
-// JavaScript's is, and the operations below are done in the same order.
+// AssemblyScript, compiled to kernels.wasm by `npm run build`; the caller,
+// src/stats/kernels.ts, lays out linear memory and passes addresses. The
+// loops that see every window value: sorting, merging a sorted window with
+// the baseline's points, and counting values into a grid (summary.ts
+// describes the method). The merge gives bit-identical results to
+// summary.ts's mergeSorted, the path for inputs too large for linear memory
+// (a test compares them): WebAssembly's f64 arithmetic is IEEE 754, as
+// JavaScript's is, and the operations are done in the same order.
 
 const DIGITS: i32 = 4;
 const RADIX: i32 = 256;
