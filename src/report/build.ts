@@ -338,8 +338,9 @@ function gridBatches(names: readonly string[], baseline: Profile): string[][] {
   let current: string[] = [];
   let bytes = 0;
   for (const name of names) {
-    // Per grid interval: two counts (4 bytes each) and a Σ (8 bytes); a later pass's grid may hold twice as many.
-    const size = (baseline.numeric.get(name)?.intervals ?? 0) * 32;
+    // A pass's grid lives in a kernel instance of its own: per interval its bound, two counts, a Σ and index
+    // entries (~32 bytes; a later pass's grid may hold twice as many intervals), and a 256 KiB value buffer.
+    const size = (baseline.numeric.get(name)?.intervals ?? 0) * 64 + (256 << 10);
     if (current.length > 0 && bytes + size > SUMMARY_BUDGET_BYTES) {
       out.push(current);
       current = [];
