@@ -4,7 +4,7 @@ import { DataSourceError, openSource, sha256, type Source } from './source.js';
 
 /**
  * A baseline, read once: its counts, each categorical feature's category
- * counts, and each numeric feature's finite values reduced by the caller's
+ * counts, and each numeric feature's values reduced by the caller's
  * `reduce` (the engine keeps a summary, not the values).
  */
 export interface BaselineProfile<T = Float64Array> {
@@ -30,18 +30,25 @@ export function forgetProfile(spec: string): void {
 /** How often a profile was reused or (re)computed in this process. */
 export const profileCacheStats = { hits: 0, misses: 0 };
 
+/** A numeric column reduced: the caller's value (null when no value is finite) and how many values were finite. */
+export interface Reduced<T> {
+  value: T | null;
+  finite: number;
+}
+
 /**
  * The baseline's profile for these features, computed once per process and
  * reused while the files' names, sizes and mtimes are unchanged. `reduce`
- * receives each numeric feature's finite values, in file order (non-empty;
- * the array is handed over: it may reorder or transfer it). The columns are
- * reduced concurrently when `reduce` returns promises.
+ * receives each numeric feature's values in file order, NULL as NaN (the
+ * array is handed over: it may reorder or transfer it), and counts the
+ * finite ones; NaN and ±Infinity are missing. The columns are reduced
+ * concurrently when `reduce` returns promises.
  */
 export async function baselineProfile<T>(
   conn: DuckDBConnection,
   spec: string,
   features: readonly FeatureColumn[],
-  reduce: (values: Float64Array) => T | Promise<T>,
+  reduce: (values: Float64Array) => Reduced<T> | Promise<Reduced<T>>,
 ): Promise<BaselineProfile<T>> {
   const source = await openSource(conn, 'baseline', spec);
   let profile = cache.get(spec) as BaselineProfile<T> | undefined;
@@ -59,29 +66,21 @@ export async function baselineProfile<T>(
   // The row count comes from the files' metadata; missing values are counted while the columns stream.
   const { rows } = await countRows(conn, source, [], null);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
-  const filled = numeric.map(() => 0);
   // Scans of a few columns each: while one streams, the previous one's columns are being reduced.
   const size = Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
-  const reductions: Promise<T | null>[] = [];
+  const reductions: Promise<Reduced<T>>[] = [];
   for (let at = 0; at < numeric.length; at += size) {
     const group = numeric.slice(at, at + size);
-    const valid = group.map(() => new Float64Array(rows));
-    const streamed = await streamNumeric(conn, source, group, null, (values, _words, count) => {
-      for (let c = 0; c < values.length; c++) {
-        const v = values[c];
-        const out = valid[c];
-        let n = filled[at + c];
-        for (let r = 0; r < count; r++) {
-          const x = v[r];
-          if (x - x === 0) out[n++] = x;
-        }
-        filled[at + c] = n;
-      }
+    const all = group.map(() => new Float64Array(rows));
+    let streamed = 0;
+    await streamNumeric(conn, source, group, null, (values, _words, count) => {
+      // Whole chunks, missing values included; rows beyond the metadata's count are only counted (reported below).
+      if (streamed + count <= rows) for (let c = 0; c < values.length; c++) all[c].set(values[c].subarray(0, count), streamed);
+      streamed += count;
     });
     if (streamed !== rows) throw new DataSourceError(`baseline ${spec}: ${streamed} rows read, the files' metadata says ${rows}; did they change during the run?`);
-    for (const [c, v] of valid.entries()) {
-      const values = v.subarray(0, filled[at + c]);
-      const reduced = Promise.resolve(values.length > 0 ? reduce(values) : null);
+    for (const values of all) {
+      const reduced = Promise.resolve(rows > 0 ? reduce(values) : { value: null, finite: 0 });
       // Awaited below, after the other scans; until then a failure must not count as unhandled.
       reduced.catch(() => undefined);
       reductions.push(reduced);
@@ -93,8 +92,8 @@ export async function baselineProfile<T>(
   const reduced = await reducing;
   profile ??= { source, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   numeric.forEach((name, c) => {
-    profile!.missing.set(name, rows - filled[c]);
-    profile!.numeric.set(name, reduced[c]);
+    profile!.missing.set(name, rows - reduced[c].finite);
+    profile!.numeric.set(name, reduced[c].value);
   });
   for (const [name, col] of categories) {
     profile.categorical.set(name, col.counts);

@@ -222,36 +222,34 @@ async function keptScan(
   out: WindowData,
 ): Promise<{ settled: Promise<void> }> {
   const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
-  const filled = names.map(() => 0);
+  // Whole chunks are kept, missing values (NaN) included: the threads skip them while sorting.
+  let filled = 0;
   try {
     out.rows = await streamNumeric(conn, window, names, filter, (values, _words, count) => {
-      for (let c = 0; c < names.length; c++) {
-        const v = values[c];
-        const to = kept[c];
-        let k = filled[c];
-        if (k + count > to.length) throw new InconsistentPassError(`more than the ${rows} rows counted`);
-        for (let r = 0; r < count; r++) {
-          const x = v[r];
-          if (x - x === 0) to[k++] = x;
-        }
-        filled[c] = k;
-      }
+      if (filled + count > rows) throw new InconsistentPassError(`more than the ${rows} rows counted`);
+      for (let c = 0; c < names.length; c++) kept[c].set(values[c].subarray(0, count), filled);
+      filled += count;
     });
   } catch (err) {
     throw changedOr(err, window);
   }
-  names.forEach((name, c) => out.missing.set(name, out.rows - filled[c]));
   const settled = Promise.all(
     names.map(async (name, c) => {
       const ref = baseline.numeric.get(name);
-      const values = kept[c].subarray(0, filled[c]);
+      const values = kept[c].subarray(0, filled);
       kept[c] = new Float64Array(0);
-      if (!ref || values.length === 0) {
+      if (!ref) {
+        // No baseline values to compare with: only the missing ones are counted.
+        let missing = 0;
+        for (let r = 0; r < values.length; r++) if (values[r] - values[r] !== 0) missing++;
+        out.missing.set(name, missing);
         out.numeric.set(name, null);
         spare.push(new Float64Array(values.buffer));
         return;
       }
+      const length = values.length; // the buffer is handed over, and comes back with the result
       const settled = await settleOffThread(ref, values);
+      out.missing.set(name, length - settled.finite);
       out.numeric.set(name, settled.stats);
       spare.push(new Float64Array(settled.values.buffer));
     }),

@@ -27,9 +27,10 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
   switch (req.op) {
     case 'summarize': {
       const sorted = sortDoubles(req.values);
+      if (sorted.length === 0) return { value: { finite: 0, intervals: 0 } };
       const summary = summarizeBaseline(sorted, baselineStd(sorted));
       baselines.set(req.key, summary);
-      return { value: summary.grid.bnd.length + 1 };
+      return { value: { finite: sorted.length, intervals: summary.grid.bnd.length + 1 } };
     }
     case 'forget':
       baselines.delete(req.key);
@@ -44,7 +45,7 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
       // The values go back for the next scan to fill.
       const s = WindowSummary.ofValues(baselines.get(req.baseline)!, req.values);
       s.endPass();
-      return { value: { stats: s.finish(), values: req.values }, transfer: [req.values.buffer as ArrayBuffer] };
+      return { value: { stats: s.m > 0 ? s.finish() : null, finite: s.m, values: req.values }, transfer: [req.values.buffer as ArrayBuffer] };
     }
     case 'add': {
       const s = summaries.get(req.key)!;

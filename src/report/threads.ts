@@ -125,15 +125,20 @@ const unreferenced = new FinalizationRegistry<{ thread: Thread; key: number }>((
   if (!thread.failure) thread.call({ op: 'forget', key }).catch(() => undefined);
 });
 
-/** Sorts one baseline column's finite values on a summary thread and summarizes them there (the array is handed over). */
-export async function summarizeOffThread(values: Float64Array): Promise<BaselineRef> {
+/**
+ * Sorts one baseline column's finite values on a summary thread and
+ * summarizes them there (the array is handed over; NaN and ±Infinity are
+ * missing values). The summary is null when no value is finite.
+ */
+export async function summarizeOffThread(values: Float64Array): Promise<{ value: BaselineRef | null; finite: number }> {
   const all = pool();
   const thread = all[nextThread++ % all.length];
   const key = nextKey++;
-  const intervals = await thread.call<number>({ op: 'summarize', key, values }, [values.buffer as ArrayBuffer]);
+  const { finite, intervals } = await thread.call<{ finite: number; intervals: number }>({ op: 'summarize', key, values }, [values.buffer as ArrayBuffer]);
+  if (finite === 0) return { value: null, finite };
   const ref = new BaselineRef(thread, key, intervals);
   unreferenced.register(ref, { thread, key });
-  return ref;
+  return { value: ref, finite };
 }
 
 function alive(b: BaselineRef): void {
@@ -141,12 +146,14 @@ function alive(b: BaselineRef): void {
 }
 
 /**
- * The statistics of a whole window column, given at once as its finite
- * values (handed over, sorted and merged in the baseline summary's thread,
- * and handed back with the statistics, to be filled again).
- * Throws SummaryThreadError when that thread failed since it was made.
+ * The statistics of a whole window column, given at once as its values
+ * (handed over, sorted and merged in the baseline summary's thread, and
+ * handed back with the statistics, to be filled again). NaN and ±Infinity
+ * are missing values; `finite` counts the others, and the statistics are
+ * null when there are none. Throws SummaryThreadError when that thread
+ * failed since it was made.
  */
-export async function settleOffThread(baseline: BaselineRef, values: Float64Array): Promise<{ stats: NumericStats; values: Float64Array }> {
+export async function settleOffThread(baseline: BaselineRef, values: Float64Array): Promise<{ stats: NumericStats | null; finite: number; values: Float64Array }> {
   alive(baseline);
   return baseline.thread.call({ op: 'settle', baseline: baseline.key, values }, [values.buffer as ArrayBuffer]);
 }

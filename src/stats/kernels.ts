@@ -16,6 +16,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
   resultAt(): number;
+  keepFinite(a: number, n: number): number;
   sort(a: number, scratch: number, n: number): void;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
   countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number): number;
@@ -62,21 +63,33 @@ function release(): void {
   }
 }
 
-/** Sorts finite doubles ascending, in place, as Float64Array.prototype.sort does (-0 before +0). */
-export function sortDoubles<T extends Float64Array>(a: T): T {
+/**
+ * Moves the finite values of `a` to its front, sorted ascending in the order
+ * Float64Array.prototype.sort gives (-0 before +0), and returns that prefix.
+ * NaN and ±Infinity, the missing values, are dropped.
+ */
+export function sortDoubles(a: Float64Array): Float64Array {
   const n = a.length;
-  if (n < SMALL || 16 * n > KERNEL_LIMIT.bytes) return a.sort();
+  if (n < SMALL || 16 * n > KERNEL_LIMIT.bytes) {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (a[i] - a[i] === 0) a[k++] = a[i];
+    return a.subarray(0, k).sort();
+  }
   const { k, at, buffer } = reserve(16 * n);
-  const view = new Float64Array(buffer, at, n);
-  view.set(a);
-  k.sort(at, at + 8 * n, n);
+  new Float64Array(buffer, at, n).set(a);
+  const finite = k.keepFinite(at, n);
+  const view = new Float64Array(buffer, at, finite);
+  if (finite >= SMALL) k.sort(at, at + 8 * finite, finite);
+  else view.sort();
   a.set(view);
   release();
-  return a;
+  return a.subarray(0, finite);
 }
 
 /** What the merge of a whole window with the baseline's points gives (see WindowSummary.settleAll). */
 export interface Settled {
+  /** The window's finite values. */
+  m: number;
   /** ∫|F_b − F_w| · n · m. */
   w1: number;
   d: number;
@@ -86,25 +99,26 @@ export interface Settled {
 }
 
 /**
- * Sorts the window's finite values (in a copy; `values` is left as it is)
- * and merges them with the baseline's sorted points (at least one), their
- * counts, and the decile edges (each one of the points). Null when the
- * arrays exceed KERNEL_LIMIT.
+ * Sorts the window's finite values (in a copy: `values` is left as it is;
+ * NaN and ±Infinity are missing) and merges them with the baseline's sorted
+ * points (at least one), their counts, and the decile edges (each one of the
+ * points). Null when the arrays exceed KERNEL_LIMIT.
  */
 export function settleWindow(values: Float64Array, n: number, points: Float64Array, counts: Int32Array, edges: Float64Array): Settled | null {
-  const m = values.length;
+  const length = values.length;
   const P = points.length;
   const E = edges.length;
   // Layout: window | scratch, the scratch then reused for points, counts, edges, below.
-  const bytes = 8 * m + Math.max(8 * m, 12 * P + 16 * E + 8);
+  const bytes = 8 * length + Math.max(8 * length, 12 * P + 16 * E + 8);
   if (bytes > KERNEL_LIMIT.bytes) return null;
   const { k, at, buffer } = reserve(bytes);
   const v = at;
-  const pAt = at + 8 * m;
+  const pAt = at + 8 * length;
   const cAt = pAt + 8 * P;
   const eAt = (cAt + 4 * P + 7) & ~7;
   const bAt = eAt + 8 * E;
-  new Float64Array(buffer, v, m).set(values);
+  new Float64Array(buffer, v, length).set(values);
+  const m = k.keepFinite(v, length);
   if (m >= SMALL) k.sort(v, pAt, m);
   else new Float64Array(buffer, v, m).sort();
   new Float64Array(buffer, pAt, P).set(points);
@@ -112,7 +126,7 @@ export function settleWindow(values: Float64Array, n: number, points: Float64Arr
   new Float64Array(buffer, eAt, E).set(edges);
   k.settle(v, m, pAt, cAt, P, eAt, E, bAt, n);
   const r = new Float64Array(buffer, k.resultAt(), 3);
-  const out = { w1: r[0], d: r[1], outOfRange: r[2], below: new Float64Array(buffer, bAt, E).slice() };
+  const out = { m, w1: r[0], d: r[1], outOfRange: r[2], below: new Float64Array(buffer, bAt, E).slice() };
   release();
   return out;
 }

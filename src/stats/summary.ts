@@ -347,15 +347,14 @@ export class WindowSummary {
   }
 
   /**
-   * A summary of a whole window given at once: its finite values, in any
-   * order (the array is adopted, and may be sorted in place). Call endPass,
-   * then finish.
+   * A summary of a whole window given at once: its values in any order,
+   * NaN and ±Infinity counting as missing (the array is adopted, and may be
+   * reordered). Call endPass, then finish when m > 0.
    */
   static ofValues(baseline: BaselineSummary, values: Float64Array): WindowSummary {
     const s = new WindowSummary(baseline, { collectAll: 0 });
     s.kept = values;
     s.keptCount = values.length;
-    s.m = values.length;
     return s;
   }
 
@@ -418,7 +417,7 @@ export class WindowSummary {
   /** Ends a pass. Returns true when another pass over the same rows is needed. m and missing are final once it returns false. */
   endPass(): boolean {
     if (this.passes === 0 && this.kept) {
-      if (this.m > 0) this.settleAll(this.kept.subarray(0, this.keptCount));
+      this.settleAll(this.kept.subarray(0, this.keptCount));
       this.kept = null;
       this.passes++;
       return false;
@@ -627,11 +626,14 @@ export class WindowSummary {
     }
   }
 
-  /** Every statistic from all the window's values (any order), merged with the baseline's points. */
+  /** Every statistic from all the window's values (any order; non-finite ones are missing), merged with the baseline's points. */
   private settleAll(values: Float64Array): void {
     const { n, points, counts, edges } = this.baseline;
     const r = settleWindow(values, n, points, counts, edges) ?? mergeSorted(sortDoubles(values), this.baseline);
-    this.w1 = r.w1 / n / values.length;
+    // Values kept by add are all finite; those given to ofValues are counted here.
+    this.missing += values.length - r.m;
+    this.m = r.m;
+    this.w1 = r.w1 / n / r.m;
     this.d = r.d;
     this.outOfRange = r.outOfRange;
     this.windowBelowEdge = r.below;
@@ -764,5 +766,5 @@ function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled {
   let out = 0;
   for (let i = 0; i < m && v[i] < points[0]; i++) out++;
   for (let i = m - 1; i >= 0 && v[i] > points[P - 1]; i--) out++;
-  return { w1, d: dAt, outOfRange: out, below };
+  return { m, w1, d: dAt, outOfRange: out, below };
 }

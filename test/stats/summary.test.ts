@@ -197,7 +197,7 @@ test('baselines with more points than the default grid holds: coarse grid, then 
   }
 });
 
-test('sortDoubles orders finite doubles exactly as Float64Array.prototype.sort', () => {
+test('sortDoubles orders the finite doubles exactly as Float64Array.prototype.sort, and drops the missing ones', () => {
   const u = rng(5);
   const gens: (() => number)[] = [
     () => u() * 2 - 1,
@@ -209,15 +209,16 @@ test('sortDoubles orders finite doubles exactly as Float64Array.prototype.sort',
     () => (Math.floor(u() * 20000) + u() * 1e-7) * (u() < 0.5 ? -1 : 1),
     () => 1 + u() * 1e-9,
     () => -1 - u() * 1e-9,
+    () => [NaN, Infinity, -Infinity, 0, -0, u()][Math.floor(u() * 6)],
   ];
   for (const gen of gens) {
     for (const n of [0, 5, 1500, 50000]) {
       const a = Float64Array.from({ length: n }, gen);
-      const want = a.slice().sort();
-      const got = sortDoubles(a.slice());
-      assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `n = ${n}`);
-      const fallback = withoutKernels(() => sortDoubles(a.slice()));
-      assert.deepEqual(new Uint32Array(fallback.buffer), new Uint32Array(want.buffer), `n = ${n}, without the kernels`);
+      const want = a.filter((x) => Number.isFinite(x)).sort();
+      // Bit patterns, so that -0 and 0 differ.
+      const bits = (x: Float64Array) => new Uint32Array(x.buffer, x.byteOffset, 2 * x.length);
+      assert.deepEqual(bits(sortDoubles(a.slice())), bits(want), `n = ${n}`);
+      assert.deepEqual(bits(withoutKernels(() => sortDoubles(a.slice()))), bits(want), `n = ${n}, without the kernels`);
     }
   }
 });
@@ -227,11 +228,14 @@ test('the merge kernel and the JavaScript merge give bit-identical statistics', 
   for (const [g, gen] of gens.entries()) {
     for (const [n, m] of [[3000, 7000], [40000, 900], [5, 20000]]) {
       const b = sortedFinite(sample(n, g * 31 + n, gen));
-      const w = Float64Array.from([...sample(m, g * 17 + m, (v, i) => gen(v, i) * 1.05 + 0.01)].filter(Number.isFinite));
+      // Missing values included: ofValues counts them.
+      const w = sample(m, g * 17 + m, (v, i) => gen(v, i) * 1.05 + 0.01);
+      const finite = w.filter((x) => Number.isFinite(x)).length;
       const summary = summarizeBaseline(b, baselineStd(b));
       const settle = () => {
         const s = WindowSummary.ofValues(summary, w.slice());
         assert.equal(s.endPass(), false);
+        assert.deepEqual([s.m, s.missing], [finite, m - finite]);
         return s.finish();
       };
       const kernel = settle();

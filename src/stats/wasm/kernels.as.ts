@@ -26,6 +26,10 @@ export function reserve(bytes: usize): usize {
   return base;
 }
 
+@inline function f64At(base: usize, i: i32): f64 {
+  return load<f64>(base + (<usize>i << 3));
+}
+
 /** Order-preserving key of the high word (sign, exponent, 20 mantissa bits). */
 @inline function hiKey(p: usize): u32 {
   const h = load<i32>(p, 4);
@@ -76,6 +80,19 @@ function radix(a: usize, b: usize, n: i32, low: bool, flip: u32): bool {
   return inB;
 }
 
+/** Moves the finite values among n at a to its front, in order (NaN and ±Infinity are missing values); returns how many. */
+export function keepFinite(a: usize, n: i32): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const x = f64At(a, i);
+    if (x - x == 0) {
+      store<f64>(a + (<usize>k << 3), x);
+      k++;
+    }
+  }
+  return k;
+}
+
 /**
  * Sorts n finite doubles at a ascending, -0 before +0, through n doubles of
  * scratch at s: by the high words, then each run sharing its high word by
@@ -107,10 +124,6 @@ export function sort(a: usize, s: usize, n: i32): void {
     }
     i = j;
   }
-}
-
-@inline function f64At(base: usize, i: i32): f64 {
-  return load<f64>(base + (<usize>i << 3));
 }
 
 /**
