@@ -207,9 +207,10 @@ function changedOr(err: unknown, window: Source): unknown {
 }
 
 /**
- * Streams a scan's columns, keeping every finite value (at most `rows` per
- * column), and returns the promise of their statistics: each column sorted
- * and merged with its baseline on the threads.
+ * Streams a scan's columns, keeping every value (at most `rows` per column;
+ * missing ones too, as NaN), and returns the promise of their statistics and
+ * missing counts: each column's finite values sorted and merged with its
+ * baseline on the threads.
  */
 async function keptScan(
   conn: Parameters<Parameters<typeof withConnection>[0]>[0],

@@ -5,8 +5,17 @@
  * The p-value is the regularized upper incomplete gamma Q(dof/2, x/2), taken
  * directly rather than as 1 − CDF so that tiny p-values keep their precision.
  */
-import gammainc from '@stdlib/math-base-special-gammainc';
+import { createRequire } from 'node:module';
 import type { DriftTest, TestInput, TestResult } from './types.js';
+
+type GammaInc = (x: number, s: number, regularized: boolean, upper: boolean) => number;
+// Loaded at the first test, not on import: the package is ~100 small modules (~0.1 s), and the
+// summary threads and `--help` import this folder without ever needing it.
+let gammaincFn: GammaInc | null = null;
+function gammainc(x: number, s: number, regularized: boolean, upper: boolean): number {
+  gammaincFn ??= createRequire(import.meta.url)('@stdlib/math-base-special-gammainc') as GammaInc;
+  return gammaincFn(x, s, regularized, upper);
+}
 
 function compute({ bins }: TestInput): TestResult {
   const b = bins.baseline;
