@@ -9,7 +9,8 @@ function getInstance(): Promise<DuckDBInstance> {
   return instance;
 }
 
-const STREAMING_BUFFER = '64MB';
+/** 16 MB: as fast as 64 MB on the benchmark's W1 and W2, and ~80 MB less peak memory (bench/RESULTS.md). */
+const STREAMING_BUFFER = '16MB';
 
 /** Runs `fn` with a fresh connection that is always closed afterwards. */
 export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
