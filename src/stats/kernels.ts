@@ -77,14 +77,19 @@ export function sortDoubles(a: Float64Array): Float64Array {
     return a.subarray(0, k).sort();
   }
   const { k, at, buffer } = reserve(16 * n);
-  new Float64Array(buffer, at, n).set(a);
-  const finite = k.keepFinite(at, n);
-  const view = new Float64Array(buffer, at, finite);
-  if (finite >= SMALL) k.sort(at, at + 8 * finite, finite);
-  else view.sort();
-  a.set(view);
+  const finite = sortFinite(k, buffer, a, at, at + 8 * n);
+  a.set(new Float64Array(buffer, at, finite));
   release();
   return a.subarray(0, finite);
+}
+
+/** Copies `values` to `at` in linear memory and sorts their finite ones there (scratch at `scratch`); returns how many. */
+function sortFinite(k: Exports, buffer: ArrayBuffer, values: Float64Array, at: number, scratch: number): number {
+  new Float64Array(buffer, at, values.length).set(values);
+  const finite = k.keepFinite(at, values.length);
+  if (finite >= SMALL) k.sort(at, scratch, finite);
+  else new Float64Array(buffer, at, finite).sort();
+  return finite;
 }
 
 /** What the merge of a whole window with the baseline's points gives (see WindowSummary.settleAll). */
@@ -118,10 +123,7 @@ export function settleWindow(values: Float64Array, n: number, points: Float64Arr
   const cAt = pAt + 8 * P;
   const eAt = (cAt + 4 * P + 7) & ~7;
   const bAt = eAt + 8 * E;
-  new Float64Array(buffer, v, length).set(values);
-  const m = k.keepFinite(v, length);
-  if (m >= SMALL) k.sort(v, pAt, m);
-  else new Float64Array(buffer, v, m).sort();
+  const m = sortFinite(k, buffer, values, v, pAt);
   new Float64Array(buffer, pAt, P).set(points);
   new Int32Array(buffer, cAt, P).set(counts);
   new Float64Array(buffer, eAt, E).set(edges);

@@ -203,6 +203,39 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   store<f64>(result, <f64>out, 16);
 }
 
+/** The r-th value's high-word key, in signed form relative to kMin (the grid index's keys). */
+@inline function relKey(buf: usize, r: i32, kMin: i32): i32 {
+  const h = load<i32>(buf + (<usize>r << 3), 4);
+  return (h ^ ((h >> 31) & 0x7fffffff)) - kMin;
+}
+
+/** The leaf of the index that a key falls in, within top bucket b. */
+@inline function leafOf(rel: i32, b: u32, leafAt: usize, leafShift: usize, mask: i32): i32 {
+  return load<i32>(leafAt + (<usize>b << 2)) + ((rel & mask) >>> load<u8>(leafShift + <usize>b));
+}
+
+/** The first bound >= x within leaf l: leaves hold a bound or two, so scan, and bisect the rare dense ones. */
+@inline function firstAtLeast(bnd: usize, leaves: usize, l: i32, x: f64): i32 {
+  let i = load<i32>(leaves + (<usize>l << 2));
+  let hi = load<i32>(leaves + (<usize>(l + 1) << 2));
+  while (hi - i > 4) {
+    const mid = (i + hi) >>> 1;
+    if (f64At(bnd, mid) < x) i = mid + 1;
+    else hi = mid;
+  }
+  while (i < hi && f64At(bnd, i) < x) i++;
+  return i;
+}
+
+/** Counts x in interval i, whose upper bound is p: equal to it, or inside with Σ (p − x). */
+@inline function tally(i: i32, p: f64, x: f64, cnt: usize, eq: usize, sum: usize): void {
+  if (p == x) store<i32>(eq + (<usize>i << 2), load<i32>(eq + (<usize>i << 2)) + 1);
+  else {
+    store<i32>(cnt + (<usize>i << 2), load<i32>(cnt + (<usize>i << 2)) + 1);
+    store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p - x));
+  }
+}
+
 /**
  * WindowSummary's first pass (summary.ts documents it): counts the finite
  * values among n at buf into the grid of B bounds at bnd, found through its
@@ -230,25 +263,11 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
       store<f64>(sum + (<usize>B << 3), load<f64>(sum + (<usize>B << 3)) + (x - last));
       continue;
     } else {
-      const h = load<i32>(buf + (<usize>r << 3), 4);
-      const rel = (h ^ ((h >> 31) & 0x7fffffff)) - kMin;
-      const b = <u32>rel >>> shift;
-      const l = load<i32>(leafAt + (<usize>b << 2)) + ((rel & mask) >>> load<u8>(leafShift + <usize>b));
-      i = load<i32>(leaves + (<usize>l << 2));
-      let hi = load<i32>(leaves + (<usize>(l + 1) << 2));
-      while (hi - i > 4) {
-        const mid = (i + hi) >>> 1;
-        if (f64At(bnd, mid) < x) i = mid + 1;
-        else hi = mid;
-      }
-      while (i < hi && f64At(bnd, i) < x) i++;
+      const rel = relKey(buf, r, kMin);
+      i = firstAtLeast(bnd, leaves, leafOf(rel, <u32>rel >>> shift, leafAt, leafShift, mask), x);
       p = f64At(bnd, i);
     }
-    if (p == x) store<i32>(eq + (<usize>i << 2), load<i32>(eq + (<usize>i << 2)) + 1);
-    else {
-      store<i32>(cnt + (<usize>i << 2), load<i32>(cnt + (<usize>i << 2)) + 1);
-      store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p - x));
-    }
+    tally(i, p, x, cnt, eq, sum);
   }
   return valid;
 }
@@ -267,30 +286,16 @@ export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
     const x = f64At(buf, r);
     // Only values within the grid's bounds can lie in an open region (NaN fails both).
     if (!(x > first && x <= last)) continue;
-    const h = load<i32>(buf + (<usize>r << 3), 4);
-    const rel = (h ^ ((h >> 31) & 0x7fffffff)) - kMin;
+    const rel = relKey(buf, r, kMin);
     const b = <u32>rel >>> shift;
     if (load<u8>(top + <usize>b) == 0) continue;
-    const l = load<i32>(leafAt + (<usize>b << 2)) + ((rel & mask) >>> load<u8>(leafShift + <usize>b));
-    let i = load<i32>(leaves + (<usize>l << 2));
-    let hi = load<i32>(leaves + (<usize>(l + 1) << 2));
-    while (hi - i > 4) {
-      const mid = (i + hi) >>> 1;
-      if (f64At(bnd, mid) < x) i = mid + 1;
-      else hi = mid;
-    }
-    while (i < hi && f64At(bnd, i) < x) i++;
+    const i = firstAtLeast(bnd, leaves, leafOf(rel, b, leafAt, leafShift, mask), x);
     if (load<i32>(region + (<usize>i << 2)) < 0) continue;
     const p = f64At(bnd, i);
-    if (collect) {
-      if (p != x) {
-        store<f64>(buf + (<usize>kept << 3), x);
-        kept++;
-      }
-    } else if (p == x) store<i32>(eq + (<usize>i << 2), load<i32>(eq + (<usize>i << 2)) + 1);
-    else {
-      store<i32>(cnt + (<usize>i << 2), load<i32>(cnt + (<usize>i << 2)) + 1);
-      store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p - x));
+    if (!collect) tally(i, p, x, cnt, eq, sum);
+    else if (p != x) {
+      store<f64>(buf + (<usize>kept << 3), x);
+      kept++;
     }
   }
   return kept;
