@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { resolveConfig } from '../src/config/index.js';
-import { runModel } from '../src/report/index.js';
+import { runModel } from '../src/engine/index.js';
 import type { Workload } from './workloads.js';
 
 const [mode, json] = process.argv.slice(2);

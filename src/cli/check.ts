@@ -1,18 +1,18 @@
 import type { Argv } from 'yargs';
 import { loadConfig } from '../config/index.js';
-import { checkModel } from '../report/index.js';
 import { EXIT } from './errors.js';
+import type { Command } from './index.js';
 
-/** Options of `check`. */
-export function checkOptions(y: Argv) {
+function options(y: Argv) {
   return y
     .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file to check' })
     .example('$0 check --config config/example.yaml', 'validate the config and every source it names');
 }
 
 /** `check`: validates the config, then opens every baseline and window like a run would. */
-export async function checkCommand(a: Awaited<ReturnType<typeof checkOptions>['argv']>): Promise<number> {
+async function run(a: Awaited<ReturnType<typeof options>['argv']>): Promise<number> {
   const config = loadConfig(a.config);
+  const { checkModel } = await import('../engine/index.js');
   let failed = 0;
   for (const model of config.models) {
     const problems = await checkModel(model);
@@ -26,3 +26,6 @@ export async function checkCommand(a: Awaited<ReturnType<typeof checkOptions>['a
   process.stdout.write(`Checking ${config.file}: ${failed === 0 ? 'SUCCESS' : `FAILED (${failed} of ${config.models.length} models)`}\n`);
   return failed === 0 ? EXIT.ok : EXIT.error;
 }
+
+/** The `check` command. */
+export const command: Command = { options, run };

@@ -1,6 +1,3 @@
-import { ConfigError } from '../config/index.js';
-import { DataSourceError } from '../data/index.js';
-
 /** A command-line usage error (exit 2). */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -9,9 +6,12 @@ export class UsageError extends Error {
 /** Exit codes of every command. */
 export const EXIT = { ok: 0, drift: 1, error: 2 } as const;
 
+// By name, so that this module imports neither the config nor the data layer.
+const EXPECTED = new Set(['ConfigError', 'DataSourceError', 'UsageError', 'ListenError']);
+
 /** Prints one clear line for an expected failure (a stack only with --verbose) and returns exit code 2. */
 export function reportError(err: unknown, verbose: boolean): number {
-  const expected = err instanceof ConfigError || err instanceof DataSourceError || err instanceof UsageError;
+  const expected = err instanceof Error && EXPECTED.has(err.name);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`drift-exporter: ${expected ? '' : 'unexpected error: '}${message}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

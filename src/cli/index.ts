@@ -1,13 +1,25 @@
-import { readFileSync } from 'node:fs';
+/**
+ * The command line. Only the command being run is imported, and each
+ * command imports the engine, the exporter or the scheduler only in its
+ * handler: `--help`, `--version` and config checks never load DuckDB's
+ * native library or the WebAssembly kernels.
+ */
 import yargs, { type Argv } from 'yargs';
 import { TESTS } from '../stats/index.js';
-import { checkCommand, checkOptions } from './check.js';
 import { EXIT, reportError, UsageError } from './errors.js';
-import { reportCommand, reportOptions } from './report.js';
-import { serveCommand, serveOptions } from './serve.js';
+import { VERSION } from './version.js';
 
-/** The package version, read once from package.json. */
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+/** A command module: its options, and its handler, which takes the parsed options and returns the exit code. */
+export interface Command {
+  options(y: Argv): Argv<any>;
+  run(a: any): Promise<number>;
+}
+
+const COMMANDS = {
+  serve: { describe: 'Run the exporter: scheduled drift runs published on /metrics', load: () => import('./serve.js') },
+  report: { describe: 'Print a one-shot drift report (table, JSON or Markdown)', load: () => import('./report.js') },
+  check: { describe: 'Validate a config and check that every source it names is readable', load: () => import('./check.js') },
+} as const satisfies Record<string, { describe: string; load: () => Promise<{ command: Command }> }>;
 
 const testsHelp = TESTS.map((t) => `  ${t.id.padEnd(12)} ${t.description} (${t.appliesTo.join(', ')}; default threshold ${t.defaultThreshold})`).join('\n');
 
@@ -15,23 +27,25 @@ const testsHelp = TESTS.map((t) => `  ${t.id.padEnd(12)} ${t.description} (${t.a
 export async function run(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const verbose = argv.includes('--verbose');
-  const guard =
-    <A>(fn: (a: A) => Promise<number>) =>
-    async (a: A) => {
-      try {
-        code = await fn(a);
-      } catch (err) {
-        code = reportError(err, verbose);
-      }
-    };
-  const cli = (yargs(argv) as Argv)
+  const name = argv.find((a) => !a.startsWith('-'));
+  const selected = name && name in COMMANDS ? (await COMMANDS[name as keyof typeof COMMANDS].load()).command : null;
+  let cli = (yargs(argv) as Argv)
     .scriptName('drift-exporter')
     // --web.config.file is one flag, as in Prometheus' exporters, not a nested object.
     .parserConfiguration({ 'dot-notation': false })
-    .usage('$0 <command> [options]\n\nCompares logged prediction windows with training baselines (Parquet, via DuckDB) and reports per-feature data drift, once (report) or as Prometheus gauges (serve).')
-    .command('serve', 'Run the exporter: scheduled drift runs published on /metrics', serveOptions, guard(serveCommand))
-    .command('report', 'Print a one-shot drift report (table, JSON or Markdown)', reportOptions, guard(reportCommand))
-    .command('check', 'Validate a config and check that every source it names is readable', checkOptions, guard(checkCommand))
+    .usage('$0 <command> [options]\n\nCompares logged prediction windows with training baselines (Parquet, via DuckDB) and reports per-feature data drift, once (report) or as Prometheus gauges (serve).');
+  for (const [cmd, c] of Object.entries(COMMANDS)) {
+    if (cmd === name && selected) {
+      cli = cli.command(cmd, c.describe, (y) => selected.options(y), async (a) => {
+        try {
+          code = await selected.run(a);
+        } catch (err) {
+          code = reportError(err, verbose);
+        }
+      });
+    } else cli = cli.command(cmd, c.describe);
+  }
+  cli = cli
     .option('verbose', { type: 'boolean', default: false, describe: 'Show stack traces on errors' })
     .demandCommand(1, 'Give a command: serve, report or check.')
     .strict()

@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
 import { loadConfig, resolveConfig, type Config } from '../config/index.js';
-import { buildReport, formatReport, FORMATS, type Format, type Progress } from '../report/index.js';
+import type { Progress } from '../engine/index.js';
+import { formatReport, FORMATS, type Format } from '../report/index.js';
 import { EXIT, UsageError } from './errors.js';
+import type { Command } from './index.js';
 
-/** Options of `report`. */
-export function reportOptions(y: Argv) {
+function options(y: Argv) {
   return y
     .option('config', { alias: 'c', type: 'string', describe: 'YAML config file (see config/example.yaml)' })
     .option('model', { alias: 'm', type: 'string', array: true, describe: 'Only these models (repeatable; default: all)' })
@@ -25,7 +26,7 @@ export function reportOptions(y: Argv) {
     .example('$0 report -c config/example.yaml --fail-on-drift', 'exit 1 when a model drifted (CI gate)');
 }
 
-type ReportArgs = Awaited<ReturnType<typeof reportOptions>['argv']>;
+type ReportArgs = Awaited<ReturnType<typeof options>['argv']>;
 
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
@@ -63,13 +64,17 @@ function progressLine(p: Progress): void {
 }
 
 /** `report`: prints the drift report; exit 1 on drift with --fail-on-drift. */
-export async function reportCommand(a: ReportArgs): Promise<number> {
+async function run(a: ReportArgs): Promise<number> {
   const config = a.config ? loadConfig(a.config) : adHocConfig(a);
   const names = a.model ?? [];
   const unknown = names.filter((n) => !config.models.some((m) => m.name === n));
   if (unknown.length) throw new UsageError(`--model ${unknown.join(', ')}: not in ${config.file}; models: ${config.models.map((m) => m.name).join(', ')}`);
   const showProgress = a.progress ?? Boolean(process.stderr.isTTY);
+  const { buildReport } = await import('../engine/index.js');
   const report = await buildReport(config, { models: names, asOf: parseAsOf(a['as-of']), onProgress: showProgress ? progressLine : undefined });
   process.stdout.write(formatReport(report, a.format));
   return a['fail-on-drift'] && report.models.some((m) => m.drift) ? EXIT.drift : EXIT.ok;
 }
+
+/** The `report` command. */
+export const command: Command = { options, run };

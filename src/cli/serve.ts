@@ -5,15 +5,14 @@ import { loadConfig, loadWebConfig, parseDuration, type Config } from '../config
 import { DriftMetrics, ExporterState, formatListen, ListenError, parseListen, startServer, type RunningServer } from '../exporter/index.js';
 import { Scheduler } from '../schedule/index.js';
 import { EXIT, UsageError } from './errors.js';
-// A cycle with index.ts, harmless: VERSION is only read once the command runs.
-import { VERSION } from './index.js';
+import type { Command } from './index.js';
+import { VERSION } from './version.js';
 
 /** Sampling interval of the event-loop delay logged at shutdown. */
 const LOOP_SAMPLE_MS = 10;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Options of `serve`. */
-export function serveOptions(y: Argv) {
+function options(y: Argv) {
   return y
     .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file (SIGHUP reloads it)' })
     .option('listen', { type: 'string', default: '0.0.0.0:9109', describe: 'HOST:PORT to serve on; [::1]:9109 for IPv6' })
@@ -24,10 +23,10 @@ export function serveOptions(y: Argv) {
     .example('$0 serve -c drift.yaml --listen 127.0.0.1:9109 --log-level debug', 'loopback only, verbose');
 }
 
-type ServeArgs = Awaited<ReturnType<typeof serveOptions>['argv']>;
+type ServeArgs = Awaited<ReturnType<typeof options>['argv']>;
 
 /** `serve`: runs the exporter until SIGTERM or SIGINT, then returns 0. */
-export async function serveCommand(a: ServeArgs): Promise<number> {
+async function run(a: ServeArgs): Promise<number> {
   const listen = parseListen(a.listen);
   if (!listen) throw new UsageError(`--listen: expected HOST:PORT, [IPv6]:PORT or :PORT with a port up to 65535 (found "${a.listen}")`);
   const graceMs = parseDuration(a['shutdown-timeout']);
@@ -108,3 +107,6 @@ async function shutdown(log: Logger, ...steps: Promise<void>[]): Promise<void> {
   for (const r of results) if (r.status === 'rejected') log.error({ error: String(r.reason) }, 'error while shutting down');
   log.info('stopped');
 }
+
+/** The `serve` command. */
+export const command: Command = { options, run };

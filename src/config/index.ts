@@ -1,3 +1,5 @@
-export { loadConfig, resolveConfig, ConfigError, DEFAULTS, type Config, type ModelConfig, type FeatureSpec } from './load.js';
+export { loadConfig, resolveConfig, type Config, type ModelConfig, type FeatureSpec } from './load.js';
+export { ConfigError } from './errors.js';
+export { DEFAULTS } from './defaults.js';
 export { parseDuration } from './duration.js';
 export { loadWebConfig, type WebConfig } from './web-config.js';

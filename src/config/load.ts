@@ -1,33 +1,15 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
-import type { z } from 'zod';
-import { TESTS, type DriftPolicy, type FeatureType, type TestId } from '../stats/index.js';
+import type { DriftPolicy, FeatureType } from '../stats/index.js';
+import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
+import { ConfigError, formatIssues, keyPath } from './errors.js';
+import { readYamlFile } from './yaml-file.js';
 import { configFileSchema, type ConfigFile, type ModelFile, type TestSettings } from './schema.js';
-
-/** A config that cannot be used; the message names the file and key path. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** Every default in one place; the README's defaults table mirrors it. */
-export const DEFAULTS = {
-  schedule: '*/5 * * * *',
-  run_timeout: '5m',
-  window_duration: '1d',
-  drift_share_threshold: 0.5,
-  max_categories: 50,
-  primary: { numeric: 'wasserstein', categorical: 'js' } as Record<FeatureType, TestId>,
-  significance: { numeric: 'ks', categorical: 'chi2' } as Record<FeatureType, TestId | null>,
-  thresholds: Object.fromEntries(TESTS.map((t) => [t.id, t.defaultThreshold])) as Record<TestId, number>,
-};
 
 /** A feature as configured; `type` null means "infer from the baseline's schema". */
 export interface FeatureSpec {
   name: string;
   type: FeatureType | null;
-  role: 'feature' | 'prediction';
 }
 
 /** One model, fully resolved: paths absolute, durations in ms, defaults applied. */
@@ -40,8 +22,9 @@ export interface ModelConfig {
   /** Pinned window end (replays, the shipped example); null = now. */
   asOf: Date | null;
   idColumns: string[];
-  /** Listed features, or null to infer every column of the baseline. Prediction columns always included. */
+  /** Listed features, or null to infer every column of the baseline. */
   features: FeatureSpec[] | null;
+  /** The model's outputs, always compared (the engine gives them the prediction role). */
   predictionColumns: string[];
   policy: DriftPolicy;
   featurePolicies: Record<string, DriftPolicy>;
@@ -59,17 +42,7 @@ export interface Config {
 
 /** Reads, interpolates, validates and resolves a YAML config file. */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(`${file}: invalid YAML: ${doc.errors[0].message}`);
-  }
-  const raw = interpolate(doc.toJS(), env, file, []);
+  const raw = interpolate(readYamlFile(file, 'config'), env, file, []);
   return resolveConfig(raw, file);
 }
 
@@ -85,17 +58,11 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
   const policy = mergePolicy(mergePolicy(basePolicy(), defaults), m);
   const featurePolicies: Record<string, DriftPolicy> = {};
   for (const [name, settings] of Object.entries(m.feature_overrides ?? {})) featurePolicies[name] = mergePolicy(policy, settings);
-  const predictionColumns = m.prediction_columns ?? [];
-  let features: FeatureSpec[] | null = null;
-  if (m.features) {
-    const entries: [string, FeatureType | null][] = Array.isArray(m.features)
-      ? m.features.map((f) => [f, null])
-      : Object.entries(m.features).map(([f, t]) => [f, t === 'auto' ? null : t]);
-    features = entries
-      .filter(([name]) => !predictionColumns.includes(name))
-      .map(([name, type]) => ({ name, type, role: 'feature' as const }));
-    for (const p of predictionColumns) features.push({ name: p, type: null, role: 'prediction' });
-  }
+  const features: FeatureSpec[] | null = !m.features
+    ? null
+    : Array.isArray(m.features)
+      ? m.features.map((name) => ({ name, type: null }))
+      : Object.entries(m.features).map(([name, t]) => ({ name, type: t === 'auto' ? null : t }));
   const pick = <K extends keyof typeof DEFAULTS & keyof ModelFile>(key: K) => (m[key] ?? defaults[key as keyof typeof defaults] ?? DEFAULTS[key]) as (typeof DEFAULTS)[K];
   return {
     name: m.name,
@@ -106,7 +73,7 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     asOf: m.as_of ? new Date(m.as_of) : null,
     idColumns: m.id_columns ?? [],
     features,
-    predictionColumns,
+    predictionColumns: m.prediction_columns ?? [],
     policy,
     featurePolicies,
     driftShareThreshold: pick('drift_share_threshold'),
@@ -147,25 +114,4 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, at: (
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, file, [...at, k])]));
   }
   return value;
-}
-
-function keyPath(at: readonly PropertyKey[]): string {
-  if (at.length === 0) return '(top level)';
-  return at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
-function formatIssues(file: string, issues: z.core.$ZodIssue[]): string {
-  const lines = issues.slice(0, 5).map((issue) => {
-    const where = issue.code === 'unrecognized_keys' ? keyPath([...issue.path, issue.keys[0]]) : keyPath(issue.path);
-    const message = issue.code === 'unrecognized_keys' ? `unknown key (allowed keys are listed in the README)` : issue.message;
-    const found = 'input' in issue && issue.input !== undefined && issue.code !== 'unrecognized_keys' ? ` (found ${describe(issue.input)})` : '';
-    return `${file}: ${where}: ${message}${found}`;
-  });
-  if (issues.length > 5) lines.push(`... and ${issues.length - 5} more`);
-  return lines.join('\n');
-}
-
-function describe(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TESTS, TEST_IDS, type TestId } from '../stats/index.js';
-import { isValidCron } from '../schedule/cron.js';
+import { isValidCron } from './cron.js';
 import { parseDuration } from './duration.js';
 
 const duration = z

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './load.js';
+import { ConfigError, formatIssues } from './errors.js';
+import { readYamlFile } from './yaml-file.js';
 
 const CLIENT_AUTH = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
 const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
@@ -44,20 +44,8 @@ export interface WebConfig {
 
 /** Reads and validates a web config file; errors name the file and key. */
 export function loadWebConfig(file: string): WebConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read web config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new ConfigError(`${file}: invalid YAML: ${doc.errors[0].message}`);
-  const parsed = schema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
-    throw new ConfigError(`${file}: ${at.join('.') || '(top level)'}: ${issue.code === 'unrecognized_keys' ? 'unknown or unsupported key' : issue.message}`);
-  }
+  const parsed = schema.safeParse(readYamlFile(file, 'web config') ?? {}, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error.issues));
   const cfg = parsed.data;
   const dir = path.dirname(path.resolve(file));
   const read = (key: string, p: string) => {

@@ -1,13 +1,5 @@
+// The only folder that imports @duckdb/node-api: sources, scans and baseline profiles.
 export { withConnection } from './duck.js';
-export { openSource, DataSourceError, columnKind, type Source, type Column, type ColumnKind } from './source.js';
-export {
-  countRows,
-  categoryCountsAll,
-  streamNumeric,
-  type TimeFilter,
-  type FeatureColumn,
-  type Counts,
-  type CategoryColumn,
-  type NumericChunkHandler,
-} from './features.js';
-export { baselineProfile, forgetProfile, profileCacheStats, type BaselineProfile } from './profile.js';
+export { openSource, DataSourceError, type Source } from './source.js';
+export { countRows, categoryCountsAll, streamNumeric, type TimeFilter, type FeatureColumn } from './scan.js';
+export { baselineProfile, forgetProfile, profileCacheStats, type BaselineProfile, type Reduced } from './profile.js';

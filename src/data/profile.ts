@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn } from './features.js';
-import { DataSourceError, openSource, sha256, type Source } from './source.js';
+import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn } from './scan.js';
+import { DataSourceError, sha256, type Source } from './source.js';
 
 /**
  * A baseline, read once: its counts, each categorical feature's category
@@ -37,8 +37,8 @@ export interface Reduced<T> {
 }
 
 /**
- * The baseline's profile for these features, computed once per process and
- * reused while the files' names, sizes and mtimes are unchanged. `reduce`
+ * The profile of an opened baseline source for these features, computed once
+ * per process and reused while the files' names, sizes and mtimes are unchanged. `reduce`
  * receives each numeric feature's values in file order, NULL as NaN (the
  * array is handed over: it may reorder or transfer it), and counts the
  * finite ones; NaN and ±Infinity are missing. The columns are reduced
@@ -46,11 +46,11 @@ export interface Reduced<T> {
  */
 export async function baselineProfile<T>(
   conn: DuckDBConnection,
-  spec: string,
+  source: Source,
   features: readonly FeatureColumn[],
   reduce: (values: Float64Array) => Reduced<T> | Promise<Reduced<T>>,
 ): Promise<BaselineProfile<T>> {
-  const source = await openSource(conn, 'baseline', spec);
+  const spec = source.spec;
   let profile = cache.get(spec) as BaselineProfile<T> | undefined;
   if (profile?.source.fingerprint !== source.fingerprint) profile = undefined;
   const has = (f: FeatureColumn) => (f.type === 'numeric' ? profile?.numeric.has(f.name) : profile?.categorical.has(f.name));
@@ -73,7 +73,7 @@ export async function baselineProfile<T>(
     const group = numeric.slice(at, at + size);
     const all = group.map(() => new Float64Array(rows));
     let streamed = 0;
-    await streamNumeric(conn, source, group, null, (values, _words, count) => {
+    await streamNumeric(conn, source, group, null, (values, count) => {
       // Whole chunks, missing values included; rows beyond the metadata's count are only counted (reported below).
       if (streamed + count <= rows) for (let c = 0; c < values.length; c++) all[c].set(values[c].subarray(0, count), streamed);
       streamed += count;

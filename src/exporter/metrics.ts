@@ -2,7 +2,7 @@
  * The metric contract: names, label names and HELP texts. Alert rules and
  * dashboards depend on these names; change them only with a migration note.
  */
-import { TESTS, type TestId } from '../stats/index.js';
+import { TESTS, type PublishedField, type TestId } from '../stats/index.js';
 
 export type MetricType = 'gauge' | 'counter';
 
@@ -18,27 +18,19 @@ const FEATURE = ['model_name', 'feature_name'] as const;
 const MODEL = ['model_name'] as const;
 const SCHEDULED = 'Refreshed by the drift schedule, not at scrape time.';
 
-/** Per-test metrics, derived from the registry: which result field each publishes. */
-export const TEST_METRICS: readonly { test: TestId; field: 'statistic' | 'p_value'; def: MetricDef }[] = TESTS.flatMap((t) => {
-  const fields: ('statistic' | 'p_value')[] = t.kind === 'p_value' ? ['statistic', 'p_value'] : ['statistic'];
-  return fields.map((field) => ({
+/** Per-test metrics, from each test's metadata: which result field each publishes. */
+export const TEST_METRICS: readonly { test: TestId; field: PublishedField; def: MetricDef }[] = TESTS.flatMap((t) =>
+  (Object.entries(t.metrics) as [PublishedField, string][]).map(([field, name]) => ({
     test: t.id,
     field,
     def: {
-      name: testMetricName(t.id, field),
+      name,
       type: 'gauge' as const,
       help: `${field === 'p_value' ? 'p-value of the' : 'Statistic of the'} ${t.description}. ${SCHEDULED}`,
       labels: FEATURE,
     },
-  }));
-});
-
-function testMetricName(id: TestId, field: 'statistic' | 'p_value'): string {
-  if (id === 'js') return 'ml_drift_js_divergence';
-  if (id === 'psi') return 'ml_drift_psi';
-  if (id === 'wasserstein') return 'ml_drift_wasserstein_distance';
-  return `ml_drift_${id}_${field}`;
-}
+  })),
+);
 
 /** Every metric family the exporter publishes. */
 export const METRICS = {

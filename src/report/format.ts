@@ -18,8 +18,10 @@ const num = (v: number | null | undefined, digits = 3): string => {
 };
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 
+/** The p-value of the test that decides significance for this feature, as configured. */
 function pValue(f: FeatureReport): string {
-  const p = f.tests.ks?.p_value ?? f.tests.chi2?.p_value;
+  const test = f.decision.significance?.test;
+  const p = test ? f.tests[test]?.p_value : undefined;
   return p === undefined ? '-' : num(p);
 }
 
@@ -46,7 +48,7 @@ function tableModel(m: ModelReport): string {
     const type = f.type === 'numeric' ? 'num' : 'cat';
     lines.push(`${mark}${name.padEnd(21)} ${type.padEnd(4)} ${num(f.score).padStart(8)} ${pValue(f).padStart(8)} ${pct(f.missing_ratio).padStart(7)}  ${note(f)}`);
   }
-  lines.push('', "  '!' drifted. score: primary test distance. p-value: KS or chi-squared.", "  pred: a prediction column. out-of-range/unseen: share of window values", "  outside the baseline's range / in categories the baseline never had.", '');
+  lines.push('', "  '!' drifted. score: primary test distance. p-value: the significance test's.", "  pred: a prediction column. out-of-range/unseen: share of window values", "  outside the baseline's range / in categories the baseline never had.", '');
   return lines.join('\n');
 }
 

@@ -1,6 +1,17 @@
+/**
+ * The result contract: what one run of a model produces. The engine builds
+ * it, the formats print it, the exporter publishes it; its keys are the JSON
+ * report's.
+ */
 import type { FeatureType, TestId, TestResult } from '../stats/index.js';
 
-/** One feature's results; the keys are the JSON report contract. */
+/** A test and the threshold a feature was held to. */
+export interface TestThreshold {
+  test: TestId;
+  threshold: number;
+}
+
+/** One feature's results. */
 export interface FeatureReport {
   feature: string;
   type: FeatureType;
@@ -16,7 +27,9 @@ export interface FeatureReport {
   /** The primary test's distance; null when it could not be computed. */
   score: number | null;
   drift: boolean;
-  /** Why the feature could not be compared (absent column, type mismatch). */
+  /** The tests and thresholds that decide this feature. */
+  decision: { primary: TestThreshold; significance: TestThreshold | null };
+  /** Why the feature could not be compared (absent column, type mismatch, a value that is not finite). */
   error?: string;
 }
 

@@ -7,7 +7,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { ModelConfig } from '../config/index.js';
 import type { ModelReport } from '../report/index.js';
-import { EngineProcess } from './engine.js';
+import { EngineProcess } from './run-process.js';
 
 /** Timing of a finished run. */
 export interface RunTiming {

@@ -5,30 +5,6 @@
 
 const DECILES = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => i / 10);
 
-/** Index of the first element >= x in an ascending array. */
-export function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first element > x in an ascending array. */
-export function upperBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Quantile with linear interpolation of an ascending sample (numpy's default, DuckDB's quantile_cont). */
 export function quantileSorted(a: Float64Array, q: number): number {
   const pos = q * (a.length - 1);
@@ -48,19 +24,6 @@ export function decileEdges(sortedBaseline: Float64Array): Float64Array {
     if (edges.length === 0 || e !== edges[edges.length - 1]) edges.push(e);
   }
   return Float64Array.from(edges);
-}
-
-/** Counts per bin, where bin k holds x with exactly k edges <= x. */
-export function binCounts(sorted: Float64Array, edges: Float64Array): Float64Array {
-  const counts = new Float64Array(edges.length + 1);
-  let prev = 0;
-  for (let k = 0; k < edges.length; k++) {
-    const below = lowerBound(sorted, edges[k]);
-    counts[k] = below - prev;
-    prev = below;
-  }
-  counts[edges.length] = sorted.length - prev;
-  return counts;
 }
 
 /** Name of the bucket that merges the categories beyond the top K. */

@@ -1,12 +1,10 @@
 /**
  * Compares one feature's two sides with every applicable test. Pure: the
- * data layer hands in sorted values or category counts, and the reference
- * conformance tests call these same functions.
+ * engine hands in a numeric summary or category counts.
  */
-import { alignCategories, binCounts, decileEdges, lowerBound, upperBound } from './bins.js';
-import { testsFor } from './registry.js';
-import type { NumericStats } from './summary.js';
-import type { TestId, TestInput, TestResult } from './types.js';
+import { alignCategories } from './bins.js';
+import { testsFor, type TestId } from './registry.js';
+import type { NumericSummary, TestInput, TestResult } from './types.js';
 
 /** Every applicable test's result, plus the data-quality ratio of the feature type. */
 export interface Comparison {
@@ -23,24 +21,10 @@ function runTests(input: TestInput): Partial<Record<TestId, TestResult>> {
   return tests;
 }
 
-/** Numeric feature: both sides' finite values, ascending, each non-empty. */
-export function compareNumeric(baseline: Float64Array, window: Float64Array): Comparison {
-  const edges = decileEdges(baseline);
-  const bins = { baseline: binCounts(baseline, edges), window: binCounts(window, edges) };
-  const below = lowerBound(window, baseline[0]);
-  const above = window.length - upperBound(window, baseline[baseline.length - 1]);
+/** Numeric feature, from its summary (m > 0). */
+export function compareNumeric(s: NumericSummary): Comparison {
   return {
-    tests: runTests({ type: 'numeric', baseline, window, bins }),
-    out_of_range_ratio: (below + above) / window.length,
-    buckets: { edges, ...bins },
-  };
-}
-
-/** Numeric feature from streaming summaries (summary.ts): the same results without either sorted sample. */
-export function compareNumericStats(s: NumericStats): Comparison {
-  const summary = { n: s.n, m: s.m, d: s.d, w1: s.w1, std: s.std };
-  return {
-    tests: runTests({ type: 'numeric', summary, bins: s.bins }),
+    tests: runTests({ type: 'numeric', numeric: s, bins: s.bins }),
     out_of_range_ratio: s.outOfRange / s.m,
     buckets: { edges: s.edges, ...s.bins },
   };

@@ -5,9 +5,10 @@
  * when a significance test is configured, that test's p-value is below its
  * threshold. The distance alone would flag noise on small samples; the p-value
  * alone flags negligible shifts on large ones. Requiring both avoids each.
+ * A value that is not a finite number decides nothing: it is an error.
  */
-import { getTest } from './registry.js';
-import type { FeatureType, TestId, TestResult } from './types.js';
+import { getTest, type TestId } from './registry.js';
+import type { FeatureType, TestResult } from './types.js';
 
 /** Which tests decide, and their thresholds: the config's resolved form. */
 export interface DriftPolicy {
@@ -17,32 +18,56 @@ export interface DriftPolicy {
   thresholds: Record<TestId, number>;
 }
 
-/** One test's verdict: a p-value drifts below its threshold, a distance at or above it. */
-export function exceeds(id: TestId, result: TestResult, threshold: number): boolean {
-  const test = getTest(id);
-  const value = result[test.scoreKey];
-  if (value === undefined || !Number.isFinite(value)) return false;
-  return test.kind === 'p_value' ? value < threshold : value >= threshold;
+/** A test and the threshold it was held to. */
+export interface TestThreshold {
+  test: TestId;
+  threshold: number;
 }
 
-/** The feature's score (primary test's distance) and drift flag. */
-export function decideFeature(
-  type: FeatureType,
-  results: Partial<Record<TestId, TestResult>>,
-  policy: DriftPolicy,
-): { score: number | null; drift: boolean } {
-  const primaryId = policy.primary[type];
-  const primary = results[primaryId];
-  if (!primary) return { score: null, drift: false };
-  const test = getTest(primaryId);
-  const score = test.kind === 'distance' ? (primary[test.scoreKey] ?? null) : primary.statistic;
-  let drift = exceeds(primaryId, primary, policy.thresholds[primaryId]);
-  const gateId = policy.significance[type];
-  if (drift && gateId) {
-    const gate = results[gateId];
-    drift = gate !== undefined && exceeds(gateId, gate, policy.thresholds[gateId]);
+/** How a feature was decided: its score, its verdict, and the tests and thresholds behind them. */
+export interface Decision {
+  /** The primary test's distance; null when it could not be computed. */
+  score: number | null;
+  drift: boolean;
+  primary: TestThreshold;
+  significance: TestThreshold | null;
+  /** Why no verdict could be reached (a test gave a value that is not finite, or did not run). */
+  error?: string;
+}
+
+/** The value of a result that is compared with its threshold, or undefined when absent. */
+function decidingValue(id: TestId, result: TestResult | undefined): number | undefined {
+  return result?.[getTest(id).scoreKey];
+}
+
+/** One test's verdict on a finite value: a p-value drifts below its threshold, a distance at or above it. */
+export function exceeds(id: TestId, value: number, threshold: number): boolean {
+  return getTest(id).kind === 'p_value' ? value < threshold : value >= threshold;
+}
+
+/** The policy's tests and thresholds for a feature type. */
+export function thresholdsFor(type: FeatureType, policy: DriftPolicy): { primary: TestThreshold; significance: TestThreshold | null } {
+  const p = policy.primary[type];
+  const s = policy.significance[type];
+  return { primary: { test: p, threshold: policy.thresholds[p] }, significance: s ? { test: s, threshold: policy.thresholds[s] } : null };
+}
+
+/** The feature's score (primary test's distance) and drift flag, from its test results. */
+export function decideFeature(type: FeatureType, results: Partial<Record<TestId, TestResult>>, policy: DriftPolicy): Decision {
+  const { primary, significance } = thresholdsFor(type, policy);
+  const base = { primary, significance };
+  const value = decidingValue(primary.test, results[primary.test]);
+  if (value === undefined) return { ...base, score: null, drift: false, error: `the primary test ${primary.test} did not run` };
+  if (!Number.isFinite(value)) return { ...base, score: null, drift: false, error: `the primary test ${primary.test} gave ${value}, not a finite number` };
+  const score = getTest(primary.test).kind === 'distance' ? value : (results[primary.test]?.statistic ?? null);
+  let drift = exceeds(primary.test, value, primary.threshold);
+  if (significance) {
+    const p = decidingValue(significance.test, results[significance.test]);
+    if (p === undefined) return { ...base, score, drift: false, error: `the significance test ${significance.test} did not run` };
+    if (!Number.isFinite(p)) return { ...base, score, drift: false, error: `the significance test ${significance.test} gave ${p}, not a finite number` };
+    drift &&= exceeds(significance.test, p, significance.threshold);
   }
-  return { score, drift };
+  return { ...base, score, drift };
 }
 
 /** A model's drift share over its comparable features, and whether it reaches the bound. */

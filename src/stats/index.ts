@@ -1,9 +1,5 @@
-export type { DriftTest, FeatureType, TestId, TestInput, TestResult } from './types.js';
-export { TESTS, TEST_IDS, getTest, testsFor } from './registry.js';
-export { decideFeature, decideModel, exceeds, type DriftPolicy } from './decision.js';
-export { ksStatistic } from './ks.js';
-export { decileEdges, binCounts, alignCategories, lowerBound, upperBound, OTHER_CATEGORY, type AlignedCategories } from './bins.js';
-export { compareNumeric, compareNumericStats, compareCategorical, type Comparison } from './compare.js';
-export { summarizeBaseline, WindowSummary, InconsistentPassError, type BaselineSummary, type NumericStats, type PassLimits } from './summary.js';
-export { baselineStd } from './wasserstein.js';
-export { sortDoubles } from './kernels.js';
+// Pure math, no I/O and no WebAssembly: the exporter and config import this. The streaming summaries are stats/streaming.
+export type { DriftTest, FeatureType, NumericSummary, PublishedField, TestInput, TestResult, Bins } from './types.js';
+export { TESTS, TEST_IDS, getTest, testsFor, type TestId } from './registry.js';
+export { decideFeature, decideModel, thresholdsFor, type DriftPolicy, type Decision } from './decision.js';
+export { compareNumeric, compareCategorical, type Comparison } from './compare.js';

@@ -1,37 +1,42 @@
+import type { TestId } from './registry.js';
+
+export type { TestId };
+
 /** The two kinds of feature the engine compares. */
 export type FeatureType = 'numeric' | 'categorical';
 
-/** The statistical tests drift-exporter knows, by id. */
-export type TestId = 'ks' | 'chi2' | 'js' | 'psi' | 'wasserstein';
+/** Counts over the same buckets for both sides: baseline-decile bins, or categories. */
+export interface Bins {
+  baseline: Float64Array;
+  window: Float64Array;
+}
 
-/** Numeric statistics already reduced from streaming summaries (see summary.ts). */
-export interface NumericSummaryInput {
+/**
+ * A numeric feature's two sides, reduced to what the numeric tests need:
+ * the only numeric input of every test. The streaming summaries build it
+ * (stats/streaming), whether the window was kept whole, counted on grids,
+ * or given as sorted arrays.
+ */
+export interface NumericSummary {
+  /** Finite baseline values. */
   n: number;
+  /** Finite window values. */
   m: number;
-  /** KS D. */
+  /** KS D = sup |F_b − F_w|. */
   d: number;
   /** Wasserstein-1 distance. */
   w1: number;
   /** Baseline standard deviation, ddof 0. */
   std: number;
+  /** Baseline decile edges, duplicates removed. */
+  edges: Float64Array;
+  bins: Bins;
+  /** Window values below the baseline's min or above its max. */
+  outOfRange: number;
 }
 
-/**
- * What every test receives: the non-missing values of both sides, already
- * prepared by the data layer. `bins` holds counts over the same buckets for
- * both sides: baseline-decile bins for numeric features, categories for
- * categorical ones.
- */
-export interface TestInput {
-  type: FeatureType;
-  /** Numeric only: ascending, no NaN. */
-  baseline?: Float64Array;
-  /** Numeric only: ascending, no NaN. */
-  window?: Float64Array;
-  /** Numeric only, instead of the two samples: D, W1 and sizes from the streaming summaries. */
-  summary?: NumericSummaryInput;
-  bins: { baseline: Float64Array; window: Float64Array };
-}
+/** What every test receives: the bins of both sides, and for numeric features their summary. */
+export type TestInput = { type: 'numeric'; numeric: NumericSummary; bins: Bins } | { type: 'categorical'; bins: Bins };
 
 /** A test's published result; the keys are part of the JSON report contract. */
 export interface TestResult {
@@ -41,9 +46,12 @@ export interface TestResult {
   normed?: number;
 }
 
+/** The result fields a test may publish as a metric of its own. */
+export type PublishedField = 'statistic' | 'p_value';
+
 /** One statistical test: metadata plus a pure compute. */
-export interface DriftTest {
-  id: TestId;
+export interface DriftTest<Id extends string = string> {
+  id: Id;
   /** One line for help texts and metric HELP. */
   description: string;
   appliesTo: readonly FeatureType[];
@@ -52,5 +60,7 @@ export interface DriftTest {
   /** Which field of the result is compared with the threshold. */
   scoreKey: 'p_value' | 'statistic' | 'normed';
   defaultThreshold: number;
+  /** The metric each published result field goes to (the metric contract). */
+  metrics: Partial<Record<PublishedField, string>>;
   compute(input: TestInput): TestResult;
 }

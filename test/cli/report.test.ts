@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cli } from '../helpers/cli.js';
-import { tempDir, writeParquet } from '../helpers/parquet.js';
+import { cli } from '../helpers/spawn.js';
+import { tempDir, writeParquet } from '../helpers/fixtures.js';
 
 const EXAMPLE = 'config/example.yaml';
 

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { tempDir } from '../helpers/parquet.js';
-import { startServe } from '../helpers/serve.js';
-import { fixtureModel, writeConfig, writeFixture } from '../helpers/serve-fixture.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { startServe } from '../helpers/spawn.js';
+import { fixtureModel, writeConfig, writeFixture } from '../helpers/fixtures.js';
 
 test('50 scrapers for 30 s during runs: no failed scrape, event-loop delay p99 under 20 ms', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);

@@ -18,6 +18,7 @@ function feature(name: string, over: Partial<FeatureReport> = {}): FeatureReport
     out_of_range_ratio: 0.05,
     score: 0.3,
     drift: true,
+    decision: { primary: { test: 'wasserstein', threshold: 0.1 }, significance: { test: 'ks', threshold: 0.01 } },
     ...over,
   };
 }

@@ -7,10 +7,10 @@ import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
-import { cli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/parquet.js';
-import { startServe } from '../helpers/serve.js';
-import { fixtureModel, writeConfig, writeFixture } from '../helpers/serve-fixture.js';
+import { cli } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { startServe } from '../helpers/spawn.js';
+import { fixtureModel, writeConfig, writeFixture } from '../helpers/fixtures.js';
 
 /** Whether openssl is there to make certificates; on CI its absence fails the test. */
 function haveOpenssl(t: TestContext): boolean {

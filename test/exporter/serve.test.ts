@@ -10,11 +10,11 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { TEST_METRICS } from '../../src/exporter/metrics.js';
 import type { Report } from '../../src/report/index.js';
-import { cli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/parquet.js';
+import { cli } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/fixtures.js';
 import { samplesByKey, seriesKey, type Family } from '../helpers/prom-text.js';
-import { fixtureModel, writeConfig, writeFixture } from '../helpers/serve-fixture.js';
-import { NOT_JSON, scrape, startServe, waitFor, type Served } from '../helpers/serve.js';
+import { fixtureModel, writeConfig, writeFixture } from '../helpers/fixtures.js';
+import { NOT_JSON, scrape, startServe, waitFor, type Served } from '../helpers/spawn.js';
 
 const VERSION = JSON.parse(readFileSync('package.json', 'utf8')).version as string;
 // A model name with HTML and label-escaping hazards in it.

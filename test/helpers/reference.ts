@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Where the shared SciPy reference lives: ../shared/reference next to the repo (override: DRIFT_REFERENCE_DIR). */
-export const REFERENCE_DIR = process.env.DRIFT_REFERENCE_DIR ?? path.resolve(process.cwd(), '..', 'shared', 'reference');
+/** The SciPy reference cases, in the repository (test/fixtures/reference; its README defines every statistic). */
+export const REFERENCE_DIR = fileURLToPath(new URL('../../../test/fixtures/reference', import.meta.url));
 
 /** One reference case: the input and SciPy's expected output. */
 export interface ReferenceCase {
@@ -16,7 +17,7 @@ export interface ReferenceCase {
 /** Every case in the reference folder; throws when the folder is missing so a run never passes vacuously. */
 export function loadReferenceCases(): ReferenceCase[] {
   const dir = path.join(REFERENCE_DIR, 'cases');
-  if (!existsSync(dir)) throw new Error(`reference cases not found at ${dir}: clone the repo next to shared/ or set DRIFT_REFERENCE_DIR`);
+  if (!existsSync(dir)) throw new Error(`reference cases not found at ${dir}`);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json'))
     .sort()

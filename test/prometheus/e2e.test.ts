@@ -8,10 +8,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { cli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/parquet.js';
-import { startServe, waitFor } from '../helpers/serve.js';
-import { fixtureModel, writeConfig, writeFixture } from '../helpers/serve-fixture.js';
+import { cli } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { startServe, waitFor } from '../helpers/spawn.js';
+import { fixtureModel, writeConfig, writeFixture } from '../helpers/fixtures.js';
 import { dashboardExprs, grafanaToPromql, ruleFiles } from './promql-exprs.js';
 
 function freePort(): Promise<number> {

@@ -1,0 +1,13 @@
+import { TESTS, type FeatureType, type TestId } from '../stats/index.js';
+
+/** Every default in one place; the README's defaults table mirrors it. */
+export const DEFAULTS = {
+  schedule: '*/5 * * * *',
+  run_timeout: '5m',
+  window_duration: '1d',
+  drift_share_threshold: 0.5,
+  max_categories: 50,
+  primary: { numeric: 'wasserstein', categorical: 'js' } as Record<FeatureType, TestId>,
+  significance: { numeric: 'ks', categorical: 'chi2' } as Record<FeatureType, TestId | null>,
+  thresholds: Object.fromEntries(TESTS.map((t) => [t.id, t.defaultThreshold])) as Record<TestId, number>,
+};

@@ -1,0 +1,88 @@
+/**
+ * One run of one model: open its baseline and window once, profile the
+ * baseline (cached across runs), read the window, compare each feature, and
+ * decide the model.
+ */
+import type { Config, ModelConfig } from '../config/index.js';
+import { baselineProfile, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
+import type { ModelReport, Report } from '../report/index.js';
+import { decideModel } from '../stats/index.js';
+import { compareFeature } from './compare-feature.js';
+import { resolveFeatures } from './features.js';
+import { summarizeOffThread } from './threads/index.js';
+import { COLLECT_BUDGET_VALUES, readWindow, type Phase } from './window-scan.js';
+
+/** Progress of a run, for a progress line: what it is doing, and how far through that step. */
+export interface Progress {
+  model: string;
+  step: string;
+  done: number;
+  total: number;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Overrides the model's `as_of` and the clock. */
+  asOf?: Date;
+  onProgress?: (p: Progress) => void;
+  /** Called as each phase of a model's run ends, with its wall-clock seconds (for profiling). */
+  onPhase?: (phase: Phase, seconds: number) => void;
+  /** Window values the engine may hold at once (8 bytes each; default COLLECT_BUDGET_VALUES): memory against speed. */
+  collectValues?: number;
+}
+
+/** Runs every selected model in turn and returns the whole report. */
+export async function buildReport(config: Config, opts: RunOptions & { models?: readonly string[] } = {}): Promise<Report> {
+  const selected = opts.models?.length ? config.models.filter((m) => opts.models!.includes(m.name)) : config.models;
+  const models: ModelReport[] = [];
+  for (const model of selected) models.push(await runModel(model, opts));
+  return { generated_at: new Date().toISOString(), models };
+}
+
+/** Computes one model's report. Throws DataSourceError when its baseline or window cannot be read. */
+export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promise<ModelReport> {
+  const asOf = opts.asOf ?? model.asOf ?? new Date();
+  const filter: TimeFilter | null = model.timestampColumn
+    ? { column: model.timestampColumn, start: new Date(asOf.getTime() - model.windowDurationMs), end: asOf }
+    : null;
+  let mark = performance.now();
+  const phase = (name: Phase) => {
+    const now = performance.now();
+    opts.onPhase?.(name, (now - mark) / 1000);
+    mark = now;
+  };
+  const progress = (step: string, done: number, total: number) => opts.onProgress?.({ model: model.name, step, done, total });
+  progress('reading the baseline', 0, 1);
+  return withConnection(async (conn) => {
+    const baselineSource = await openSource(conn, 'baseline', model.baseline);
+    const window = await openSource(conn, 'window', model.window);
+    // The baseline's schema decides the features; its summaries are cached across runs.
+    const features = resolveFeatures(model, baselineSource, window);
+    const columns: FeatureColumn[] = features.map((f) => ({ name: f.name, type: f.type }));
+    const baseline = await baselineProfile(conn, baselineSource, columns, summarizeOffThread);
+    phase('baseline profile');
+    progress('scanning the window', 0, 1);
+    const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));
+    const data = await readWindow(conn, window, comparable, baseline, filter, opts.collectValues ?? COLLECT_BUDGET_VALUES, phase, progress);
+
+    const reports = features.map((f, i) => {
+      progress(`comparing ${f.name}`, i, features.length);
+      return compareFeature(model, f, baseline, data);
+    });
+    progress('done', features.length, features.length);
+    phase('compare');
+
+    const decided = decideModel(
+      reports.filter((f) => f.score !== null).map((f) => f.drift),
+      model.driftShareThreshold,
+    );
+    return {
+      model: model.name,
+      as_of: asOf.toISOString(),
+      window: { rows: data.rows, start: filter ? filter.start.toISOString() : null, end: filter ? filter.end.toISOString() : null },
+      baseline: { rows: baseline.rows, sha256: baseline.sha256 },
+      features: reports,
+      ...decided,
+    };
+  });
+}

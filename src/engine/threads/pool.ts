@@ -1,0 +1,151 @@
+/**
+ * Summary threads: the engine's numeric work (sorting baseline columns,
+ * locating window values in their summaries) runs on worker threads, one
+ * per core, while the main thread only turns DuckDB's chunks into arrays.
+ * A baseline summary stays in the thread that made it (the main thread holds
+ * a BaselineRef), and its window column is counted there: nothing large is
+ * ever copied between threads, and values are handed over, not cloned.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { fromWire } from '../../report/index.js';
+import type { NumericSummary } from '../../stats/index.js';
+import type { Body, Reply } from './protocol.js';
+
+/** One worker thread and its unanswered requests. */
+export class Thread {
+  failure: Error | null = null;
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly waiters: { below: number; resolve: () => void }[] = [];
+
+  constructor() {
+    this.worker = new Worker(new URL('./summary-thread.js', import.meta.url));
+    this.worker.on('message', (r: Reply) => this.settle(r));
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new Error(`a summary thread exited (code ${code})`)));
+    // An idle thread must not keep the process alive; a busy one must (the main thread may only be awaiting it).
+    // After the listeners: attaching them refs the thread again.
+    this.worker.unref();
+  }
+
+  /** Requests sent and not yet answered. */
+  get queued(): number {
+    return this.pending.size;
+  }
+
+  call<T>(body: Body, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    if (this.pending.size === 0) this.worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...body, id }, transfer);
+    });
+  }
+
+  /** Resolves once fewer than `below` requests are unanswered. */
+  drained(below: number): Promise<void> {
+    if (this.pending.size < below || this.failure) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ below, resolve }));
+  }
+
+  private settle(r: Reply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (r.ok) p.resolve(r.value);
+    else p.reject(fromWire(r.error));
+    this.wake();
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+    this.wake();
+  }
+
+  private wake(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i];
+      if (this.pending.size < w.below || this.failure) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+}
+
+let threads: Thread[] = [];
+
+/** The process's summary threads, started on first use (one per core, at most four); a failed one is replaced. */
+function pool(): Thread[] {
+  const size = Math.max(1, Math.min(4, availableParallelism()));
+  threads = threads.filter((t) => !t.failure);
+  while (threads.length < size) threads.push(new Thread());
+  return threads;
+}
+
+let nextKey = 1;
+let nextThread = 0;
+
+/** A key no other summary or column of this process has. */
+export function newKey(): number {
+  return nextKey++;
+}
+
+/** A summary thread failed, and the baseline summaries it held are gone. */
+export class SummaryThreadError extends Error {
+  override name = 'SummaryThreadError';
+}
+
+/** A baseline column's summary, held by a summary thread. */
+export class BaselineRef {
+  /** @param intervals the size of the summary's first-pass grid (memory per window column ∝ it) */
+  constructor(
+    readonly thread: Thread,
+    readonly key: number,
+    readonly intervals: number,
+  ) {}
+}
+
+// A summary the engine no longer references is dropped from its thread too.
+const unreferenced = new FinalizationRegistry<{ thread: Thread; key: number }>(({ thread, key }) => {
+  if (!thread.failure) thread.call({ op: 'forget', key }).catch(() => undefined);
+});
+
+/**
+ * Sorts one baseline column's finite values on a summary thread and
+ * summarizes them there (the array is handed over; NaN and ±Infinity are
+ * missing values). The summary is null when no value is finite.
+ */
+export async function summarizeOffThread(values: Float64Array): Promise<{ value: BaselineRef | null; finite: number }> {
+  const all = pool();
+  const thread = all[nextThread++ % all.length];
+  const key = newKey();
+  const { finite, intervals } = await thread.call<{ finite: number; intervals: number }>({ op: 'summarize', key, values }, [values.buffer as ArrayBuffer]);
+  if (finite === 0) return { value: null, finite };
+  const ref = new BaselineRef(thread, key, intervals);
+  unreferenced.register(ref, { thread, key });
+  return { value: ref, finite };
+}
+
+export function alive(b: BaselineRef): void {
+  if (b.thread.failure) throw new SummaryThreadError(`the baseline summaries are gone: ${b.thread.failure.message}`);
+}
+
+/**
+ * The statistics of a whole window column, given at once as its values
+ * (handed over, sorted and merged in the baseline summary's thread, and
+ * handed back with the statistics, to be filled again). NaN and ±Infinity
+ * are missing values; `finite` counts the others, and the statistics are
+ * null when there are none. Throws SummaryThreadError when that thread
+ * failed since it was made.
+ */
+export async function settleOffThread(baseline: BaselineRef, values: Float64Array): Promise<{ stats: NumericSummary | null; finite: number; values: Float64Array }> {
+  alive(baseline);
+  return baseline.thread.call({ op: 'settle', baseline: baseline.key, values }, [values.buffer as ArrayBuffer]);
+}

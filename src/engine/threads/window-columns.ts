@@ -1,0 +1,124 @@
+/** A batch of window columns counted on the summary threads against their baselines' summaries, pass by pass. */
+import type { NumericSummary } from '../../stats/index.js';
+import { alive, newKey, type BaselineRef, type Thread } from './pool.js';
+
+/** Values sent to a thread at once, per column (8 bytes each). */
+const STAGE_VALUES = 1 << 17;
+/** Buffers a thread may have queued before the reader waits: bounds memory whatever the threads' pace. */
+const MAX_QUEUED = 8;
+
+/** What a window column's summary ended with. */
+export interface ColumnResult {
+  missing: number;
+  stats: NumericSummary | null;
+}
+
+/**
+ * Window columns summarized on the threads, pass by pass: feed a pass's
+ * chunks to `add` (awaiting what it returns), then `endPass`, which tells
+ * which columns the next pass reads; `close` in a finally.
+ */
+export class WindowColumns {
+  private readonly keys: number[];
+  private readonly owner: Thread[];
+  private readonly stage: Float64Array[];
+  private readonly fill: number[];
+  private readonly spare: Float64Array[] = [];
+  private active: number[];
+  private failure: Error | null = null;
+  private closed = false;
+
+  private constructor(baselines: readonly BaselineRef[]) {
+    this.keys = baselines.map(() => newKey());
+    this.owner = baselines.map((b) => b.thread);
+    this.stage = this.keys.map(() => new Float64Array(STAGE_VALUES));
+    this.fill = this.keys.map(() => 0);
+    this.active = this.keys.map((_, c) => c);
+  }
+
+  /**
+   * Opens one column per baseline summary, in the summary's thread; `budget`
+   * values collected at once is shared out among the threads. Throws
+   * SummaryThreadError when a summary's thread failed since it was made.
+   */
+  static async open(baselines: readonly BaselineRef[], budget: number): Promise<WindowColumns> {
+    baselines.forEach(alive);
+    const w = new WindowColumns(baselines);
+    const used = w.threads();
+    await Promise.all(
+      used.map((t) => {
+        const cols = w.active.filter((c) => w.owner[c] === t);
+        return t.call({ op: 'open', keys: cols.map((c) => w.keys[c]), baselines: cols.map((c) => baselines[c].key), budget: Math.floor(budget / used.length) });
+      }),
+    );
+    return w;
+  }
+
+  /** Adds a chunk of the current pass: `values[k]` holds `count` rows of the k-th column the pass reads (as endPass last returned). Await the result when there is one. */
+  add(values: readonly Float64Array[], count: number): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
+    for (let k = 0; k < this.active.length; k++) {
+      const c = this.active[k];
+      if (this.fill[c] + count > STAGE_VALUES) this.send(c);
+      this.stage[c].set(values[k].subarray(0, count), this.fill[c]);
+      this.fill[c] += count;
+    }
+    const behind = this.threads().find((t) => t.queued >= MAX_QUEUED);
+    return behind?.drained(MAX_QUEUED / 2);
+  }
+
+  /** Ends the pass; returns the columns the next pass must read (none: done). */
+  async endPass(): Promise<readonly number[]> {
+    for (const c of this.active) if (this.fill[c] > 0) this.send(c);
+    const used = this.threads();
+    const open = await Promise.all(
+      used.map((t) => {
+        const keys = this.active.filter((c) => this.owner[c] === t).map((c) => this.keys[c]);
+        return t.call<number[]>({ op: 'endPass', keys });
+      }),
+    );
+    if (this.failure) throw this.failure;
+    const still = new Set(open.flat());
+    this.active = this.active.filter((c) => still.has(this.keys[c]));
+    return this.active;
+  }
+
+  /** Every column's result, once `endPass` returned none. */
+  async finish(): Promise<ColumnResult[]> {
+    const out: ColumnResult[] = new Array(this.keys.length);
+    await Promise.all(
+      [...new Set(this.owner)].map(async (t) => {
+        const cols = this.keys.map((_, c) => c).filter((c) => this.owner[c] === t);
+        const results = await t.call<ColumnResult[]>({ op: 'finish', keys: cols.map((c) => this.keys[c]) });
+        cols.forEach((c, i) => (out[c] = results[i]));
+      }),
+    );
+    this.closed = true;
+    return out;
+  }
+
+  /** Frees the threads' state for these columns (after a failure; finish already did). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of new Set(this.owner)) {
+      const keys = this.keys.filter((_, c) => this.owner[c] === t);
+      t.call({ op: 'drop', keys }).catch(() => undefined);
+    }
+  }
+
+  private threads(): Thread[] {
+    return [...new Set(this.active.map((c) => this.owner[c]))];
+  }
+
+  private send(c: number): void {
+    const values = this.stage[c];
+    const count = this.fill[c];
+    this.stage[c] = this.spare.pop() ?? new Float64Array(STAGE_VALUES);
+    this.fill[c] = 0;
+    this.owner[c].call<Float64Array>({ op: 'add', key: this.keys[c], values, count }, [values.buffer as ArrayBuffer]).then(
+      (back) => this.spare.push(back),
+      (err: Error) => (this.failure ??= err),
+    );
+  }
+}

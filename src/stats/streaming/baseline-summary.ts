@@ -1,0 +1,98 @@
+/**
+ * A numeric baseline column reduced to what the streamed comparison needs:
+ * its sorted distinct values plus its decile edges (the "points"), their
+ * counts, and the first pass's grid. Built once per baseline column.
+ */
+import { standardDeviation } from 'simple-statistics';
+import { decileEdges } from '../bins.js';
+import { sortDoubles } from './kernels.js';
+import { buildIndex, type Grid } from './point-index.js';
+
+/** Grid intervals per pass (16 bytes of counters each): the first pass's counters and bounds stay within L2. */
+export const DEFAULT_BUCKETS = 1 << 14;
+
+/** A numeric baseline reduced to what the streamed comparison needs. */
+export interface BaselineSummary {
+  /** Valid (finite) baseline values. */
+  n: number;
+  /** Sorted distinct baseline values ∪ decile edges; -0 is stored as +0. */
+  points: Float64Array;
+  /** Baseline values equal to each point (0 for an edge that is no baseline value). */
+  counts: Int32Array;
+  /** Decile edges, as decileEdges(sorted baseline). */
+  edges: Float64Array;
+  /** Index of each edge in `points`. */
+  edgeAt: Int32Array;
+  /** Standard deviation (ddof 0) of the baseline, for Wasserstein's `normed`. */
+  std: number;
+  /** The first pass's grid (its bounds are points), built once per baseline. */
+  grid: Grid;
+}
+
+/** Baseline standard deviation (ddof 0), as Wasserstein's `normed` uses it. */
+export function baselineStd(sorted: Float64Array): number {
+  // simple-statistics reads only length and indices, so a typed array serves.
+  return standardDeviation(sorted as unknown as number[]);
+}
+
+/** The summary of an ascending, finite, non-empty baseline sample. */
+export function summarizeBaseline(sorted: Float64Array, std: number, buckets: number = DEFAULT_BUCKETS): BaselineSummary {
+  const edges = decileEdges(sorted);
+  const n = sorted.length;
+  const pts = new Float64Array(n + edges.length);
+  const cnt = new Int32Array(n + edges.length);
+  const edgeAt = new Int32Array(edges.length);
+  let np = 0;
+  let e = 0;
+  let edge = edges.length > 0 ? edges[0] : Infinity;
+  // One pass: distinct values with their counts, and each decile edge as a point of its own (count 0) unless it is one.
+  for (let i = 0; i < n; ) {
+    const v = sorted[i];
+    let j = i + 1;
+    while (j < n && sorted[j] === v) j++;
+    while (edge <= v) {
+      if (edge < v) {
+        pts[np] = edge + 0; // + 0: -0 becomes 0
+        cnt[np++] = 0;
+      }
+      edgeAt[e++] = edge < v ? np - 1 : np;
+      edge = e < edges.length ? edges[e] : Infinity;
+    }
+    pts[np] = v + 0;
+    cnt[np++] = j - i;
+    i = j;
+  }
+  for (; e < edges.length; e++) {
+    pts[np] = edges[e] + 0;
+    cnt[np] = 0;
+    edgeAt[e] = np++;
+  }
+  // Few distinct values: copy out of the row-sized arrays rather than keep them.
+  const points = np < n / 2 ? pts.slice(0, np) : pts.subarray(0, np);
+  const counts = np < n / 2 ? cnt.slice(0, np) : cnt.subarray(0, np);
+  // Grid bounds: every s-th point, the edges, the first and the last point.
+  const stride = Math.max(1, Math.ceil(np / Math.max(2, buckets - edges.length - 2)));
+  const take = new Uint8Array(np);
+  for (let q = stride - 1; q < np; q += stride) take[q] = 1;
+  for (const at of edgeAt) take[at] = 1;
+  take[0] = 1;
+  take[np - 1] = 1;
+  let nb = 0;
+  for (let q = 0; q < np; q++) nb += take[q];
+  const bnd = new Float64Array(nb);
+  const up = new Int32Array(nb);
+  nb = 0;
+  for (let q = 0; q < np; q++) {
+    if (take[q] === 0) continue;
+    bnd[nb] = points[q];
+    up[nb++] = q + 1;
+  }
+  const grid: Grid = { bnd, up, index: buildIndex(bnd), region: null, top: null };
+  return { n, points, counts, edges, edgeAt, std, grid };
+}
+
+/** A baseline column's values in any order (NaN and ±Infinity are missing; the array may be reordered) to its summary; null when none is finite. */
+export function summarizeValues(values: Float64Array, buckets: number = DEFAULT_BUCKETS): BaselineSummary | null {
+  const sorted = sortDoubles(values);
+  return sorted.length === 0 ? null : summarizeBaseline(sorted, baselineStd(sorted), buckets);
+}

@@ -1,0 +1,221 @@
+/**
+ * The WebAssembly kernels (wasm/kernels.as.ts) behind WindowSummary: sorting
+ * doubles, merging a kept window with a baseline's points, and counting a
+ * window into a grid pass by pass. These loops see every value; in
+ * JavaScript they were most of the engine's CPU time (bench/RESULTS.md).
+ *
+ * Sorting and merging share one instance per thread, whose linear memory
+ * holds one call's arrays at a time. Linear memory cannot shrink, so once it
+ * has grown the instance is dropped after a second without calls (the next
+ * call starts a new one). Each grid pass has an instance of its own
+ * (GridCounter), freed with the pass.
+ */
+import { readFileSync } from 'node:fs';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  reserve(bytes: number): number;
+  resultAt(): number;
+  keepFinite(a: number, n: number): number;
+  sort(a: number, scratch: number, n: number): void;
+  settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
+  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number): number;
+  countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number): number;
+}
+
+// Compiled once per thread, at the first kernel call: importing this module costs nothing.
+let compiled: WebAssembly.Module | null = null;
+
+/** Below this many values the engine's own sort is as fast. */
+const SMALL = 1024;
+/**
+ * Linear memory one call may use: 32-bit memory ends at 4 GiB. Larger inputs
+ * (a baseline column of hundreds of millions of distinct values) take the
+ * JavaScript path instead. Tests lower it to exercise that path.
+ */
+export const KERNEL_LIMIT = { bytes: 3 * 2 ** 30 };
+/** Linear memory kept between calls, at most, until idle. */
+const KEEP_BYTES = 16 << 20;
+const IDLE_MS = 1000;
+
+function instantiate(): Exports {
+  // The module imports nothing (compiled without assertions, on AssemblyScript's stub runtime).
+  compiled ??= new WebAssembly.Module(readFileSync(new URL('./wasm/kernels.wasm', import.meta.url)));
+  return new WebAssembly.Instance(compiled).exports as unknown as Exports;
+}
+
+let instance: Exports | null = null;
+let idle: NodeJS.Timeout | null = null;
+
+/** Room for `bytes` in linear memory: its address, and the memory's buffer as it is after growing. */
+function reserve(bytes: number): { k: Exports; at: number; buffer: ArrayBuffer } {
+  const k = (instance ??= instantiate());
+  const at = k.reserve(bytes);
+  if (at === 0) throw new RangeError(`the sort kernel could not grow its memory to ${Math.ceil(bytes / 2 ** 20)} MiB`);
+  return { k, at, buffer: k.memory.buffer };
+}
+
+function release(): void {
+  if (instance && instance.memory.buffer.byteLength > KEEP_BYTES) {
+    if (idle) idle.refresh();
+    else idle = setTimeout(() => {
+      instance = null;
+      idle = null;
+    }, IDLE_MS).unref();
+  }
+}
+
+/**
+ * Moves the finite values of `a` to its front, sorted ascending in the order
+ * Float64Array.prototype.sort gives (-0 before +0), and returns that prefix.
+ * NaN and ±Infinity, the missing values, are dropped.
+ */
+export function sortDoubles(a: Float64Array): Float64Array {
+  const n = a.length;
+  if (n < SMALL || 16 * n > KERNEL_LIMIT.bytes) {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (a[i] - a[i] === 0) a[k++] = a[i];
+    return a.subarray(0, k).sort();
+  }
+  const { k, at, buffer } = reserve(16 * n);
+  const finite = sortFinite(k, buffer, a, at, at + 8 * n);
+  a.set(new Float64Array(buffer, at, finite));
+  release();
+  return a.subarray(0, finite);
+}
+
+/** Copies `values` to `at` in linear memory and sorts their finite ones there (scratch at `scratch`); returns how many. */
+function sortFinite(k: Exports, buffer: ArrayBuffer, values: Float64Array, at: number, scratch: number): number {
+  new Float64Array(buffer, at, values.length).set(values);
+  const finite = k.keepFinite(at, values.length);
+  if (finite >= SMALL) k.sort(at, scratch, finite);
+  else new Float64Array(buffer, at, finite).sort();
+  return finite;
+}
+
+/** What the merge of a whole window with the baseline's points gives (see WindowSummary.settleAll). */
+export interface Settled {
+  /** The window's finite values. */
+  m: number;
+  /** ∫|F_b − F_w| · n · m. */
+  w1: number;
+  d: number;
+  outOfRange: number;
+  /** Window values strictly below each edge. */
+  below: Float64Array;
+}
+
+/**
+ * Sorts the window's finite values (in a copy: `values` is left as it is;
+ * NaN and ±Infinity are missing) and merges them with the baseline's sorted
+ * points (at least one), their counts, and the decile edges (each one of the
+ * points). Null when the arrays exceed KERNEL_LIMIT.
+ */
+export function settleWindow(values: Float64Array, n: number, points: Float64Array, counts: Int32Array, edges: Float64Array): Settled | null {
+  const length = values.length;
+  const P = points.length;
+  const E = edges.length;
+  // Layout: window | scratch, the scratch then reused for points, counts, edges, below.
+  const bytes = 8 * length + Math.max(8 * length, 12 * P + 16 * E + 8);
+  if (bytes > KERNEL_LIMIT.bytes) return null;
+  const { k, at, buffer } = reserve(bytes);
+  const v = at;
+  const pAt = at + 8 * length;
+  const cAt = pAt + 8 * P;
+  const eAt = (cAt + 4 * P + 7) & ~7;
+  const bAt = eAt + 8 * E;
+  const m = sortFinite(k, buffer, values, v, pAt);
+  new Float64Array(buffer, pAt, P).set(points);
+  new Int32Array(buffer, cAt, P).set(counts);
+  new Float64Array(buffer, eAt, E).set(edges);
+  k.settle(v, m, pAt, cAt, P, eAt, E, bAt, n);
+  const r = new Float64Array(buffer, k.resultAt(), 3);
+  const out = { m, w1: r[0], d: r[1], outOfRange: r[2], below: new Float64Array(buffer, bAt, E).slice() };
+  release();
+  return out;
+}
+
+/** A pass's grid, as WindowSummary's Grid and PointIndex hold it; a later pass's also flags what it counts. */
+export interface PassGrid {
+  bnd: Float64Array;
+  index: { keyMin: number; shift: number; table: Int32Array; leafAt: Int32Array; leafShift: Uint8Array; leaves: Int32Array };
+  region: Int32Array | null;
+  top: Uint8Array | null;
+}
+
+/**
+ * One pass of a window column over its grid, in an instance of its own, so
+ * the grid and counters stay put in linear memory for the pass and are
+ * freed with it: fill `buf` (a view into that memory, like the counters),
+ * then `count`.
+ */
+export class GridCounter {
+  readonly buf: Float64Array;
+  readonly cnt: Int32Array;
+  readonly eq: Int32Array;
+  readonly sum: Float64Array;
+  private readonly k: Exports;
+  private readonly at: Record<'buf' | 'bnd' | 'sum' | 'cnt' | 'eq' | 'leafAt' | 'leaves' | 'leafShift' | 'top' | 'region', number>;
+  private readonly B: number;
+  private readonly later: boolean;
+  private readonly kMin: number;
+  private readonly mask: number;
+  private readonly shift: number;
+
+  /** @param collect a later pass moves the values it would count to the front of `buf` instead */
+  constructor(grid: PassGrid, bufferValues: number, private readonly collect = false) {
+    const { bnd, index, region, top } = grid;
+    const B = bnd.length;
+    const arrays = {
+      buf: 8 * bufferValues,
+      bnd: 8 * B,
+      sum: 8 * (B + 1),
+      cnt: 4 * (B + 1),
+      eq: 4 * (B + 1),
+      leafAt: 4 * index.leafAt.length,
+      leaves: 4 * index.leaves.length,
+      leafShift: index.leafShift.length,
+      top: top ? top.length : 0,
+      region: region ? 4 * region.length : 0,
+    };
+    let bytes = 0;
+    const offset: Record<string, number> = {};
+    for (const [name, size] of Object.entries(arrays)) {
+      offset[name] = bytes;
+      bytes += Math.ceil(size / 8) * 8;
+    }
+    this.k = instantiate();
+    const base = this.k.reserve(bytes);
+    if (base === 0) throw new RangeError(`the counting kernel could not grow its memory to ${Math.ceil(bytes / 2 ** 20)} MiB`);
+    for (const name of Object.keys(offset)) offset[name] += base;
+    this.at = offset as GridCounter['at'];
+    const mem = this.k.memory.buffer;
+    this.buf = new Float64Array(mem, offset.buf, bufferValues);
+    new Float64Array(mem, offset.bnd, B).set(bnd);
+    this.sum = new Float64Array(mem, offset.sum, B + 1);
+    this.cnt = new Int32Array(mem, offset.cnt, B + 1);
+    this.eq = new Int32Array(mem, offset.eq, B + 1);
+    new Int32Array(mem, offset.leafAt, index.leafAt.length).set(index.leafAt);
+    new Int32Array(mem, offset.leaves, index.leaves.length).set(index.leaves);
+    new Uint8Array(mem, offset.leafShift, index.leafShift.length).set(index.leafShift);
+    if (top) new Uint8Array(mem, offset.top, top.length).set(top);
+    if (region) new Int32Array(mem, offset.region, region.length).set(region);
+    this.B = B;
+    this.later = region !== null && top !== null;
+    // Keys in signed 32-bit form keep the arithmetic in 32-bit integers.
+    this.kMin = (index.keyMin ^ 0x80000000) | 0;
+    this.shift = index.shift;
+    this.mask = index.shift >= 31 ? 0x7fffffff : (1 << index.shift) - 1;
+  }
+
+  /**
+   * Counts (or collects) the first `n` values of `buf`. Returns, in the
+   * first pass, how many were finite (the others are missing); in a later
+   * one, how many were collected.
+   */
+  count(n: number): number {
+    const a = this.at;
+    if (!this.later) return this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum);
+    return this.k.countLaterPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0);
+  }
+}

@@ -1,0 +1,302 @@
+// AssemblyScript, compiled to kernels.wasm by `npm run build`; the caller,
+// src/stats/streaming/kernels.ts, lays out linear memory and passes addresses. The
+// loops that see every window value: sorting, merging a sorted window with
+// the baseline's points, and counting values into a grid (window-summary.ts
+// describes the method). The merge gives bit-identical results to
+// merge.ts's mergeSorted, the path for inputs too large for linear memory
+// (a test compares them): WebAssembly's f64 arithmetic is IEEE 754, as
+// JavaScript's is, and the operations are done in the same order.
+
+const DIGITS: i32 = 4;
+const RADIX: i32 = 256;
+const hist: usize = memory.data(DIGITS * RADIX * 4);
+/** w1 (unnormalised), D, values out of the baseline's range. */
+const result: usize = memory.data(24);
+
+export function resultAt(): usize {
+  return result;
+}
+
+/** Makes room for `bytes` after the static data; returns where it starts, or 0 when memory cannot grow. */
+export function reserve(bytes: usize): usize {
+  const base: usize = (__heap_base + 15) & ~(<usize>15);
+  const need: usize = base + bytes;
+  const have: usize = (<usize>memory.size()) << 16;
+  if (need > have && memory.grow(<i32>((need - have + 0xffff) >>> 16)) < 0) return 0;
+  return base;
+}
+
+@inline function f64At(base: usize, i: i32): f64 {
+  return load<f64>(base + (<usize>i << 3));
+}
+
+/** Order-preserving key of the high word (sign, exponent, 20 mantissa bits). */
+@inline function hiKey(p: usize): u32 {
+  const h = load<i32>(p, 4);
+  return <u32>(h ^ ((h >> 31) | 0x80000000));
+}
+
+/** LSD radix sort of n doubles at a by a 32-bit key (the high word's, or the low word xor `flip`); returns true when the result is in b. */
+function radix(a: usize, b: usize, n: i32, low: bool, flip: u32): bool {
+  memory.fill(hist, 0, DIGITS * RADIX * 4);
+  for (let i = 0; i < n; i++) {
+    const p = a + (<usize>i << 3);
+    const k = low ? load<u32>(p) ^ flip : hiKey(p);
+    for (let d = 0; d < DIGITS; d++) {
+      const h = hist + ((<usize>(d * RADIX) + ((k >>> (<u32>d << 3)) & 0xff)) << 2);
+      store<i32>(h, load<i32>(h) + 1);
+    }
+  }
+  let src = a;
+  let dst = b;
+  let inB = false;
+  for (let d = 0; d < DIGITS; d++) {
+    const base = hist + (<usize>(d * RADIX) << 2);
+    // A digit every value shares moves nothing.
+    let skip = false;
+    let sum = 0;
+    for (let j = 0; j < RADIX; j++) {
+      const q = base + (<usize>j << 2);
+      const c = load<i32>(q);
+      if (c == n) skip = true;
+      store<i32>(q, sum);
+      sum += c;
+    }
+    if (skip) continue;
+    const shift = <u32>d << 3;
+    for (let i = 0; i < n; i++) {
+      const p = src + (<usize>i << 3);
+      const k = low ? load<u32>(p) ^ flip : hiKey(p);
+      const q = base + (<usize>((k >>> shift) & 0xff) << 2);
+      const o = load<i32>(q);
+      store<i32>(q, o + 1);
+      store<i64>(dst + (<usize>o << 3), load<i64>(p));
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+    inB = !inB;
+  }
+  return inB;
+}
+
+/** Moves the finite values among n at a to its front, in order (NaN and ±Infinity are missing values); returns how many. */
+export function keepFinite(a: usize, n: i32): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const x = f64At(a, i);
+    if (x - x == 0) {
+      store<f64>(a + (<usize>k << 3), x);
+      k++;
+    }
+  }
+  return k;
+}
+
+/**
+ * Sorts n finite doubles at a ascending, -0 before +0, through n doubles of
+ * scratch at s: by the high words, then each run sharing its high word by
+ * the low word (runs of equal high words share the sign, so the low word
+ * orders them; negative values in reverse).
+ */
+export function sort(a: usize, s: usize, n: i32): void {
+  if (radix(a, s, n, false, 0)) memory.copy(a, s, <usize>n << 3);
+  let i = 0;
+  while (i < n) {
+    const h = load<i32>(a + (<usize>i << 3), 4);
+    let j = i + 1;
+    while (j < n && load<i32>(a + (<usize>j << 3), 4) == h) j++;
+    const len = j - i;
+    const p = a + (<usize>i << 3);
+    if (len > 32) {
+      if (radix(p, s, len, true, h < 0 ? 0xffffffff : 0)) memory.copy(p, s, <usize>len << 3);
+    } else if (len > 1) {
+      // Same sign and exponent: comparing as doubles is exact.
+      for (let x = 1; x < len; x++) {
+        const v = load<f64>(p + (<usize>x << 3));
+        let y = x - 1;
+        while (y >= 0 && load<f64>(p + (<usize>y << 3)) > v) {
+          store<f64>(p + (<usize>(y + 1) << 3), load<f64>(p + (<usize>y << 3)));
+          y--;
+        }
+        store<f64>(p + (<usize>(y + 1) << 3), v);
+      }
+    }
+    i = j;
+  }
+}
+
+/**
+ * WindowSummary.settleAll's merge (window-summary.ts documents it): m sorted window
+ * values at v against P points with their counts, E decile edges. Writes
+ * window values below each edge to `below` and w1·n·m, D and the values out
+ * of range to `result`.
+ */
+export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, edges: usize, E: i32, below: usize, n: f64): void {
+  memory.fill(below, 0, <usize>E << 3);
+  const mf = <f64>m;
+  let I = 0.0;
+  let J = 0.0;
+  let q = 0;
+  let k = 0;
+  let e = 0;
+  let w1 = 0.0;
+  let d = 0.0;
+  let dAt = 0.0;
+  let prev = m > 0 ? min<f64>(f64At(points, 0), f64At(v, 0)) : f64At(points, 0);
+  while (k < m) {
+    const x = f64At(v, k);
+    // Points below the next window value: F_w is constant across them.
+    while (q < P && f64At(points, q) < x) {
+      const p = f64At(points, q);
+      w1 += abs<f64>(I * mf - J * n) * (p - prev);
+      if (e < E && f64At(edges, e) == p) {
+        store<f64>(below + (<usize>e << 3), J);
+        e++;
+      }
+      I += <f64>load<i32>(counts + (<usize>q << 2));
+      q++;
+      const after = abs<f64>(I * mf - J * n);
+      if (after >= d) {
+        dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
+        d = after;
+      }
+      prev = p;
+    }
+    w1 += abs<f64>(I * mf - J * n) * (x - prev);
+    if (e < E && f64At(edges, e) == x) {
+      store<f64>(below + (<usize>e << 3), J);
+      e++;
+    }
+    if (q < P && f64At(points, q) == x) {
+      I += <f64>load<i32>(counts + (<usize>q << 2));
+      q++;
+    }
+    let j = k + 1;
+    while (j < m && f64At(v, j) == x) j++;
+    J += <f64>(j - k);
+    k = j;
+    const after = abs<f64>(I * mf - J * n);
+    if (after >= d) {
+      dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
+      d = after;
+    }
+    prev = x;
+  }
+  // Past the last window value F_w = 1: |F_b − F_w| only shrinks, D is known.
+  while (q < P) {
+    const p = f64At(points, q);
+    w1 += abs<f64>(I * mf - J * n) * (p - prev);
+    if (e < E && f64At(edges, e) == p) {
+      store<f64>(below + (<usize>e << 3), J);
+      e++;
+    }
+    I += <f64>load<i32>(counts + (<usize>q << 2));
+    q++;
+    prev = p;
+  }
+  let out = 0;
+  for (let i = 0; i < m && f64At(v, i) < f64At(points, 0); i++) out++;
+  for (let i = m - 1; i >= 0 && f64At(v, i) > f64At(points, P - 1); i--) out++;
+  store<f64>(result, w1);
+  store<f64>(result, dAt, 8);
+  store<f64>(result, <f64>out, 16);
+}
+
+/** The r-th value's high-word key, in signed form relative to kMin (the grid index's keys). */
+@inline function relKey(buf: usize, r: i32, kMin: i32): i32 {
+  const h = load<i32>(buf + (<usize>r << 3), 4);
+  return (h ^ ((h >> 31) & 0x7fffffff)) - kMin;
+}
+
+/** The leaf of the index that a key falls in, within top bucket b. */
+@inline function leafOf(rel: i32, b: u32, leafAt: usize, leafShift: usize, mask: i32): i32 {
+  return load<i32>(leafAt + (<usize>b << 2)) + ((rel & mask) >>> load<u8>(leafShift + <usize>b));
+}
+
+/** The first bound >= x within leaf l: leaves hold a bound or two, so scan, and bisect the rare dense ones. */
+@inline function firstAtLeast(bnd: usize, leaves: usize, l: i32, x: f64): i32 {
+  let i = load<i32>(leaves + (<usize>l << 2));
+  let hi = load<i32>(leaves + (<usize>(l + 1) << 2));
+  while (hi - i > 4) {
+    const mid = (i + hi) >>> 1;
+    if (f64At(bnd, mid) < x) i = mid + 1;
+    else hi = mid;
+  }
+  while (i < hi && f64At(bnd, i) < x) i++;
+  return i;
+}
+
+/** Counts x in interval i, whose upper bound is p: equal to it, or inside with Σ (p − x). */
+@inline function tally(i: i32, p: f64, x: f64, cnt: usize, eq: usize, sum: usize): void {
+  if (p == x) store<i32>(eq + (<usize>i << 2), load<i32>(eq + (<usize>i << 2)) + 1);
+  else {
+    store<i32>(cnt + (<usize>i << 2), load<i32>(cnt + (<usize>i << 2)) + 1);
+    store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p - x));
+  }
+}
+
+/**
+ * WindowSummary's first pass (window-summary.ts documents it): counts the finite
+ * values among n at buf into the grid of B bounds at bnd, found through its
+ * two-level index; per interval the values inside (cnt), equal to its upper
+ * bound (eq), and Σ (bound − x) (sum). Keys are in signed form relative to
+ * kMin. Returns how many values were finite.
+ */
+export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize): i32 {
+  const first = f64At(bnd, 0);
+  const last = f64At(bnd, B - 1);
+  let valid = 0;
+  for (let r = 0; r < n; r++) {
+    const x = f64At(buf, r);
+    // NaN (NULL) and ±Infinity are missing.
+    if (x - x != 0) continue;
+    valid++;
+    let i: i32;
+    let p: f64;
+    if (x <= first) {
+      i = 0;
+      p = first;
+    } else if (x > last) {
+      // Above the last bound: Σ (x − last), kept positive.
+      store<i32>(cnt + (<usize>B << 2), load<i32>(cnt + (<usize>B << 2)) + 1);
+      store<f64>(sum + (<usize>B << 3), load<f64>(sum + (<usize>B << 3)) + (x - last));
+      continue;
+    } else {
+      const rel = relKey(buf, r, kMin);
+      i = firstAtLeast(bnd, leaves, leafOf(rel, <u32>rel >>> shift, leafAt, leafShift, mask), x);
+      p = f64At(bnd, i);
+    }
+    tally(i, p, x, cnt, eq, sum);
+  }
+  return valid;
+}
+
+/**
+ * A later pass: values in intervals of an open region (region[i] >= 0;
+ * top[b] flags the index buckets that overlap one) are counted as in the
+ * first pass or, when `collect`, moved to the front of buf unless equal to
+ * their bound. Returns how many were moved.
+ */
+export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, top: usize, region: usize, cnt: usize, eq: usize, sum: usize, collect: bool): i32 {
+  const first = f64At(bnd, 0);
+  const last = f64At(bnd, B - 1);
+  let kept = 0;
+  for (let r = 0; r < n; r++) {
+    const x = f64At(buf, r);
+    // Only values within the grid's bounds can lie in an open region (NaN fails both).
+    if (!(x > first && x <= last)) continue;
+    const rel = relKey(buf, r, kMin);
+    const b = <u32>rel >>> shift;
+    if (load<u8>(top + <usize>b) == 0) continue;
+    const i = firstAtLeast(bnd, leaves, leafOf(rel, b, leafAt, leafShift, mask), x);
+    if (load<i32>(region + (<usize>i << 2)) < 0) continue;
+    const p = f64At(bnd, i);
+    if (!collect) tally(i, p, x, cnt, eq, sum);
+    else if (p != x) {
+      store<f64>(buf + (<usize>kept << 3), x);
+      kept++;
+    }
+  }
+  return kept;
+}

@@ -1,0 +1,505 @@
+/**
+ * Exact KS D, Wasserstein-1, decile bins and out-of-range from streamed
+ * passes over the window: memory depends on the baseline, never on the
+ * window's length, and the window is never sorted (except with
+ * `collectAll`, below, for windows that fit in memory).
+ *
+ * The baseline becomes its sorted distinct values plus its decile edges (the
+ * "points"). Pass 1 counts the window into a coarse grid of at most
+ * `buckets` intervals whose bounds are points (every s-th point and the
+ * edges): per interval the values strictly inside, the values equal to its
+ * upper bound, and Σ (upper bound − x). The grid is small enough to stay in
+ * cache, so counting costs a few table lookups per value.
+ *
+ * That settles most intervals exactly:
+ * - where F_b − F_w keeps one sign over an interval, ∫|F_b − F_w| there is
+ *   |∫F_b − ∫F_w|, and ∫F_w follows from the count and Σ;
+ * - KS D is reached at a point or at a window value; the value at each grid
+ *   bound is known, and an interval whose bound on |F_b − F_w| cannot beat
+ *   the best known value cannot hold the sup;
+ * - bins and out-of-range: edges, min and max are grid bounds.
+ * The rest ("open" intervals: the CDFs may cross, or the sup may lie
+ * inside) are read again: their window values are collected and merged with
+ * the baseline's points when they fit `values`; otherwise the open intervals
+ * are split more finely (at points, or by value between two points) and
+ * counted again. Typically one extra pass collects a few per cent of the
+ * values; each further pass is bounded by the same limits.
+ *
+ * A window whose values fit in memory skips all that (`collectAll`): the
+ * first pass keeps every value, and one sort and one merge with the points
+ * settle everything.
+ */
+import type { NumericSummary } from '../types.js';
+import { DEFAULT_BUCKETS, type BaselineSummary } from './baseline-summary.js';
+import { GridCounter, settleWindow, sortDoubles } from './kernels.js';
+import { mergeSorted } from './merge.js';
+import { buildIndex, topFlags, type Grid } from './point-index.js';
+
+/** Bounds on one column's passes: grid intervals per pass, and values collected at once. */
+export interface PassLimits {
+  buckets: number;
+  values: number;
+  /** A budget of collected values that several columns share: a column collects only what is still free. */
+  pool?: { free: number };
+  /**
+   * When set, the first pass keeps every value (at most this many) instead
+   * of counting them, and ends with one sort and merge: no grid, no second
+   * pass. For windows whose values fit in memory.
+   */
+  collectAll?: number;
+}
+
+/** Values collected per column in a pass (8 bytes each), unless the caller shares a budget out. */
+export const DEFAULT_VALUES = 1 << 20;
+
+/** Thrown when a later pass does not see the values the first pass counted: the source changed in between. */
+export class InconsistentPassError extends Error {
+  override name = 'InconsistentPassError';
+}
+
+/**
+ * An open stretch (lo, hi) between two bounds: what is known before it, and
+ * which points lie inside.
+ */
+interface Region {
+  lo: number;
+  hi: number;
+  /** Baseline and window values <= lo. */
+  i0: number;
+  j0: number;
+  /** Window values strictly inside. */
+  t: number;
+  /** Points strictly inside: indices [from, to). */
+  from: number;
+  to: number;
+  /** Points <= hi. */
+  upHi: number;
+  /** Grid intervals of this pass that make up the region. */
+  first: number;
+  last: number;
+}
+
+/** a·b < c·d for non-negative integers, exactly (products may pass 2^53). */
+function lessProduct(a: number, b: number, c: number, d: number): boolean {
+  const x = a * b;
+  const y = c * d;
+  if (x < 2 ** 53 && y < 2 ** 53) return x < y;
+  return BigInt(a) * BigInt(b) < BigInt(c) * BigInt(d);
+}
+
+const BITS_VIEW = new Float64Array(1);
+const BITS = new BigUint64Array(BITS_VIEW.buffer);
+const SIGN = 1n << 63n;
+const ALL = (1n << 64n) - 1n;
+
+/** The order-preserving 64-bit key of a double. */
+function key64(x: number): bigint {
+  BITS_VIEW[0] = x;
+  const b = BITS[0];
+  return b & SIGN ? ~b & ALL : b | SIGN;
+}
+
+function fromKey64(k: bigint): number {
+  BITS[0] = k & SIGN ? k ^ SIGN : ~k & ALL;
+  return BITS_VIEW[0];
+}
+
+/** Values a column buffers before locating them (8 bytes each). */
+const BUFFER_VALUES = 1 << 15;
+
+/** Value splits of an open gap with no point inside. */
+const GAP_SPLITS = 64;
+
+/**
+ * One numeric window column compared with a baseline summary, over one or
+ * more passes: feed every chunk of a pass to `add`, then call `endPass`;
+ * when it returns true, feed the same rows again. Memory is O(baseline
+ * points + limits), independent of the window's length.
+ */
+export class WindowSummary {
+  /** Valid values seen. */
+  m = 0;
+  /** Rows seen whose value is missing (NaN, ±Infinity; NULLs arrive as NaN). */
+  missing = 0;
+  /** Passes ended so far. */
+  passes = 0;
+  private grid: Grid;
+  private cnt!: Int32Array;
+  private eq!: Int32Array;
+  private sum!: Float64Array;
+  /** The regions this pass refines (the first pass: one region over the whole baseline range). */
+  private regions: Region[] = [];
+  private kept: Float64Array | null = null;
+  private keptCount = 0;
+  private d = 0;
+  private w1 = 0;
+  private windowBelowEdge: Float64Array | null = null;
+  private outOfRange = 0;
+  private readonly limits: PassLimits;
+  private buf!: Float64Array;
+  private buffered = 0;
+  /** Counts the current pass: its buffer is `buf`, its counters cnt, eq and sum. */
+  private counter: GridCounter | null = null;
+
+  constructor(
+    readonly baseline: BaselineSummary,
+    limits: Partial<PassLimits> = {},
+  ) {
+    this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES, pool: limits.pool };
+    this.grid = baseline.grid;
+    if (limits.collectAll !== undefined) {
+      this.kept = new Float64Array(limits.collectAll);
+      this.cnt = this.eq = new Int32Array(0);
+      this.sum = new Float64Array(0);
+      this.buf = new Float64Array(0);
+      return;
+    }
+    this.useCounter(new GridCounter(this.grid, BUFFER_VALUES));
+  }
+
+  private useCounter(counter: GridCounter): void {
+    this.counter = counter;
+    ({ cnt: this.cnt, eq: this.eq, sum: this.sum, buf: this.buf } = counter);
+  }
+
+  /**
+   * A summary of a whole window given at once: its values in any order,
+   * NaN and ±Infinity counting as missing (the array is adopted, and may be
+   * reordered). Call endPass, then finish when m > 0.
+   */
+  static ofValues(baseline: BaselineSummary, values: Float64Array): WindowSummary {
+    const s = new WindowSummary(baseline, { collectAll: 0 });
+    s.kept = values;
+    s.keptCount = values.length;
+    return s;
+  }
+
+  /**
+   * Adds `count` values of the current pass. Missing values must be NaN or
+   * ±Infinity. Values are buffered and counted a buffer at a time, so that
+   * the grid of one column stays in cache while its values are located,
+   * however many columns a chunk interleaves.
+   */
+  add(values: Float64Array, count: number): void {
+    const buf = this.buf;
+    const size = buf.length;
+    let n = this.buffered;
+    if (this.passes === 0 && this.kept) {
+      const kept = this.kept;
+      let k = this.keptCount;
+      for (let r = 0; r < count; r++) {
+        const x = values[r];
+        if (x - x !== 0) continue;
+        if (k === kept.length) throw new InconsistentPassError(`more than the ${kept.length} values the window was counted to hold`);
+        kept[k++] = x;
+      }
+      this.m += k - this.keptCount;
+      this.missing += count - (k - this.keptCount);
+      this.keptCount = k;
+    } else {
+      // Whole runs of values into the counter's buffer; it skips what the pass does not count.
+      for (let at = 0; at < count; ) {
+        const take = Math.min(count - at, size - n);
+        buf.set(values.subarray(at, at + take), n);
+        n += take;
+        at += take;
+        if (n === size) {
+          this.flush(n);
+          n = 0;
+        }
+      }
+    }
+    this.buffered = n;
+  }
+
+  /** Locates and counts (or collects) the first `count` buffered values. */
+  private flush(count: number): void {
+    this.buffered = 0;
+    if (this.passes === 0) {
+      const valid = this.counter!.count(count);
+      this.m += valid;
+      this.missing += count - valid;
+      if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');
+      return;
+    }
+    const collected = this.counter!.count(count);
+    if (collected === 0) return;
+    const kept = this.kept!;
+    if (this.keptCount + collected > kept.length) throw new InconsistentPassError('more values than the first pass counted');
+    kept.set(this.buf.subarray(0, collected), this.keptCount);
+    this.keptCount += collected;
+  }
+
+  /** Ends a pass. Returns true when another pass over the same rows is needed. m and missing are final once it returns false. */
+  endPass(): boolean {
+    if (this.passes === 0 && this.kept) {
+      this.settleAll(this.kept.subarray(0, this.keptCount));
+      this.kept = null;
+      this.passes++;
+      return false;
+    }
+    this.flush(this.buffered);
+    // No valid value: nothing to compare (m is 0, and finish has nothing to give).
+    if (this.m === 0) {
+      this.passes++;
+      return false;
+    }
+    const { n, points, counts } = this.baseline;
+    const m = this.m;
+    const open: Region[] = [];
+    if (this.kept) {
+      this.settleCollected();
+      this.kept = null;
+      this.passes++;
+      return false;
+    }
+    const { bnd, up } = this.grid;
+    const { cnt, eq, sum } = this;
+    const B = bnd.length;
+    if (this.passes === 0) {
+      // Below the first point F_b = 0, above the last F_b = 1: never open.
+      this.w1 += sum[0] / m + sum[B] / m;
+      this.d = Math.max(cnt[0] / m, Math.abs(counts[0] / n - (cnt[0] + eq[0]) / m));
+      this.outOfRange = cnt[0] + cnt[B];
+      this.windowBelowEdges();
+      this.regions = [{ lo: bnd[0], hi: bnd[B - 1], i0: counts[0], j0: cnt[0] + eq[0], t: 0, from: 1, to: 0, upHi: up[B - 1], first: 1, last: B - 1 }];
+    }
+    // Settle each interval of each region; open ones wait for the next pass.
+    const candidates: { region: Region; part: number; bound: number }[] = [];
+    for (const r of this.regions) {
+      let I = r.i0;
+      let J = r.j0;
+      let seen = 0;
+      for (let i = r.first; i <= r.last; i++) {
+        const a = bnd[i - 1];
+        const b = bnd[i];
+        const T = cnt[i];
+        const E = eq[i];
+        const S = sum[i];
+        const pFrom = up[i - 1];
+        const pEnd = up[i];
+        const bIsPoint = pEnd > 0 && points[pEnd - 1] === b;
+        const pTo = bIsPoint ? pEnd - 1 : pEnd;
+        let inner = 0;
+        let innerInt = 0;
+        for (let q = pFrom; q < pTo; q++) {
+          inner += counts[q];
+          innerInt += counts[q] * (b - points[q]);
+        }
+        const here: Region = { lo: a, hi: b, i0: I, j0: J, t: T, from: pFrom, to: pTo, upHi: pEnd, first: 0, last: 0 };
+        if (T === 0) this.settleWithoutValues(here);
+        else if (inner === 0) {
+          // F_b is constant inside: F_w crosses it or not.
+          if (lessProduct(J, n, I, m) && lessProduct(I, m, J + T, n)) open.push(here);
+          else {
+            this.w1 += Math.abs((I / n - J / m) * (b - a) - S / m);
+            this.d = Math.max(this.d, Math.abs(I / n - J / m), Math.abs(I / n - (J + T) / m));
+          }
+        } else {
+          const above = !lessProduct(I, m, J + T, n); // F_b >= F_w throughout
+          const below = !lessProduct(J, n, I + inner, m); // F_b <= F_w throughout
+          if (!above && !below) open.push(here);
+          else {
+            const part = Math.abs((I * (b - a) + innerInt) / n - (J * (b - a) + S) / m);
+            const bound = above ? (I + inner) / n - J / m : (J + T) / m - I / n;
+            candidates.push({ region: here, part, bound });
+          }
+        }
+        I += inner + (bIsPoint ? counts[pEnd - 1] : 0);
+        J += T;
+        seen += T;
+        // A later pass's last interval ends at the region's upper bound, whose equal values an earlier pass settled.
+        if (i < r.last || this.passes === 0) {
+          J += E;
+          seen += E;
+          this.d = Math.max(this.d, Math.abs(I / n - J / m));
+        }
+      }
+      if (this.passes > 0 && seen !== r.t) throw new InconsistentPassError(`${seen} values in an open region, the first pass counted ${r.t}`);
+    }
+    // An interval whose bound cannot beat the D known so far is settled; the others are read again.
+    for (const c of candidates) {
+      if (c.bound > this.d) open.push(c.region);
+      else this.w1 += c.part;
+    }
+    this.passes++;
+    if (open.length === 0) return false;
+    open.sort((x, y) => x.lo - y.lo);
+    this.plan(open);
+    return true;
+  }
+
+  /** An interval with no window value inside: F_w is constant there, so the baseline's points settle it. */
+  private settleWithoutValues(r: Region): void {
+    const { n, points, counts } = this.baseline;
+    const c = r.j0 / this.m;
+    let I = r.i0;
+    let prev = r.lo;
+    for (let q = r.from; q < r.to; q++) {
+      const x = points[q];
+      this.w1 += Math.abs(I / n - c) * (x - prev);
+      I += counts[q];
+      this.d = Math.max(this.d, Math.abs(I / n - c));
+      prev = x;
+    }
+    this.w1 += Math.abs(I / n - c) * (r.hi - prev);
+  }
+
+  /** Sets up the next pass over the open regions: collect their values when they fit, else split them finer. */
+  private plan(open: Region[]): void {
+    const total = open.reduce((s, r) => s + r.t, 0);
+    const pool = this.limits.pool;
+    const collect = total <= this.limits.values && (!pool || total <= pool.free);
+    if (collect && pool) pool.free -= total;
+    const innerPoints = open.reduce((s, r) => s + (r.to - r.from), 0);
+    const stride = Math.max(1, Math.ceil(innerPoints / this.limits.buckets));
+    const gapSplits = Math.max(2, Math.min(GAP_SPLITS, Math.floor(this.limits.buckets / open.length)));
+    const { points } = this.baseline;
+    const bnd: number[] = [];
+    const up: number[] = [];
+    const region: number[] = [];
+    const push = (v: number, u: number, reg: number) => {
+      bnd.push(v);
+      up.push(u);
+      region.push(reg);
+    };
+    open.forEach((r, k) => {
+      if (bnd.length === 0 || bnd[bnd.length - 1] !== r.lo) {
+        // The interval ending at lo lies outside every region.
+        push(r.lo, r.from, -1);
+      }
+      r.first = bnd.length;
+      if (!collect) {
+        const inner = r.to - r.from;
+        if (inner > 0) {
+          let any = false;
+          for (let q = r.from + stride - 1; q < r.to; q += stride) {
+            push(points[q], q + 1, k);
+            any = true;
+          }
+          if (!any) {
+            const q = r.from + (inner >> 1);
+            push(points[q], q + 1, k);
+          }
+        } else {
+          // No point inside: split the doubles between the bounds evenly (by their bit patterns, so that a
+          // gap around zero or across magnitudes narrows as fast as any other).
+          const from = key64(r.lo);
+          const span = key64(r.hi) - from;
+          for (let s = 1; s < gapSplits; s++) {
+            const v = fromKey64(from + (span * BigInt(s)) / BigInt(gapSplits)) + 0;
+            if (v > bnd[bnd.length - 1] && v < r.hi) push(v, r.from, k);
+          }
+        }
+      }
+      push(r.hi, r.upHi, k);
+      r.last = bnd.length - 1;
+    });
+    // The grid's intervals: region[i] for (bnd[i − 1], bnd[i]]; nothing above the last bound counts.
+    region.push(-1);
+    const b = Float64Array.from(bnd);
+    const index = buildIndex(b);
+    const reg = Int32Array.from(region);
+    const grid = { bnd: b, up: Int32Array.from(up), index, region: reg, top: null as Uint8Array | null };
+    grid.top = topFlags(grid, (i) => reg[i] >= 0);
+    this.grid = grid;
+    this.regions = open;
+    this.useCounter(new GridCounter(grid, BUFFER_VALUES, collect));
+    if (collect) {
+      this.kept = new Float64Array(total);
+      this.keptCount = 0;
+    }
+  }
+
+  /** The collected values of every open region, merged with the region's points in order. */
+  private settleCollected(): void {
+    const { n, points, counts } = this.baseline;
+    const m = this.m;
+    const kept = this.kept!;
+    const total = this.regions.reduce((s, r) => s + r.t, 0);
+    if (this.limits.pool) this.limits.pool.free += total;
+    if (this.keptCount !== total) throw new InconsistentPassError(`${this.keptCount} values in the open regions, the first pass counted ${total}`);
+    sortDoubles(kept);
+    let v = 0;
+    for (const r of this.regions) {
+      let I = r.i0;
+      let J = r.j0;
+      let prev = r.lo;
+      let q = r.from;
+      const end = v + r.t;
+      while (q < r.to || v < end) {
+        const x = Math.min(q < r.to ? points[q] : Infinity, v < end ? kept[v] : Infinity);
+        this.w1 += Math.abs(I / n - J / m) * (x - prev);
+        if (q < r.to && points[q] === x) I += counts[q++];
+        while (v < end && kept[v] === x) {
+          J++;
+          v++;
+        }
+        this.d = Math.max(this.d, Math.abs(I / n - J / m));
+        prev = x;
+      }
+      this.w1 += Math.abs(I / n - J / m) * (r.hi - prev);
+    }
+  }
+
+  /** Every statistic from all the window's values (any order; non-finite ones are missing), merged with the baseline's points. */
+  private settleAll(values: Float64Array): void {
+    const { n, points, counts, edges } = this.baseline;
+    const r = settleWindow(values, n, points, counts, edges) ?? mergeSorted(sortDoubles(values), this.baseline);
+    // Values kept by add are all finite; those given to ofValues are counted here.
+    this.missing += values.length - r.m;
+    this.m = r.m;
+    this.w1 = r.w1 / n / r.m;
+    this.d = r.d;
+    this.outOfRange = r.outOfRange;
+    this.windowBelowEdge = r.below;
+  }
+
+  /** Window values strictly below each decile edge, from the first pass (edges are grid bounds). */
+  private windowBelowEdges(): void {
+    const { edges } = this.baseline;
+    const { bnd } = this.grid;
+    const below = new Float64Array(edges.length);
+    let J = 0;
+    let e = 0;
+    for (let i = 0; i < bnd.length && e < edges.length; i++) {
+      J += this.cnt[i];
+      while (e < edges.length && edges[e] === bnd[i]) below[e++] = J;
+      J += this.eq[i];
+    }
+    this.windowBelowEdge = below;
+  }
+
+  /** The statistics, once `endPass` has returned false. */
+  finish(): NumericSummary {
+    const { counts, n, edges, edgeAt, std } = this.baseline;
+    const m = this.m;
+    const baselineBelow = new Float64Array(edges.length);
+    let i = 0;
+    let p = 0;
+    for (let e = 0; e < edges.length; e++) {
+      while (p < edgeAt[e]) i += counts[p++];
+      baselineBelow[e] = i;
+    }
+    const bins = (below: Float64Array, total: number) => {
+      const out = new Float64Array(edges.length + 1);
+      let prev = 0;
+      for (let e = 0; e < edges.length; e++) {
+        out[e] = below[e] - prev;
+        prev = below[e];
+      }
+      out[edges.length] = total - prev;
+      return out;
+    };
+    return {
+      n,
+      m,
+      d: this.d,
+      w1: this.w1,
+      std,
+      edges,
+      bins: { baseline: bins(baselineBelow, n), window: bins(this.windowBelowEdge!, m) },
+      outOfRange: this.outOfRange,
+    };
+  }
+}

@@ -1,0 +1,206 @@
+// Parquet fixtures through real DuckDB to the report object.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolveConfig } from '../../src/config/index.js';
+import { profileCacheStats } from '../../src/data/index.js';
+import { runModel } from '../../src/engine/index.js';
+import { tempDir, writeParquet } from '../helpers/fixtures.js';
+
+function model(over: Record<string, unknown>) {
+  return resolveConfig({ models: [{ name: 'm', ...over }] }, 'test', '/').models[0];
+}
+
+const BASE = `SELECT i AS id, (i % 100)::DOUBLE AS x, ['a','b','c'][1 + i % 3] AS c,
+  TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i) AS ts FROM range(3000) t(i)`;
+
+test('the window is (as_of - duration, as_of]: a row at the start is out, a row at the end is in', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const window = await writeParquet(
+    path.join(dir, 'w.parquet'),
+    `SELECT * FROM (VALUES (1, 1.0, 'a', TIMESTAMPTZ '2026-01-02 00:00:00+00'), (2, 2.0, 'b', TIMESTAMPTZ '2026-01-02 00:30:00+00'),
+      (3, 3.0, 'a', TIMESTAMPTZ '2026-01-02 01:00:00+00'), (4, 4.0, 'c', TIMESTAMPTZ '2026-01-02 01:00:00.001+00')) v(id, x, c, ts)`,
+  );
+  const r = await runModel(model({ baseline, window, timestamp_column: 'ts', window_duration: '1h', id_columns: ['id'] }), {
+    asOf: new Date('2026-01-02T01:00:00Z'),
+  });
+  assert.equal(r.window.rows, 2, 'rows at 00:30 and 01:00');
+  assert.equal(r.window.start, '2026-01-02T00:00:00.000Z');
+  assert.equal(r.window.end, '2026-01-02T01:00:00.000Z');
+  assert.deepEqual(r.features.map((f) => f.feature), ['x', 'c'], 'id and timestamp columns are not features');
+});
+
+test('zone-less TIMESTAMP columns are read as UTC', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, i::DOUBLE AS x, 'a' AS c, TIMESTAMP '2026-01-02 00:00:00' + to_seconds(i * 60) AS ts FROM range(120) t(i)`);
+  const r = await runModel(model({ baseline, window, timestamp_column: 'ts', window_duration: '30m' }), { asOf: new Date('2026-01-02T01:00:00Z') });
+  assert.equal(r.window.rows, 30);
+});
+
+test('a hive-partitioned directory and a glob read the same rows', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  for (const day of [1, 2, 3]) {
+    await writeParquet(path.join(dir, 'logs', `day=${day}`, 'part-0.parquet'), `SELECT i AS id, (i % 50 + ${day})::DOUBLE AS x, 'a' AS c FROM range(100) t(i)`);
+  }
+  const hive = await runModel(model({ baseline, window: path.join(dir, 'logs'), id_columns: ['id'] }));
+  const glob = await runModel(model({ baseline, window: path.join(dir, 'logs', '*', '*.parquet'), id_columns: ['id'] }));
+  assert.equal(hive.window.rows, 300);
+  assert.equal(glob.window.rows, 300);
+  assert.deepEqual(hive.features.find((f) => f.feature === 'x')?.tests, glob.features.find((f) => f.feature === 'x')?.tests);
+});
+
+test('a feature absent from the window has missing_ratio 1 and no tests; the rest still compare', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, ['a','b','c'][1 + i % 3] AS c FROM range(500) t(i)`);
+  const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'] }));
+  const x = r.features.find((f) => f.feature === 'x')!;
+  assert.equal(x.missing_ratio, 1);
+  assert.deepEqual(x.tests, {});
+  assert.equal(x.score, null);
+  assert.equal(x.drift, false);
+  assert.match(x.error!, /absent/);
+  const c = r.features.find((f) => f.feature === 'c')!;
+  assert.ok(c.tests.chi2 && c.tests.js && c.unseen_ratio === 0);
+});
+
+test('a type change between baseline and window is reported on that feature only', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, 'v' || i AS x, ['a','b'][1 + i % 2] AS c FROM range(500) t(i)`);
+  const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'] }));
+  const x = r.features.find((f) => f.feature === 'x')!;
+  assert.match(x.error!, /type changed: numeric in the baseline, VARCHAR in the window/);
+  assert.equal(x.score, null);
+  assert.ok(r.features.find((f) => f.feature === 'c')!.tests.chi2);
+});
+
+test('INTEGER in the window against DOUBLE in the baseline compares as numbers', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, (i % 100)::INTEGER AS x, 'a' AS c FROM range(3000) t(i)`);
+  const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'] }));
+  const x = r.features.find((f) => f.feature === 'x')!;
+  assert.equal(x.tests.ks!.statistic, 0);
+  assert.equal(x.drift, false);
+});
+
+test('all-NULL columns, NaN and ±Infinity count as missing and never produce a test', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const window = await writeParquet(
+    path.join(dir, 'w.parquet'),
+    `SELECT i AS id, CASE i % 3 WHEN 0 THEN 'NaN'::DOUBLE WHEN 1 THEN 'inf'::DOUBLE ELSE '-inf'::DOUBLE END AS x, NULL::VARCHAR AS c FROM range(300) t(i)`,
+  );
+  const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'] }));
+  for (const f of r.features) {
+    assert.equal(f.missing_ratio, 1, f.feature);
+    assert.deepEqual(f.tests, {}, f.feature);
+    assert.equal(f.score, null);
+  }
+  assert.deepEqual([r.drift_share, r.drift], [0, false]);
+});
+
+test('an empty window is not drift and has no scores', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const r = await runModel(model({ baseline, window: baseline, timestamp_column: 'ts', window_duration: '1h' }), { asOf: new Date('2030-01-01T00:00:00Z') });
+  assert.equal(r.window.rows, 0);
+  assert.ok(r.features.every((f) => f.missing_ratio === null && f.score === null && !f.drift));
+  assert.equal(r.drift, false);
+});
+
+test('a shifted window drifts, with the documented JSON keys in order', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, (i % 100 + 40)::DOUBLE AS x, ['a','d'][1 + i % 2] AS c FROM range(2000) t(i)`);
+  const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'], prediction_columns: ['x'] }));
+  assert.deepEqual(Object.keys(r), ['model', 'as_of', 'window', 'baseline', 'features', 'drift_share', 'drift']);
+  const x = r.features.find((f) => f.feature === 'x')!;
+  assert.deepEqual(Object.keys(x), ['feature', 'type', 'role', 'missing_ratio', 'baseline_missing_ratio', 'tests', 'out_of_range_ratio', 'score', 'drift']);
+  assert.equal(x.role, 'prediction');
+  assert.equal(x.drift, true);
+  assert.equal(x.out_of_range_ratio, 0.4);
+  const c = r.features.find((f) => f.feature === 'c')!;
+  assert.equal(c.unseen_ratio, 0.5);
+  assert.equal(c.drift, true);
+  assert.deepEqual([r.drift_share, r.drift], [1, true]);
+  assert.match(r.baseline.sha256, /^[0-9a-f]{64}$/);
+});
+
+test('a high-cardinality categorical keeps the top categories and merges the rest', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT 'k' || (i % 100000) AS c FROM range(200000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT 'k' || (i % 100000) AS c FROM range(100000) t(i)`);
+  const r = await runModel(model({ baseline, window, max_categories: 20 }));
+  const c = r.features[0];
+  assert.equal(c.tests.chi2!.dof, 19, '20 buckets: 19 kept categories and "__other__"');
+  assert.equal(c.drift, false);
+});
+
+test('a second run on an unchanged baseline reuses its profile; a rewritten baseline is read again', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  const m = model({ baseline, window: baseline, id_columns: ['id', 'ts'] });
+  await runModel(m);
+  const before = { ...profileCacheStats };
+  const first = await runModel(m);
+  assert.equal(profileCacheStats.hits, before.hits + 1);
+  assert.equal(profileCacheStats.misses, before.misses);
+  await new Promise((r) => setTimeout(r, 20));
+  await writeParquet(baseline, `SELECT i AS id, (i % 10)::DOUBLE AS x, 'a' AS c, TIMESTAMPTZ '2026-01-01 00:00:00+00' AS ts FROM range(10) t(i)`);
+  const second = await runModel(m);
+  assert.equal(profileCacheStats.misses, before.misses + 1);
+  assert.notEqual(second.baseline.sha256, first.baseline.sha256);
+  assert.equal(second.baseline.rows, 10);
+});
+
+test('quotes, spaces, dots and non-ASCII letters in column names are just names', async (t) => {
+  const dir = tempDir(t);
+  const names = ['x"; DROP TABLE t; --', 'with space', 'a.b', 'größe'];
+  const select = `SELECT ${names.map((n, i) => `(i % ${7 + i})::DOUBLE AS "${n.replaceAll('"', '""')}"`).join(', ')} FROM range(500) t(i)`;
+  const baseline = await writeParquet(path.join(dir, "it's.parquet"), select);
+  const r = await runModel(model({ baseline, window: baseline }));
+  assert.deepEqual(r.features.map((f) => f.feature), names);
+  assert.ok(r.features.every((f) => f.tests.ks?.statistic === 0));
+  writeFileSync(path.join(dir, 'ignored.txt'), 'not parquet');
+});
+
+test('an unknown configured feature names the column and the baseline', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
+  await assert.rejects(runModel(model({ baseline, window: baseline, features: ['x', 'nope'] })), /feature "nope" is not a column of the baseline .*b\.parquet; columns: id, x, c, ts/);
+});
+
+test('keeping every window value and counting on grids give the same report', async (t) => {
+  const dir = tempDir(t);
+  const cols = `(i % 97)::DOUBLE AS k, CASE WHEN i % 50 = 0 THEN NULL WHEN i % 51 = 0 THEN 'NaN'::DOUBLE ELSE sin(i * 0.7) * exp(cos(i)) END AS s,
+    NULL::DOUBLE AS gone, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i) AS ts`;
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT i AS id, ${cols} FROM range(4000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, ${cols.replace('(i % 97)', '(i % 89 + 3)').replace('sin(i * 0.7)', 'sin(i * 0.3) + 0.05')} FROM range(9000) t(i)`);
+  const m = model({ baseline, window, id_columns: ['id'], timestamp_column: 'ts', window_duration: '2h' });
+  const asOf = new Date('2026-01-01T02:20:00Z');
+  const kept = await runModel(m, { asOf });
+  // No room to keep values: grids, then passes that split the open intervals instead of collecting them.
+  for (const collectValues of [0, 500]) {
+    const counted = await runModel(m, { asOf, collectValues });
+    assert.equal(counted.window.rows, kept.window.rows);
+    for (const [i, f] of kept.features.entries()) {
+      const g = counted.features[i];
+      assert.equal(g.missing_ratio, f.missing_ratio, f.feature);
+      for (const [id, r] of Object.entries(f.tests)) {
+        const other = g.tests[id as keyof typeof g.tests]!;
+        if (id === 'wasserstein') assert.ok(Math.abs(other.statistic - r.statistic) <= 1e-12 * r.statistic, `${f.feature} ${id}`);
+        else assert.deepEqual(other, r, `${f.feature} ${id} (collectValues ${collectValues})`);
+      }
+    }
+  }
+  assert.deepEqual(
+    kept.features.map((f) => [f.feature, Object.keys(f.tests).length > 0]),
+    [['k', true], ['s', true], ['gone', false]],
+  );
+});

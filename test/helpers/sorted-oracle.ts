@@ -1,0 +1,86 @@
+/**
+ * The numeric statistics by their textbook definitions on two sorted
+ * samples: the oracle that the streaming summaries are checked against on
+ * inputs too many or too large for the SciPy reference.
+ */
+import { standardDeviation } from 'simple-statistics';
+import { compareNumeric, type Comparison, type NumericSummary } from '../../src/stats/index.js';
+import { decileEdges } from '../../src/stats/bins.js';
+
+/** Index of the first element >= x (or > x with `strict`) in an ascending array. */
+function bound(a: Float64Array, x: number, strict = false): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x || (strict && a[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** D = sup |F_b − F_w|, stepping past every copy of a value on both sides before comparing. */
+export function ksStatistic(b: Float64Array, w: Float64Array): number {
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < b.length && j < w.length) {
+    const v = b[i] <= w[j] ? b[i] : w[j];
+    while (i < b.length && b[i] === v) i++;
+    while (j < w.length && w[j] === v) j++;
+    d = Math.max(d, Math.abs(i / b.length - j / w.length));
+  }
+  return d;
+}
+
+/** W1 = ∫ |F_b − F_w| dx, walking the merged order once. */
+export function wasserstein1(b: Float64Array, w: Float64Array): number {
+  const n = b.length;
+  const m = w.length;
+  let i = 0;
+  let j = 0;
+  let prev = Math.min(b[0], w[0]);
+  let sum = 0;
+  while (i < n || j < m) {
+    const v = j >= m || (i < n && b[i] <= w[j]) ? b[i] : w[j];
+    sum += Math.abs(i / n - j / m) * (v - prev);
+    prev = v;
+    while (i < n && b[i] === v) i++;
+    while (j < m && w[j] === v) j++;
+  }
+  return sum;
+}
+
+/** Counts per bin, where bin k holds x with exactly k edges <= x. */
+export function binCounts(sorted: Float64Array, edges: Float64Array): Float64Array {
+  const counts = new Float64Array(edges.length + 1);
+  let prev = 0;
+  for (let k = 0; k < edges.length; k++) {
+    const below = bound(sorted, edges[k]);
+    counts[k] = below - prev;
+    prev = below;
+  }
+  counts[edges.length] = sorted.length - prev;
+  return counts;
+}
+
+/** The summary of two ascending, finite, non-empty samples, by definition. */
+export function oracleSummary(b: Float64Array, w: Float64Array): NumericSummary {
+  const edges = decileEdges(b);
+  const outOfRange = bound(w, b[0]) + (w.length - bound(w, b[b.length - 1], true));
+  return {
+    n: b.length,
+    m: w.length,
+    d: ksStatistic(b, w),
+    w1: wasserstein1(b, w),
+    std: standardDeviation(b as unknown as number[]),
+    edges,
+    bins: { baseline: binCounts(b, edges), window: binCounts(w, edges) },
+    outOfRange,
+  };
+}
+
+/** Every test's result on two ascending samples, from the oracle's summary. */
+export function oracleComparison(b: Float64Array, w: Float64Array): Comparison {
+  return compareNumeric(oracleSummary(b, w));
+}

@@ -1,0 +1,249 @@
+// The streaming summary gives the sort-based results: D and bins exactly, W1 to rounding.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareNumeric, type Comparison } from '../../../src/stats/index.js';
+import { baselineStd, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
+import { InconsistentPassError, WindowSummary, type PassLimits } from '../../../src/stats/streaming/window-summary.js';
+import { KERNEL_LIMIT, sortDoubles } from '../../../src/stats/streaming/kernels.js';
+import { rng } from '../../helpers/random.js';
+import { oracleComparison } from '../../helpers/sorted-oracle.js';
+
+/** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, pass after pass. */
+function streamed(baselineSorted: Float64Array, window: Float64Array, limits: Partial<PassLimits> = {}, chunk = 97): { cmp: Comparison; passes: number } {
+  // "Collect all" means room for the whole window.
+  if (limits.collectAll !== undefined) limits = { ...limits, collectAll: Math.min(limits.collectAll, window.length) };
+  const s = new WindowSummary(summarizeBaseline(baselineSorted, baselineStd(baselineSorted), limits.buckets), limits);
+  const buf = new Float64Array(chunk);
+  do {
+    for (let at = 0; at < window.length; at += chunk) {
+      const n = Math.min(chunk, window.length - at);
+      buf.set(window.subarray(at, at + n));
+      s.add(buf, n);
+    }
+  } while (s.endPass());
+  return { cmp: compareNumeric(s.finish()), passes: s.passes };
+}
+
+function sortedFinite(a: Float64Array): Float64Array {
+  return Float64Array.from([...a].filter((x) => Number.isFinite(x))).sort();
+}
+
+/**
+ * Pass limits that force every path: the default (a grid of every point for
+ * these sizes), coarse grids settled by one collecting pass, grids so
+ * coarse, with so little room to collect, that open intervals are split
+ * again, between points and by value inside gaps, over several passes, and
+ * no grid at all (every value kept, then sorted and merged): by the
+ * WebAssembly kernels, and by the JavaScript path that inputs too large for
+ * them take.
+ */
+type Limits = Partial<PassLimits> & { noKernels?: true };
+const LIMITS: Limits[] = [{}, { buckets: 64 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }, { collectAll: Number.MAX_SAFE_INTEGER }, { collectAll: Number.MAX_SAFE_INTEGER, noKernels: true }];
+
+/** Runs f with the kernels' memory limit at 0, so every sort and merge takes the JavaScript path. */
+function withoutKernels<T>(f: () => T): T {
+  const bytes = KERNEL_LIMIT.bytes;
+  KERNEL_LIMIT.bytes = 0;
+  try {
+    return f();
+  } finally {
+    KERNEL_LIMIT.bytes = bytes;
+  }
+}
+
+/** Asserts the streamed comparison equals the sort-based one under each of LIMITS; returns the passes each took. */
+function assertSame(baseline: Float64Array, window: Float64Array, what: string): number[] {
+  return LIMITS.map((limits) => assertSameWith(baseline, window, `${what} ${JSON.stringify(limits)}`, limits));
+}
+
+function assertSameWith(baseline: Float64Array, window: Float64Array, what: string, limits: Limits): number {
+  const b = sortedFinite(baseline);
+  const want = oracleComparison(b, sortedFinite(window));
+  const { cmp: got, passes } = limits.noKernels ? withoutKernels(() => streamed(b, window, limits)) : streamed(b, window, limits);
+  assert.equal(got.tests.ks!.statistic, want.tests.ks!.statistic, `${what}: KS D is exact`);
+  assert.equal(got.tests.ks!.p_value, want.tests.ks!.p_value, `${what}: KS p-value`);
+  const w = want.tests.wasserstein!.statistic;
+  assert.ok(Math.abs(got.tests.wasserstein!.statistic - w) <= 1e-12 * Math.max(1e-300, Math.abs(w)) || got.tests.wasserstein!.statistic === w, `${what}: W1 ${got.tests.wasserstein!.statistic} vs ${w}`);
+  assert.ok(Math.abs(got.tests.wasserstein!.normed! - want.tests.wasserstein!.normed!) <= 1e-12 * Math.abs(want.tests.wasserstein!.normed!) || w === 0, `${what}: normed`);
+  assert.deepEqual([...got.buckets.edges!], [...want.buckets.edges!], `${what}: edges`);
+  assert.deepEqual([...got.buckets.baseline], [...want.buckets.baseline], `${what}: baseline bins`);
+  assert.deepEqual([...got.buckets.window], [...want.buckets.window], `${what}: window bins`);
+  assert.equal(got.out_of_range_ratio, want.out_of_range_ratio, `${what}: out_of_range_ratio`);
+  for (const id of ['chi2', 'js', 'psi'] as const) assert.deepEqual(got.tests[id], want.tests[id], `${what}: ${id}`);
+  return passes;
+}
+
+type Gen = (u: () => number, i: number) => number;
+const MISSING = [NaN, Infinity, -Infinity];
+
+function sample(n: number, seed: number, gen: Gen, missingShare = 0.05): Float64Array {
+  const u = rng(seed);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = u() < missingShare ? MISSING[i % 3] : gen(u, i);
+  return out;
+}
+
+const normal: (mean: number, sd: number) => Gen = (mean, sd) => (u) => mean + sd * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+
+const CASES: { name: string; b: Gen; w: Gen; nb: number; nw: number }[] = [
+  { name: 'continuous, same distribution', b: normal(0, 1), w: normal(0, 1), nb: 3000, nw: 8000 },
+  { name: 'continuous, shifted', b: normal(0, 1), w: normal(0.3, 1.2), nb: 2000, nw: 5000 },
+  { name: 'heavy ties: small integers both sides', b: (u) => Math.floor(u() * 7), w: (u) => Math.floor(u() * 8) - 1, nb: 4000, nw: 6000 },
+  { name: 'integer baseline, continuous window (wide crossing gaps)', b: (u) => Math.round(normal(0, 3)(u, 0)), w: normal(0.2, 3), nb: 3000, nw: 9000 },
+  { name: 'window mostly out of range', b: (u) => u(), w: (u) => u() * 5 - 2, nb: 1000, nw: 3000 },
+  { name: 'mixed scales and signs, zeros and negative zeros', b: (u) => (u() < 0.2 ? 0 : u() < 0.5 ? -0 : Math.exp(normal(0, 6)(u, 0)) * (u() < 0.5 ? -1 : 1)), w: (u) => (u() < 0.3 ? -0 : Math.exp(normal(0.1, 6)(u, 0)) * (u() < 0.5 ? -1 : 1)), nb: 2500, nw: 4000 },
+  { name: 'single baseline value', b: () => 4.25, w: (u) => (u() < 0.5 ? 4.25 : u() * 10), nb: 50, nw: 700 },
+  { name: 'tiny window', b: normal(10, 2), w: normal(10, 2), nb: 500, nw: 3 },
+  { name: 'heavy tails (Cauchy)', b: (u) => Math.tan(Math.PI * (u() - 0.5)), w: (u) => Math.tan(Math.PI * (u() - 0.5)) + 0.1, nb: 5000, nw: 5000 },
+];
+
+for (const c of CASES) {
+  test(`streaming summary equals the sort-based comparison: ${c.name}`, () => {
+    for (const seed of [1, 2, 3]) {
+      assertSame(sample(c.nb, seed * 17, c.b), sample(c.nw, seed * 31 + 5, c.w), `${c.name} (seed ${seed})`);
+    }
+  });
+}
+
+test('identical samples give D = 0 and W1 = 0 in one pass when the grid holds every point', () => {
+  const x = sample(4000, 9, normal(0, 1), 0);
+  assert.equal(assertSame(x, x, 'identical')[0], 1);
+  const { cmp } = streamed(sortedFinite(x), x);
+  assert.equal(cmp.tests.ks!.statistic, 0);
+  assert.equal(cmp.tests.wasserstein!.statistic, 0);
+});
+
+test('a window whose CDF crosses the baseline inside a gap takes one more pass', () => {
+  const b = Float64Array.from([0, 10, 20, 30]);
+  // The decile edges split the baseline's gaps: (10, 12) and (12, 15) are gaps, F_b = 0.5 in both.
+  // Before 10: one window value, so F_w climbs from 1/8 to 5/8 inside (10, 12): it crosses there only.
+  const w = Float64Array.from([5, 10.2, 10.4, 10.6, 10.8, 20, 20, 35]);
+  assert.equal(summarizeBaseline(b, 1).points.length, 13, '4 values and 9 edges');
+  assert.equal(assertSame(b, w, 'crossing')[0], 2);
+  // Without room to collect, the gap is split by value: no piece is open once each holds one value.
+  assert.equal(assertSameWith(b, w, 'crossing, split by value', { values: 0 }), 2);
+});
+
+test('one value repeated inside a gap, with no room to collect, is isolated by value splits', () => {
+  const b = Float64Array.from({ length: 200 }, (_, i) => i);
+  const w = new Float64Array(5000).fill(99.5 + 2 ** -40);
+  assert.ok(assertSameWith(b, w, 'repeated value', { values: 0, buckets: 8 }) > 3);
+});
+
+test('columns sharing a collect budget: a column that finds it spent is split finer instead, and stays exact', () => {
+  const b = sortedFinite(sample(3000, 21, normal(0, 1), 0));
+  const w = sample(6000, 22, normal(0.05, 1), 0);
+  const want = oracleComparison(b, sortedFinite(w));
+  const pool = { free: 0 };
+  const passes: number[] = [];
+  for (const free of [1e9, 0]) {
+    pool.free = free;
+    const s = new WindowSummary(summarizeBaseline(b, baselineStd(b), 32), { buckets: 32, values: 1e9, pool });
+    do s.add(w, w.length);
+    while (s.endPass());
+    const got = compareNumeric(s.finish());
+    assert.equal(got.tests.ks!.statistic, want.tests.ks!.statistic);
+    assert.ok(Math.abs(got.tests.wasserstein!.statistic - want.tests.wasserstein!.statistic) <= 1e-12 * want.tests.wasserstein!.statistic);
+    assert.equal(pool.free, free, 'the budget is given back');
+    passes.push(s.passes);
+  }
+  assert.equal(passes[0], 2, 'collected at once');
+  assert.ok(passes[1] > 2, 'split finer first');
+});
+
+test('a window that changes between passes is reported, not compared', () => {
+  const b = sortedFinite(sample(3000, 3, normal(0, 1), 0));
+  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b), 16), { buckets: 16 });
+  const w = sample(5000, 4, normal(0.1, 1), 0);
+  s.add(w, w.length);
+  assert.equal(s.endPass(), true);
+  const half = w.subarray(0, 2500).slice();
+  s.add(half, half.length);
+  assert.throws(() => s.endPass(), InconsistentPassError);
+});
+
+test('a window with more values than it was counted to hold is reported, not compared', () => {
+  const b = sortedFinite(sample(1000, 3, normal(0, 1), 0));
+  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)), { collectAll: 100 });
+  const w = sample(101, 4, normal(0, 1), 0);
+  assert.throws(() => s.add(w, w.length), InconsistentPassError);
+});
+
+test('keeping every value takes one pass', () => {
+  const b = sortedFinite(sample(3000, 5, normal(0, 1), 0));
+  const w = sample(5000, 6, normal(0.1, 1));
+  assert.equal(assertSameWith(b, w, 'collect all', { collectAll: w.length }), 1);
+});
+
+test('missing values in the window are counted, never compared', () => {
+  const b = sortedFinite(sample(1000, 4, normal(0, 1), 0));
+  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
+  const buf = Float64Array.from([NaN, Infinity, -Infinity, 0.5, -0]);
+  s.add(buf, buf.length);
+  s.add(buf, 3);
+  while (s.endPass()) s.add(buf, buf.length);
+  assert.deepEqual([s.m, s.missing], [2, 6]);
+  // Only missing values: the pass ends at once, with nothing to compare.
+  const none = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
+  none.add(buf, 3);
+  assert.equal(none.endPass(), false);
+  assert.deepEqual([none.m, none.missing], [0, 3]);
+});
+
+test('baselines with more points than the default grid holds: coarse grid, then exact', () => {
+  // 20 000 baseline points: the default grid bounds every second point.
+  const mixed: Gen = (u) => (u() < 0.05 ? -0 : u() < 0.1 ? 0 : u() < 0.2 ? Math.round(normal(0, 4)(u, 0)) : Math.exp(normal(0, 3)(u, 0)) * (u() < 0.5 ? -1 : 1));
+  for (const seed of [1, 2]) {
+    assertSame(sample(20000, seed * 7, normal(0, 1)), sample(60000, seed * 11, normal(0.05, 1.1)), `long continuous window (seed ${seed})`);
+    assertSame(sample(20000, seed * 13, mixed), sample(60000, seed * 19, mixed), `long mixed window (seed ${seed})`);
+  }
+});
+
+test('sortDoubles orders the finite doubles exactly as Float64Array.prototype.sort, and drops the missing ones', () => {
+  const u = rng(5);
+  const gens: (() => number)[] = [
+    () => u() * 2 - 1,
+    () => Math.round(u() * 10) - 5,
+    () => (u() < 0.5 ? -0 : 0),
+    () => Math.exp(u() * 200 - 100) * (u() < 0.5 ? -1 : 1),
+    () => [Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, 0, -0, 1, -1][Math.floor(u() * 8)],
+    // Values that share their high 32 bits: in short runs, and in one long run.
+    () => (Math.floor(u() * 20000) + u() * 1e-7) * (u() < 0.5 ? -1 : 1),
+    () => 1 + u() * 1e-9,
+    () => -1 - u() * 1e-9,
+    () => [NaN, Infinity, -Infinity, 0, -0, u()][Math.floor(u() * 6)],
+  ];
+  for (const gen of gens) {
+    for (const n of [0, 5, 1500, 50000]) {
+      const a = Float64Array.from({ length: n }, gen);
+      const want = a.filter((x) => Number.isFinite(x)).sort();
+      // Bit patterns, so that -0 and 0 differ.
+      const bits = (x: Float64Array) => new Uint32Array(x.buffer, x.byteOffset, 2 * x.length);
+      assert.deepEqual(bits(sortDoubles(a.slice())), bits(want), `n = ${n}`);
+      assert.deepEqual(bits(withoutKernels(() => sortDoubles(a.slice()))), bits(want), `n = ${n}, without the kernels`);
+    }
+  }
+});
+
+test('the merge kernel and the JavaScript merge give bit-identical statistics', () => {
+  const gens: Gen[] = [normal(0, 1), (v) => Math.round(normal(0, 3)(v, 0)), (v) => (v() < 0.3 ? -0 : Math.exp(normal(0, 2)(v, 0)))];
+  for (const [g, gen] of gens.entries()) {
+    for (const [n, m] of [[3000, 7000], [40000, 900], [5, 20000]]) {
+      const b = sortedFinite(sample(n, g * 31 + n, gen));
+      // Missing values included: ofValues counts them.
+      const w = sample(m, g * 17 + m, (v, i) => gen(v, i) * 1.05 + 0.01);
+      const finite = w.filter((x) => Number.isFinite(x)).length;
+      const summary = summarizeBaseline(b, baselineStd(b));
+      const settle = () => {
+        const s = WindowSummary.ofValues(summary, w.slice());
+        assert.equal(s.endPass(), false);
+        assert.deepEqual([s.m, s.missing], [finite, m - finite]);
+        return s.finish();
+      };
+      const kernel = settle();
+      const js = withoutKernels(settle);
+      assert.deepEqual(kernel, js, `generator ${g}, n = ${n}, m = ${m}`);
+      assert.ok(kernel.w1 > 0 && kernel.d > 0, 'the statistics are not trivial');
+    }
+  }
+});
