@@ -1,0 +1,75 @@
+// What each command loads: `--help`, `--version`, config parsing and the `serve` parent never load
+// DuckDB's native library or compile the WebAssembly kernels; a run does (the probe can fail).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fixtureModel, tempDir, writeConfig, writeFixture } from '../helpers/fixtures.js';
+import { cli, startServe, waitFor } from '../helpers/spawn.js';
+
+// Preloaded into every process (NODE_OPTIONS reaches the engine processes too): at exit, each writes
+// whether its address space maps DuckDB's native library and whether it compiled any WebAssembly.
+const PROBE = `
+const fs = require('node:fs');
+const mark = () => fs.writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.wasm', '');
+const M = WebAssembly.Module;
+WebAssembly.Module = function (...a) { mark(); return new M(...a); };
+for (const k of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
+  const f = WebAssembly[k];
+  if (f) WebAssembly[k] = function (...a) { mark(); return f.apply(this, a); };
+}
+if (require('node:worker_threads').isMainThread) process.on('exit', () => {
+  const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+  fs.writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.json', JSON.stringify({ duckdb: /duckdb[^/\\n]*\\.node/.test(maps) }));
+});
+`;
+
+type Loaded = { duckdb: boolean; wasm: boolean };
+
+function probe(t: { after: (fn: () => void) => void }) {
+  const dir = tempDir(t, 'drift-probe-');
+  const file = path.join(dir, 'probe.cjs');
+  writeFileSync(file, PROBE);
+  const read = (pid: number): Loaded => ({ ...JSON.parse(readFileSync(path.join(dir, `${pid}.json`), 'utf8')), wasm: existsSync(path.join(dir, `${pid}.wasm`)) });
+  const processes = () => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => Number(f.split('.')[0]));
+  const clear = () => readdirSync(dir).filter((f) => /\.(json|wasm)$/.test(f)).forEach((f) => rmSync(path.join(dir, f)));
+  return { dir, env: { NODE_OPTIONS: `--require ${file}`, PROBE_DIR: dir }, read, processes, clear };
+}
+
+const skip = process.platform !== 'linux' && 'reads /proc/self/maps (Linux only)';
+
+test('--help, --version, every command\'s --help and a config error load neither DuckDB nor the wasm kernels', { skip }, async (t) => {
+  const p = probe(t);
+  const bad = path.join(p.dir, 'bad.yaml');
+  writeFileSync(bad, 'models: [{name: m}]\n');
+  for (const args of [['--help'], ['--version'], ['report', '--help'], ['serve', '--help'], ['check', '--help'], ['check', '--config', bad], ['report', '--config', bad]]) {
+    const r = await cli(args, { env: p.env });
+    assert.ok(r.code === 0 || r.code === 2, `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
+    const pids = p.processes();
+    assert.equal(pids.length, 1, `${args.join(' ')}: one process`);
+    assert.deepEqual(p.read(pids[0]), { duckdb: false, wasm: false }, args.join(' '));
+    p.clear();
+  }
+});
+
+test('a report run loads both (the probe sees them)', { skip }, async (t) => {
+  const p = probe(t);
+  const files = await writeFixture(p.dir, { baselineRows: 3000, windowRows: 3000 });
+  const config = writeConfig(path.join(p.dir, 'c.yaml'), [fixtureModel('m', files.baseline, files.window)]);
+  const r = await cli(['report', '--config', config], { env: p.env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(p.processes().map(p.read), [{ duckdb: true, wasm: true }]);
+});
+
+test('the serve parent process loads neither; its engine processes do the runs', { skip, timeout: 60_000 }, async (t) => {
+  const p = probe(t);
+  const files = await writeFixture(p.dir, { baselineRows: 3000, windowRows: 3000 });
+  const config = writeConfig(path.join(p.dir, 'c.yaml'), [fixtureModel('m', files.baseline, files.window)]);
+  const s = await startServe(config, { env: p.env });
+  t.after(() => s.kill());
+  await s.waitForLog((l) => l.msg === 'run finished', 30_000);
+  s.child.kill('SIGTERM');
+  assert.deepEqual(await s.exitWithin(15_000), { code: 0, signal: null });
+  await waitFor('the parent\'s probe file', () => existsSync(path.join(p.dir, `${s.child.pid}.json`)), 5000);
+  assert.deepEqual(p.read(s.child.pid!), { duckdb: false, wasm: false });
+});
