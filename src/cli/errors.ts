@@ -3,8 +3,8 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Exit codes of every command. */
-export const EXIT = { ok: 0, drift: 1, error: 2 } as const;
+/** Exit codes of every command: 1 drift or features in error (report --fail-on-drift), 2 usage, config or data error, 3 no data. */
+export const EXIT = { ok: 0, drift: 1, error: 2, noData: 3 } as const;
 
 // By name, so that this module imports neither the config nor the data layer.
 const EXPECTED = new Set(['ConfigError', 'DataSourceError', 'UsageError', 'ListenError']);

@@ -49,7 +49,8 @@ export async function run(argv: string[]): Promise<number> {
     .option('verbose', { type: 'boolean', default: false, describe: 'Show stack traces on errors' })
     .demandCommand(1, 'Give a command: serve, report or check.')
     .strict()
-    .epilog(`Tests (thresholds: a p-value drifts below, a distance at or above):\n${testsHelp}\n\nExit codes: 0 ok, 1 drift (report --fail-on-drift), 2 usage, config or data error.\nDocs: README.md`)
+    .epilog(`Tests (thresholds: a p-value drifts below, a distance at or above):\n${testsHelp}\n\nExit codes: 0 ok; 1 drift or features in error (report --fail-on-drift); 2 usage, config or data error;
+3 no data (an empty window or baseline, or no feature could be compared).\nDocs: README.md`)
     .wrap(Math.min(100, process.stdout.columns || 80))
     .version(VERSION)
     .help()

@@ -18,7 +18,7 @@ function options(y: Argv) {
     .option('timestamp-column', { type: 'string', describe: 'Ad hoc: column that places each row in time' })
     .option('window-duration', { type: 'string', describe: 'Ad hoc: window length, e.g. 1h, 1d (default 1d)' })
     .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'Output format' })
-    .option('fail-on-drift', { type: 'boolean', default: false, describe: 'Exit 1 when any model drifted' })
+    .option('fail-on-drift', { type: 'boolean', default: false, describe: 'Exit 1 when any model drifted or has features that could not be compared' })
     .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: when stderr is a TTY)' })
     .conflicts('config', ['baseline', 'window', 'features', 'categorical', 'prediction', 'timestamp-column', 'window-duration'])
     .example('$0 report --config config/example.yaml', 'report every model of a config')
@@ -73,7 +73,9 @@ async function run(a: ReportArgs): Promise<number> {
   const { buildReport } = await import('../engine/index.js');
   const report = await buildReport(config, { models: names, asOf: parseAsOf(a['as-of']), onProgress: showProgress ? progressLine : undefined });
   process.stdout.write(formatReport(report, a.format));
-  return a['fail-on-drift'] && report.models.some((m) => m.drift) ? EXIT.drift : EXIT.ok;
+  // No data is its own outcome, never a pass; a gate fails on drift and on features that could not be compared.
+  if (report.models.some((m) => m.status === 'no_data')) return EXIT.noData;
+  return a['fail-on-drift'] && report.models.some((m) => m.drift || m.feature_errors > 0) ? EXIT.drift : EXIT.ok;
 }
 
 /** The `report` command. */

@@ -23,8 +23,10 @@ export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile
   if (f.problem) return { ...out, error: f.problem };
   const missing = data.missing.get(f.name)!;
   out.missing_ratio = data.rows > 0 ? missing / data.rows : null;
-  const validWindow = data.rows - missing;
-  if (validWindow === 0 || baseline.rows - baselineMissing === 0) return out;
+  // An empty side is the model's no_data; a side whose every value is missing is this feature's error.
+  if (data.rows === 0 || baseline.rows === 0) return out;
+  if (missing === data.rows) return { ...out, error: 'no valid value in the window: every row is missing' };
+  if (baselineMissing === baseline.rows) return { ...out, error: 'no valid value in the baseline: every row is missing' };
 
   const comparison =
     f.type === 'numeric'

@@ -4,7 +4,7 @@
  * per run, here.
  */
 import type { ModelConfig } from '../config/index.js';
-import { DataSourceError, type Source } from '../data/index.js';
+import { columnKind, DataSourceError, type Source } from '../data/index.js';
 import type { FeatureType } from '../stats/index.js';
 
 /** A feature of this run. */
@@ -27,6 +27,10 @@ export function resolveFeatures(model: ModelConfig, baseline: Source, window: So
     model.features ??
     [...baseline.columns.values()].filter((c) => !skip.has(c.name) && (c.kind === 'numeric' || c.kind === 'categorical')).map((c) => ({ name: c.name, type: null }));
   for (const p of model.predictionColumns) if (!listed.some((f) => f.name === p)) listed.push({ name: p, type: null });
+  const unknown = Object.keys(model.featurePolicies).filter((name) => !listed.some((f) => f.name === name));
+  if (unknown.length > 0) {
+    throw new DataSourceError(`model ${model.name}: feature_overrides.${unknown[0]}: no such feature in this model; features: ${listed.map((f) => f.name).join(', ')}`);
+  }
   return listed.map((f) => {
     const col = baseline.columns.get(f.name);
     if (!col) {
@@ -38,15 +42,28 @@ export function resolveFeatures(model: ModelConfig, baseline: Source, window: So
     const type = f.type ?? (col.kind === 'numeric' || col.kind === 'categorical' ? col.kind : null);
     if (!type) throw new DataSourceError(`model ${model.name}: feature "${f.name}" has unsupported baseline type ${col.sqlType}; give it a type`);
     const role = model.predictionColumns.includes(f.name) ? ('prediction' as const) : ('feature' as const);
-    return { name: f.name, type, role, problem: compatibility(type, f.name, window) };
+    return { name: f.name, type, role, problem: compatibility(type, col.sqlType, window.columns.get(f.name)?.sqlType) };
   });
 }
 
+/**
+ * How a column's values read as categories: two columns compare as
+ * categories only when the same value gives the same text on both sides
+ * (BOOLEAN true is "true", INTEGER 1 is "1", DOUBLE 1 is "1.0").
+ */
+function categoryDomain(sqlType: string): string {
+  if (/^(VARCHAR|ENUM)/.test(sqlType)) return 'text';
+  if (/^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/.test(sqlType)) return 'integer';
+  if (/^(FLOAT|DOUBLE)$/.test(sqlType)) return 'float';
+  return sqlType;
+}
+
 /** Why a feature of this type cannot be compared in this window, or null when it can. */
-function compatibility(type: FeatureType, name: string, window: Source): string | null {
-  const col = window.columns.get(name);
-  if (!col) return 'column absent from the window';
-  if (type === 'numeric' && col.kind !== 'numeric') return `type changed: numeric in the baseline, ${col.sqlType} in the window`;
-  if (type === 'categorical' && col.kind !== 'categorical' && col.kind !== 'numeric') return `type changed: categorical in the baseline, ${col.sqlType} in the window`;
+function compatibility(type: FeatureType, baselineType: string, windowType: string | undefined): string | null {
+  if (windowType === undefined) return 'column absent from the window';
+  if (type === 'numeric' && columnKind(windowType) !== 'numeric') return `type changed: numeric in the baseline, ${windowType} in the window`;
+  if (type === 'categorical' && categoryDomain(baselineType) !== categoryDomain(windowType)) {
+    return `type changed: ${baselineType} in the baseline, ${windowType} in the window; their values do not compare as the same categories`;
+  }
   return null;
 }

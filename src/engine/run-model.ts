@@ -72,17 +72,20 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     progress('done', features.length, features.length);
     phase('compare');
 
-    const decided = decideModel(
-      reports.filter((f) => f.score !== null).map((f) => f.drift),
+    const { status, drift_share, drift, feature_errors } = decideModel(
+      reports.map((f) => ({ compared: f.score !== null, drift: f.drift, error: f.error !== undefined })),
       model.driftShareThreshold,
     );
     return {
       model: model.name,
+      status,
       as_of: asOf.toISOString(),
       window: { rows: data.rows, start: filter ? filter.start.toISOString() : null, end: filter ? filter.end.toISOString() : null },
       baseline: { rows: baseline.rows, sha256: baseline.sha256 },
       features: reports,
-      ...decided,
+      drift_share,
+      drift,
+      feature_errors,
     };
   });
 }

@@ -26,17 +26,23 @@ function outcome(m: ModelStatus): string {
 function drift(m: ModelStatus): string {
   const r = m.report;
   if (!r) return '-';
-  if (r.window.rows === 0) return 'empty window';
+  if (r.status === 'no_data') return r.window.rows === 0 ? 'no data: empty window' : r.baseline.rows === 0 ? 'no data: empty baseline' : 'no data: no feature could be compared';
   const drifted = r.features.filter((f) => f.drift).map((f) => f.feature);
   const verdict = r.drift ? 'DRIFT' : 'no drift';
-  return `${verdict}, ${(r.drift_share * 100).toFixed(1)}% of features${drifted.length ? ` (${drifted.join(', ')})` : ''}`;
+  return `${verdict}, ${((r.drift_share ?? 0) * 100).toFixed(1)}% of compared features${drifted.length ? ` (${drifted.join(', ')})` : ''}`;
+}
+
+/** Features that could not be compared, each with its reason (names and reasons come from the data, so they are escaped by the caller). */
+function errors(m: ModelStatus): string {
+  const failed = m.report?.features.filter((f) => f.error) ?? [];
+  return failed.length === 0 ? '-' : failed.map((f) => `${f.feature}: ${f.error}`).join('; ');
 }
 
 /** The HTML landing page; every interpolated value goes through escapeHtml. */
 export function landingPage(p: PageInput): string {
   const rows = p.models
     .map((m) => {
-      const cells = [m.name, m.schedule, iso(m.lastRun?.endedAt), outcome(m), m.lastRun ? `${m.lastRun.durationS.toFixed(3)} s` : '-', iso(m.lastSuccess), m.report?.window.rows ?? '-', drift(m)];
+      const cells = [m.name, m.schedule, iso(m.lastRun?.endedAt), outcome(m), m.lastRun ? `${m.lastRun.durationS.toFixed(3)} s` : '-', iso(m.lastSuccess), m.report?.window.rows ?? '-', drift(m), errors(m)];
       return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
     })
     .join('\n');
@@ -49,7 +55,7 @@ export function landingPage(p: PageInput): string {
 <h1>${escapeHtml(p.name)}</h1>
 <p>Version ${escapeHtml(p.version)}. ${p.ready ? 'Ready: every model has completed a run.' : 'Starting: waiting for the first run of every model.'}</p>
 <table>
-<tr><th>model</th><th>schedule</th><th>last run</th><th>outcome</th><th>duration</th><th>last success</th><th>window rows</th><th>drift</th></tr>
+<tr><th>model</th><th>schedule</th><th>last run</th><th>outcome</th><th>duration</th><th>last success</th><th>window rows</th><th>drift</th><th>feature errors</th></tr>
 ${rows}
 </table>
 <ul>

@@ -159,9 +159,11 @@ export class DriftMetrics {
 }
 
 /**
- * The drift samples of one report. An empty window is not drift: it publishes
- * only the row counts and the baseline identity. A feature without a score
- * publishes only its missing ratios. Null and NaN values are never published.
+ * The drift samples of one report. No data (an empty window or baseline, or
+ * no feature comparable) is not "no drift": it publishes the row counts, the
+ * baseline identity and the feature-error count, and no drift verdict. A
+ * feature without a score publishes only its missing ratios, and counts in
+ * the feature errors when it has an error. Null and NaN values are never published.
  */
 function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[] {
   const out: Sample[] = [];
@@ -172,13 +174,16 @@ function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[
   add(METRICS.windowRows, model, report.window.rows);
   add(METRICS.baselineRows, model, report.baseline.rows);
   add(METRICS.baselineInfo, { ...model, baseline_sha256: report.baseline.sha256 }, 1);
+  add(METRICS.featureErrors, model, report.feature_errors);
   if (report.window.rows === 0) return out;
 
   for (const f of report.features) out.push(...featureSamples(report.model, f, gauge));
   const predictionScores = report.features.filter((f) => f.role === 'prediction' && isNumber(f.score)).map((f) => f.score!);
   if (predictionScores.length > 0) add(METRICS.predictionScore, model, Math.max(...predictionScores));
-  add(METRICS.driftShare, model, report.drift_share);
-  add(METRICS.modelDetected, model, report.drift ? 1 : 0);
+  if (report.status !== 'no_data') {
+    add(METRICS.driftShare, model, report.drift_share);
+    add(METRICS.modelDetected, model, report.drift ? 1 : 0);
+  }
   return out;
 }
 

@@ -25,14 +25,22 @@ function pValue(f: FeatureReport): string {
   return p === undefined ? '-' : num(p);
 }
 
+/** Control and bidirectional-override characters shown as escapes: names and values from the data never reach a terminal raw. */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : (c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`)));
+}
+
+const VERDICT = { drift: 'DRIFT', ok: 'no drift', errors: 'no drift among the compared features, SOME FEATURES IN ERROR', no_data: 'NO DATA' } as const;
+
 function headline(m: ModelReport): string {
   const window = m.window.start ? `${m.window.start} .. ${m.window.end}` : 'whole source';
-  const verdict = m.drift ? 'DRIFT' : 'no drift';
-  return `${m.model}: ${verdict}, ${pct(m.drift_share)} of features drifted; window ${window}, ${m.window.rows} rows vs baseline ${m.baseline.rows} rows`;
+  const share = m.drift_share === null ? 'no feature could be compared' : `${pct(m.drift_share)} of compared features drifted`;
+  const errors = m.feature_errors > 0 ? `, ${m.feature_errors} in error` : '';
+  return `${printable(m.model)}: ${VERDICT[m.status]}, ${share}${errors}; window ${window}, ${m.window.rows} rows vs baseline ${m.baseline.rows} rows`;
 }
 
 function note(f: FeatureReport): string {
-  if (f.error) return f.error;
+  if (f.error) return `ERROR: ${printable(f.error)}`;
   if (f.score === null) return 'no values to compare';
   const extra = f.type === 'numeric' ? `out-of-range ${pct(f.out_of_range_ratio)}` : `unseen ${pct(f.unseen_ratio)}`;
   return f.role === 'prediction' ? `pred; ${extra}` : extra;
@@ -44,7 +52,8 @@ function tableModel(m: ModelReport): string {
   lines.push(`${'  feature'.padEnd(23)} ${'type'.padEnd(4)} ${'score'.padStart(8)} ${'p-value'.padStart(8)} ${'missing'.padStart(7)}  note`);
   for (const f of m.features) {
     const mark = f.drift ? '! ' : '  ';
-    const name = f.feature.length > 20 ? `${f.feature.slice(0, 19)}…` : f.feature;
+    const shown = printable(f.feature);
+    const name = shown.length > 20 ? `${shown.slice(0, 19)}…` : shown;
     const type = f.type === 'numeric' ? 'num' : 'cat';
     lines.push(`${mark}${name.padEnd(21)} ${type.padEnd(4)} ${num(f.score).padStart(8)} ${pValue(f).padStart(8)} ${pct(f.missing_ratio).padStart(7)}  ${note(f)}`);
   }
@@ -53,7 +62,7 @@ function tableModel(m: ModelReport): string {
 }
 
 function markdownModel(m: ModelReport): string {
-  const esc = (s: string) => s.replaceAll('|', '\\|');
+  const esc = (s: string) => printable(s).replaceAll('|', '\\|');
   const lines = [`## ${esc(m.model)}`, '', headline(m), '', '| feature | type | drift | score | p-value | missing | note |', '|---|---|---|---:|---:|---:|---|'];
   for (const f of m.features) {
     lines.push(`| ${esc(f.feature)} | ${f.type} | ${f.drift ? '**yes**' : 'no'} | ${num(f.score)} | ${pValue(f)} | ${pct(f.missing_ratio)} | ${esc(note(f))} |`);

@@ -3,7 +3,7 @@
  * it, the formats print it, the exporter publishes it; its keys are the JSON
  * report's.
  */
-import type { FeatureType, TestId, TestResult } from '../stats/index.js';
+import type { FeatureType, ModelStatus, TestId, TestResult } from '../stats/index.js';
 
 /** A test and the threshold a feature was held to. */
 export interface TestThreshold {
@@ -36,12 +36,17 @@ export interface FeatureReport {
 /** One model's results. */
 export interface ModelReport {
   model: string;
+  /** `drift`, `ok` (no drift), `errors` (no drift among the compared features, some in error), or `no_data` (nothing could be compared). */
+  status: ModelStatus;
   as_of: string;
   window: { rows: number; start: string | null; end: string | null };
   baseline: { rows: number; sha256: string };
   features: FeatureReport[];
-  drift_share: number;
+  /** Share of the compared features that drifted; null when none was compared. */
+  drift_share: number | null;
   drift: boolean;
+  /** Features that carry an `error`. */
+  feature_errors: number;
 }
 
 /** The whole report: what `report --format json` prints and `/api/report` serves. */

@@ -70,9 +70,26 @@ export function decideFeature(type: FeatureType, results: Partial<Record<TestId,
   return { ...base, score, drift };
 }
 
-/** A model's drift share over its comparable features, and whether it reaches the bound. */
-export function decideModel(drifts: readonly boolean[], bound: number): { drift_share: number; drift: boolean } {
-  if (drifts.length === 0) return { drift_share: 0, drift: false };
-  const drift_share = drifts.filter(Boolean).length / drifts.length;
-  return { drift_share, drift: drift_share >= bound };
+/** A model's outcome: drift, no drift, some features in error, or nothing could be compared. */
+export type ModelStatus = 'drift' | 'ok' | 'errors' | 'no_data';
+
+/** A feature as the model decision sees it: compared (it has a score) or not, drifted, in error. */
+export interface FeatureOutcome {
+  compared: boolean;
+  drift: boolean;
+  error: boolean;
+}
+
+/**
+ * The model's drift share over its compared features, whether it reaches the
+ * bound, and its status. With no feature compared (an empty window or
+ * baseline, or every value missing) the status is `no_data`: never "no drift".
+ */
+export function decideModel(features: readonly FeatureOutcome[], bound: number): { status: ModelStatus; drift_share: number | null; drift: boolean; feature_errors: number } {
+  const compared = features.filter((f) => f.compared);
+  const feature_errors = features.filter((f) => f.error).length;
+  if (compared.length === 0) return { status: 'no_data', drift_share: null, drift: false, feature_errors };
+  const drift_share = compared.filter((f) => f.drift).length / compared.length;
+  const drift = drift_share >= bound;
+  return { status: drift ? 'drift' : feature_errors > 0 ? 'errors' : 'ok', drift_share, drift, feature_errors };
 }

@@ -138,3 +138,44 @@ test('check validates the example and reports unreadable sources', async (t) => 
   assert.match(bad.stdout, /FAILED: model a: window .*w\.parquet: feature "y": column absent from the window/);
   assert.match(bad.stdout, /FAILED: model b: baseline .*missing\.parquet: no file matches/);
 });
+
+test('no data is its own exit code (3), with or without --fail-on-drift, and says so in every format', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT i::DOUBLE AS x FROM range(100) t(i)`);
+  const empty = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i::DOUBLE AS x FROM range(100) t(i) LIMIT 0`);
+  for (const [b, w] of [[baseline, empty], [empty, baseline]]) {
+    for (const flags of [[], ['--fail-on-drift']]) {
+      const table = await cli(['report', '--baseline', b, '--window', w, ...flags]);
+      assert.equal(table.code, 3, table.stderr);
+      assert.match(table.stdout, /adhoc: NO DATA, no feature could be compared/);
+      const json = await cli(['report', '--baseline', b, '--window', w, '--format', 'json', ...flags]);
+      assert.equal(json.code, 3);
+      assert.deepEqual(JSON.parse(json.stdout).models.map((m: any) => [m.status, m.drift_share]), [['no_data', null]]);
+    }
+  }
+});
+
+test('--fail-on-drift fails on features that could not be compared, even without drift', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT (i % 10)::DOUBLE AS x, (i % 7)::DOUBLE AS y FROM range(1000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT (i % 10)::DOUBLE AS x FROM range(1000) t(i)`);
+  const plain = await cli(['report', '--baseline', baseline, '--window', window]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.match(plain.stdout, /SOME FEATURES IN ERROR, 0\.0% of compared features drifted, 1 in error/);
+  assert.match(plain.stdout, /^ {2}y .*ERROR: column absent from the window/m);
+  const gate = await cli(['report', '--baseline', baseline, '--window', window, '--fail-on-drift']);
+  assert.equal(gate.code, 1);
+});
+
+test('control characters in names from the data never reach the terminal raw', async (t) => {
+  const dir = tempDir(t);
+  const sql = `SELECT (i % 10)::DOUBLE AS "a\x1b[31mred", (i % 3)::DOUBLE AS "b\u202Eevil" FROM range(300) t(i)`;
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), sql);
+  for (const format of ['table', 'markdown']) {
+    const r = await cli(['report', '--baseline', baseline, '--window', baseline, '--format', format]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /[\x00-\x08\x0b-\x1f\x7f\u202e]/, format);
+    assert.match(r.stdout, /a\\x1b\[31mred/);
+    assert.match(r.stdout, /b\\u202eevil/);
+  }
+});

@@ -101,8 +101,9 @@ test('all-NULL columns, NaN and ±Infinity count as missing and never produce a 
     assert.equal(f.missing_ratio, 1, f.feature);
     assert.deepEqual(f.tests, {}, f.feature);
     assert.equal(f.score, null);
+    assert.match(f.error ?? '', /no valid value in the window/);
   }
-  assert.deepEqual([r.drift_share, r.drift], [0, false]);
+  assert.deepEqual([r.status, r.drift_share, r.drift, r.feature_errors], ['no_data', null, false, 2]);
 });
 
 test('an empty window is not drift and has no scores', async (t) => {
@@ -119,7 +120,7 @@ test('a shifted window drifts, with the documented JSON keys in order', async (t
   const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
   const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, (i % 100 + 40)::DOUBLE AS x, ['a','d'][1 + i % 2] AS c FROM range(2000) t(i)`);
   const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'], prediction_columns: ['x'] }));
-  assert.deepEqual(Object.keys(r), ['model', 'as_of', 'window', 'baseline', 'features', 'drift_share', 'drift']);
+  assert.deepEqual(Object.keys(r), ['model', 'status', 'as_of', 'window', 'baseline', 'features', 'drift_share', 'drift', 'feature_errors']);
   const x = r.features.find((f) => f.feature === 'x')!;
   assert.deepEqual(Object.keys(x), ['feature', 'type', 'role', 'missing_ratio', 'baseline_missing_ratio', 'tests', 'out_of_range_ratio', 'score', 'drift', 'decision']);
   assert.equal(x.role, 'prediction');

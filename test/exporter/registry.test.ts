@@ -26,6 +26,8 @@ function feature(name: string, over: Partial<FeatureReport> = {}): FeatureReport
 function report(model: string, features: FeatureReport[], over: Partial<ModelReport> = {}): ModelReport {
   return {
     model,
+    status: 'drift',
+    feature_errors: 0,
     as_of: '2026-03-02T00:00:00.000Z',
     window: { rows: 1000, start: '2026-03-01T00:00:00.000Z', end: '2026-03-02T00:00:00.000Z' },
     baseline: { rows: 5000, sha256: 'abc123' },
@@ -127,13 +129,24 @@ describe('DriftMetrics and ExporterState', () => {
     assert.equal(state.list()[0].lastRun?.error, 'window unreadable');
   });
 
-  it('publish only row counts and the baseline identity for an empty window', async () => {
+  it('publish only row counts, the baseline identity and the feature-error count for an empty window: no verdict', async () => {
     const { state, scrape } = setup();
     state.setModels([{ name: 'm', schedule: '* * * * *' }]);
-    state.runSucceeded(report('m', [feature('x'), feature('p', { role: 'prediction' })], { window: { rows: 0, start: null, end: null }, drift_share: 0, drift: false }), at(1));
+    state.runSucceeded(report('m', [feature('x'), feature('p', { role: 'prediction' })], { status: 'no_data', window: { rows: 0, start: null, end: null }, drift_share: null, drift: false }), at(1));
     const s = await scrape();
-    assert.deepEqual(namesOf(s, 'm').filter((n) => n.startsWith('ml_')), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_window_rows']);
+    assert.deepEqual(namesOf(s, 'm').filter((n) => n.startsWith('ml_')), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_feature_errors', 'ml_drift_window_rows']);
     assert.equal(s.get(key('ml_drift_window_rows', 'm')), 0);
+  });
+
+  it('publish no model verdict when no feature could be compared, and count the features in error', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    const broken = feature('x', { tests: {}, score: null, drift: false, error: 'column absent from the window' });
+    state.runSucceeded(report('m', [broken], { status: 'no_data', drift_share: null, drift: false, feature_errors: 1 }), at(1));
+    const s = await scrape();
+    assert.equal(s.get(key('ml_drift_feature_errors', 'm')), 1);
+    assert.ok(!s.has(key('ml_model_drift_detected', 'm')), 'no data is not "no drift"');
+    assert.ok(!s.has(key('ml_model_drift_share', 'm')));
   });
 
   it('drop every series of a model removed from the config, and ignore its late results', async () => {

@@ -33,6 +33,7 @@ function expectedDrift(report: Report): Map<string, number> {
     put('ml_drift_window_rows', model, m.window.rows);
     put('ml_drift_baseline_rows', model, m.baseline.rows);
     put('ml_drift_baseline_info', { ...model, baseline_sha256: m.baseline.sha256 }, 1);
+    put('ml_drift_feature_errors', model, m.feature_errors);
     if (m.window.rows === 0) continue;
     for (const f of m.features) {
       const labels = { ...model, feature_name: f.feature };
@@ -46,6 +47,7 @@ function expectedDrift(report: Report): Map<string, number> {
     }
     const predictions = m.features.filter((f) => f.role === 'prediction' && f.score !== null).map((f) => f.score!);
     if (predictions.length) put('ml_prediction_drift_score', model, Math.max(...predictions));
+    if (m.status === 'no_data') continue;
     put('ml_model_drift_share', model, m.drift_share);
     put('ml_model_drift_detected', model, m.drift ? 1 : 0);
   }
@@ -87,7 +89,7 @@ describe('serve, on a drifted model and a model with an empty window', () => {
 
   it('publishes exactly the values that `report --format json` computes for the same config', async () => {
     const res = await cli(['report', '--config', config, '--format', 'json']);
-    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.code, 3, `exit 3: the empty model has no data; ${res.stderr}`);
     const expected = expectedDrift(JSON.parse(res.stdout) as Report);
     const scraped = driftSamples(await scrape(served.url));
     assert.ok(expected.size > 40, `a fixture with many series (${expected.size})`);
@@ -95,10 +97,10 @@ describe('serve, on a drifted model and a model with an empty window', () => {
     for (const [key, v] of expected) assert.equal(scraped.get(key), v, key);
   });
 
-  it('publishes only row counts and the baseline identity for an empty window', async () => {
+  it('publishes only row counts, the baseline identity and the feature-error count for an empty window', async () => {
     const families = await scrape(served.url);
     const ofEmpty = [...samplesByKey(families).keys()].filter((k) => k.startsWith('ml_') && k.includes(`model_name="${EMPTY}"`));
-    assert.deepEqual(ofEmpty.map((k) => k.slice(0, k.indexOf('{'))).sort(), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_window_rows']);
+    assert.deepEqual(ofEmpty.map((k) => k.slice(0, k.indexOf('{'))).sort(), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_feature_errors', 'ml_drift_window_rows']);
     assert.equal(value(families, 'ml_drift_window_rows', { model_name: EMPTY }), 0);
     assert.equal(value(families, 'drift_exporter_run_failures_total', { model_name: EMPTY }), 0);
   });

@@ -19,7 +19,8 @@ export interface Inputs {
 }
 
 /** What `report --format json` must do: fail with exit 2 and a message, or succeed and satisfy `check`. */
-export type Expect = { code: 2; stderr: RegExp } | { code: 0; check: (model: any) => void };
+/** Exit 2 with a message, or a report (exit 0, or 3 for no data) that satisfies `check`. */
+export type Expect = { code: 2; stderr: RegExp } | { code: 0 | 3; check: (model: any) => void };
 
 export interface DataCase {
   name: string;
@@ -108,9 +109,9 @@ export const DATA_CASES: DataCase[] = [
     name: 'VARCHAR in the baseline, DOUBLE in the window',
     make: async (dir) => ({ baseline: await base(dir), window: await window(dir, `SELECT id, x, n, 1.5::DOUBLE AS c, ts FROM (${GOOD_BASELINE})`) }),
     expect: { code: 0, check: (m) => {
-      // A number can always be read as a category label: compared, and here fully drifted.
+      // "1.5" never reads as the same category as a label: the feature is in error, not silently compared.
       const c = feature(m, 'c');
-      if (c.unseen_ratio !== 1 || !c.drift) throw new Error(JSON.stringify(c));
+      if (!/^type changed: VARCHAR in the baseline, DOUBLE in the window/.test(c.error) || c.drift || m.feature_errors !== 1) throw new Error(JSON.stringify(c));
     } },
   },
   {
@@ -158,8 +159,8 @@ export const DATA_CASES: DataCase[] = [
   {
     name: 'a window in the future',
     make: async (dir) => ({ baseline: await base(dir), window: await window(dir, `SELECT * FROM (${GOOD_BASELINE})`), model: { as_of: '2031-01-01T00:00:00Z' } }),
-    expect: { code: 0, check: (m) => {
-      if (m.window.rows !== 0 || m.drift || m.features.some((f: any) => f.score !== null)) throw new Error(JSON.stringify(m));
+    expect: { code: 3, check: (m) => {
+      if (m.status !== 'no_data' || m.window.rows !== 0 || m.drift || m.drift_share !== null || m.features.some((f: any) => f.score !== null)) throw new Error(JSON.stringify(m));
     } },
   },
   {
@@ -168,8 +169,8 @@ export const DATA_CASES: DataCase[] = [
       baseline: await base(dir),
       window: await window(dir, `SELECT id, x, n, c, TIMESTAMPTZ '2027-06-01 00:00:00+00' AS ts FROM (${GOOD_BASELINE})`),
     }),
-    expect: { code: 0, check: (m) => {
-      if (m.window.rows !== 0) throw new Error(`rows ${m.window.rows}`);
+    expect: { code: 3, check: (m) => {
+      if (m.status !== 'no_data' || m.window.rows !== 0) throw new Error(`rows ${m.window.rows}`);
     } },
   },
   {

@@ -98,8 +98,12 @@ test('a categorical shift drifts, the same shares do not', () => {
   assert.equal(decideFeature('categorical', compareCategorical(base, shifted, 50).tests, policy).drift, true);
 });
 
-test('a model drifts when its drift share reaches the bound', () => {
-  assert.deepEqual(decideModel([true, false], 0.5), { drift_share: 0.5, drift: true });
-  assert.deepEqual(decideModel([true, false, false], 0.5), { drift_share: 1 / 3, drift: false });
-  assert.deepEqual(decideModel([], 0.5), { drift_share: 0, drift: false });
+test('a model drifts when its drift share reaches the bound; nothing compared is no data, never "no drift"', () => {
+  const f = (drift: boolean, compared = true, error = false) => ({ compared, drift, error });
+  assert.deepEqual(decideModel([f(true), f(false)], 0.5), { status: 'drift', drift_share: 0.5, drift: true, feature_errors: 0 });
+  assert.deepEqual(decideModel([f(true), f(false), f(false)], 0.5), { status: 'ok', drift_share: 1 / 3, drift: false, feature_errors: 0 });
+  assert.deepEqual(decideModel([f(false), f(false, false, true)], 0.5), { status: 'errors', drift_share: 0, drift: false, feature_errors: 1 });
+  assert.deepEqual(decideModel([f(true), f(false, false, true)], 0.5), { status: 'drift', drift_share: 1, drift: true, feature_errors: 1 });
+  assert.deepEqual(decideModel([], 0.5), { status: 'no_data', drift_share: null, drift: false, feature_errors: 0 });
+  assert.deepEqual(decideModel([f(false, false, true)], 0.5), { status: 'no_data', drift_share: null, drift: false, feature_errors: 1 });
 });
