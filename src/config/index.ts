@@ -1,4 +1,4 @@
-export { loadConfig, resolveConfig, type Config, type ModelConfig, type FeatureSpec } from './load.js';
+export { loadConfig, resolveConfig, type Config, type ModelConfig } from './load.js';
 export { ConfigError } from './errors.js';
 export { DEFAULTS } from './defaults.js';
 export { parseDuration } from './duration.js';

@@ -2,4 +2,4 @@
 export { withConnection } from './duck.js';
 export { openSource, DataSourceError, columnKind, type Source } from './source.js';
 export { countRows, categoryCountsAll, streamNumeric, type TimeFilter, type FeatureColumn } from './scan.js';
-export { baselineProfile, forgetProfile, profileCacheStats, type BaselineProfile, type Reduced } from './profile.js';
+export { baselineProfile, forgetProfile, profileCacheStats, type BaselineProfile } from './profile.js';

@@ -1,4 +1,4 @@
 // One run of one model. Importing this loads DuckDB's native library; cli/ and schedule/ import it only where a run happens.
-export { buildReport, runModel, type Progress, type RunOptions } from './run-model.js';
+export { buildReport, runModel, type Progress } from './run-model.js';
 export { checkModel } from './check-model.js';
 export type { Phase } from './window-scan.js';

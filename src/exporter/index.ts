@@ -1,4 +1,4 @@
-export { METRICS, TEST_METRICS, METRIC_NAMES, type MetricDef, type MetricType } from './metrics.js';
+// The only folder that imports prom-client and express: the metric contract, the state, the HTTP server.
 export { DriftMetrics } from './registry.js';
-export { ExporterState, type ModelEntry, type ModelStatus, type RunTiming } from './state.js';
-export { startServer, parseListen, formatListen, ListenError, type ListenAddress, type RunningServer } from './server.js';
+export { ExporterState } from './state.js';
+export { startServer, parseListen, formatListen, ListenError, type RunningServer } from './server.js';

@@ -1,2 +1,2 @@
 // The only folder that imports node-cron's scheduler: cron-driven runs, each in an engine process.
-export { Scheduler, type RunEvents, type RunTiming, type ApplyResult } from './scheduler.js';
+export { Scheduler } from './scheduler.js';
