@@ -9,6 +9,7 @@ import accepts from 'accepts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { WebConfig } from '../config/index.js';
 import { guards, passGuards, type Guard } from './auth.js';
+import { PasswordChecker } from './password-check.js';
 import { landingPage } from './page.js';
 import type { DriftMetrics } from './registry.js';
 import type { ExporterState } from './state.js';
@@ -114,7 +115,8 @@ function metricsRoute(metrics: DriftMetrics): (req: IncomingMessage, res: Server
 
 /** Starts listening; rejects with ListenError when the address cannot be bound. */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const checks = guards(o.web);
+  const checker = new PasswordChecker();
+  const checks = guards(() => o.web, checker);
   const app = createApp(o, checks);
   // Scrapes skip express's routing (a few hundred microseconds each on a small host), not the guards.
   const scrape = metricsRoute(o.metrics);
@@ -149,7 +151,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
   });
   const bound = server.address() as AddressInfo;
-  return { address: { host: bound.address, port: bound.port }, close: () => close(server) };
+  return { address: { host: bound.address, port: bound.port }, close: () => close(server).finally(() => checker.close()) };
 }
 
 function close(server: Server): Promise<void> {
