@@ -18,7 +18,14 @@ const GLOB_CHARS = /[*?[]/;
 /** The files a spec covers, in byte order of their paths; `directory` when the spec is a directory (read as hive partitions). */
 export function listFiles(spec: string): { files: string[]; directory: boolean } {
   // A path that exists is read literally, even when its name holds glob characters.
-  const stat = statOrNull(spec);
+  let stat: Stats | null;
+  try {
+    stat = statOrNull(spec);
+  } catch (err) {
+    // A glob below an unreadable directory: the walk names that directory.
+    if (!GLOB_CHARS.test(spec)) throw err;
+    stat = null;
+  }
   if (stat?.isDirectory()) {
     const files = walk(spec.replace(/(.)\/+$/, '$1'), ['**', '*.parquet']);
     if (files.length === 0) throw new FileAccessError('directory holds no .parquet file');

@@ -1,8 +1,6 @@
 import {
   DuckDBDateValue,
-  DuckDBTimestampMillisecondsValue,
   DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
   type DuckDBConnection,
@@ -53,7 +51,7 @@ function where(source: Source, filter: TimeFilter | null): { sql: string; params
   const bind = col.kind === 'timestamp' ? BIND[col.sqlType] : undefined;
   if (!bind) {
     throw new DataSourceError(
-      `${source.role} ${source.spec}: timestamp column "${filter.column}" has type ${col.sqlType}; expected one of ${Object.keys(BIND).join(', ')}`,
+      `${source.role} ${source.spec}: timestamp column "${filter.column}" has type ${col.sqlType}; expected ${Object.keys(BIND).slice(0, -1).join(', ')} or DATE`,
     );
   }
   const ms = [filter.start, filter.end].map((d) => d.getTime());
@@ -67,17 +65,17 @@ const MS_PER_DAY = 86_400_000;
 const I64 = 2n ** 63n - 2n;
 const I32 = 2 ** 31 - 2;
 const clamp64 = (v: bigint) => (v > I64 ? I64 : v < -I64 - 1n ? -I64 - 1n : v);
-// Units coarser than the bound's milliseconds are floored: a value v of unit u is > t (or <= t) exactly when v > floor(t / u) (or v <= floor(t / u)).
-const floorDiv = (ms: number, unit: number) => BigInt(Math.floor(ms / unit));
 
-/** Each supported timestamp type: a window bound (epoch milliseconds) as a value of that type. */
+/**
+ * Each timestamp type DuckDB's Parquet reader yields (it reads second and
+ * millisecond units as TIMESTAMP): a window bound, in epoch milliseconds, as
+ * a value of that type.
+ */
 const BIND: Record<string, (ms: number) => DuckDBValue> = {
   TIMESTAMP: (ms) => new DuckDBTimestampValue(clamp64(BigInt(ms) * 1000n)),
   'TIMESTAMP WITH TIME ZONE': (ms) => new DuckDBTimestampTZValue(clamp64(BigInt(ms) * 1000n)),
   TIMESTAMP_NS: (ms) => new DuckDBTimestampNanosecondsValue(clamp64(BigInt(ms) * 1_000_000n)),
-  TIMESTAMP_MS: (ms) => new DuckDBTimestampMillisecondsValue(clamp64(BigInt(ms))),
-  TIMESTAMP_S: (ms) => new DuckDBTimestampSecondsValue(clamp64(floorDiv(ms, 1000))),
-  // d + 1 day > t exactly when d > floor(t / 1 day) − 1; the same for <=.
+  // d + 1 day > t exactly when d > floor(t / 1 day) − 1, and d + 1 day <= t exactly when d <= floor(t / 1 day) − 1.
   DATE: (ms) => new DuckDBDateValue(Math.max(-I32 - 1, Math.min(I32, Math.floor(ms / MS_PER_DAY) - 1))),
 };
 

@@ -142,7 +142,7 @@ test('an unreadable partition directory, or file, fails the source naming it (di
   const file = path.join(locked, 'part-0.parquet');
   try {
     chmodSync(locked, 0o000);
-    for (const spec of [logs, path.join(logs, '*', '*.parquet'), path.join(logs, '**', '*.parquet'), path.join(logs, 'date=*', 'part-0.parquet')]) {
+    for (const spec of [logs, path.join(logs, '*', '*.parquet'), path.join(logs, '**', '*.parquet'), path.join(logs, 'date=*', 'part-0.parquet'), path.join(locked, '*.parquet')]) {
       const r = await openWithoutOverride(spec);
       assert.equal(r.ok, false, `${spec} must fail, got ${JSON.stringify(r)}`);
       assert.equal(r.name, 'DataSourceError');
