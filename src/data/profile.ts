@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn } from './scan.js';
-import { DataSourceError, sha256, type Source } from './source.js';
+import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
  * A baseline, read once: its counts, each categorical feature's category
@@ -38,7 +38,8 @@ export interface Reduced<T> {
 
 /**
  * The profile of an opened baseline source for these features, computed once
- * per process and reused while the files' names, sizes and mtimes are unchanged. `reduce`
+ * per process and reused while the source's fingerprint is unchanged (each
+ * file's name, size, times, inode and a hash of its footer and edges). `reduce`
  * receives each numeric feature's values in file order, NULL as NaN (the
  * array is handed over: it may reorder or transfer it), and counts the
  * finite ones; NaN and ±Infinity are missing. The columns are reduced
@@ -99,6 +100,8 @@ export async function baselineProfile<T>(
     profile.categorical.set(name, col.counts);
     profile.missing.set(name, col.missing);
   }
+  // Cached only when it was read from one version of every file.
+  await assertUnchanged(source);
   cache.set(spec, profile as BaselineProfile<unknown>);
   return profile;
 }

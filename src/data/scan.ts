@@ -1,4 +1,11 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  DuckDBDateValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { forEachChunk, ident, readDoubles } from './duck.js';
 import { DataSourceError, query, sourceError, type Source } from './source.js';
 
@@ -25,23 +32,52 @@ export interface Counts {
 /** Non-missing rows per category of a categorical feature. */
 export type CategoryCounts = Map<string, number>;
 
-/** The WHERE clause (and its parameters, which follow the source pattern $1) for a time filter. */
-function where(source: Source, filter: TimeFilter | null): { sql: string; params: string[] } {
+/**
+ * The WHERE clause (and its parameters, which follow the file list $1) for a
+ * time filter. The bounds are bound in the column's own type, so that the
+ * column is compared as it is (no cast, no conversion error) and exactly:
+ * a bound outside the type's range is clamped to it, which keeps every
+ * finite value on the right side; ±infinity rows are never in a window.
+ * A DATE d stands for the whole day [d, d + 1 day) and counts at its end,
+ * d + 1 day: the window (as_of − 1d, as_of] with as_of at midnight takes the
+ * day that ends at as_of.
+ */
+function where(source: Source, filter: TimeFilter | null): { sql: string; params: DuckDBValue[] } {
   if (!filter) return { sql: 'TRUE', params: [] };
   const col = source.columns.get(filter.column);
   if (!col) {
     throw new DataSourceError(`${source.role} ${source.spec}: timestamp column "${filter.column}" not found; columns: ${[...source.columns.keys()].join(', ')}`);
   }
-  if (col.kind !== 'timestamp') {
-    throw new DataSourceError(`${source.role} ${source.spec}: timestamp column "${filter.column}" has type ${col.sqlType}; expected TIMESTAMP, TIMESTAMP WITH TIME ZONE or DATE`);
+  const bind = col.kind === 'timestamp' ? BIND[col.sqlType] : undefined;
+  if (!bind) {
+    throw new DataSourceError(
+      `${source.role} ${source.spec}: timestamp column "${filter.column}" has type ${col.sqlType}; expected ${Object.keys(BIND).slice(0, -1).join(', ')} or DATE`,
+    );
   }
-  // Zone-less timestamps are read as UTC; zoned ones compare as instants.
-  const zoned = col.sqlType.includes('TIME ZONE');
-  const fmt = (d: Date) => (zoned ? d.toISOString() : d.toISOString().replace('T', ' ').replace('Z', ''));
-  const cast = zoned ? 'TIMESTAMPTZ' : 'TIMESTAMP';
-  const c = col.sqlType === 'DATE' ? `${ident(col.name)}::TIMESTAMP` : ident(col.name);
-  return { sql: `${c} > $2::${cast} AND ${c} <= $3::${cast}`, params: [fmt(filter.start), fmt(filter.end)] };
+  const ms = [filter.start, filter.end].map((d) => d.getTime());
+  if (!ms.every(Number.isFinite)) throw new RangeError(`time filter on "${filter.column}": a window bound is not a valid date`);
+  const c = ident(col.name);
+  return { sql: `${c} > $2 AND ${c} <= $3`, params: ms.map(bind) };
 }
+
+const MS_PER_DAY = 86_400_000;
+// The largest finite value of a 64-bit (32-bit for DATE) time type: ±(2^63 − 1) are ±infinity.
+const I64 = 2n ** 63n - 2n;
+const I32 = 2 ** 31 - 2;
+const clamp64 = (v: bigint) => (v > I64 ? I64 : v < -I64 - 1n ? -I64 - 1n : v);
+
+/**
+ * Each timestamp type DuckDB's Parquet reader yields (it reads second and
+ * millisecond units as TIMESTAMP): a window bound, in epoch milliseconds, as
+ * a value of that type.
+ */
+const BIND: Record<string, (ms: number) => DuckDBValue> = {
+  TIMESTAMP: (ms) => new DuckDBTimestampValue(clamp64(BigInt(ms) * 1000n)),
+  'TIMESTAMP WITH TIME ZONE': (ms) => new DuckDBTimestampTZValue(clamp64(BigInt(ms) * 1000n)),
+  TIMESTAMP_NS: (ms) => new DuckDBTimestampNanosecondsValue(clamp64(BigInt(ms) * 1_000_000n)),
+  // d + 1 day > t exactly when d > floor(t / 1 day) − 1, and d + 1 day <= t exactly when d <= floor(t / 1 day) − 1.
+  DATE: (ms) => new DuckDBDateValue(Math.max(-I32 - 1, Math.min(I32, Math.floor(ms / MS_PER_DAY) - 1))),
+};
 
 /** Row count and per-feature missing counts, in one scan. */
 export async function countRows(conn: DuckDBConnection, source: Source, features: readonly FeatureColumn[], filter: TimeFilter | null): Promise<Counts> {
@@ -87,7 +123,7 @@ export async function streamNumeric(conn: DuckDBConnection, source: Source, colu
     }
   };
   try {
-    await forEachChunk(conn, sql, [source.pattern, ...w.params], (chunk) => {
+    await forEachChunk(conn, sql, [source.list, ...w.params], (chunk) => {
       const count = chunk.rowCount;
       for (let c = 0; c < columns.length; c++) readDoubles(chunk.getColumnVector(c), count, values[c]);
       rows += count;

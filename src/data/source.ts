@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { statSync, type Stats } from 'node:fs';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { listValue, type DuckDBConnection, type DuckDBListValue, type DuckDBValue } from '@duckdb/node-api';
 import { ident, rows } from './duck.js';
+import { escapeGlob, FileAccessError, listFiles, stampChange, stampFile, stampKey, type FileStamp } from './files.js';
 
 /** A source that cannot be read; the message names the file or column. */
 export class DataSourceError extends Error {
@@ -22,13 +22,19 @@ export interface Column {
 export interface Source {
   role: 'baseline' | 'window';
   spec: string;
+  /** The exact files read, in byte order of their paths; DuckDB is given this list, never the glob. */
   files: string[];
-  /** Changes whenever a file is added, removed, resized or rewritten. */
+  /** Changes whenever a file is added, removed, resized, written to or rewritten. */
   fingerprint: string;
   columns: Map<string, Column>;
-  /** SQL table expression reading the source; its file pattern is parameter $1. */
+  /** Hive partition keys (`k=v` directories) that DuckDB adds as columns; never a file's column too. */
+  partitionKeys: string[];
+  /** SQL table expression reading the source; its file list is parameter $1. */
   from: string;
-  pattern: string;
+  /** The value of $1. */
+  list: DuckDBListValue;
+  /** Each file as it was when the source was opened. */
+  stamps: FileStamp[];
 }
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/;
@@ -43,40 +49,122 @@ export function columnKind(sqlType: string): ColumnKind {
   return 'unsupported';
 }
 
-/** Resolves a path, glob or hive-partitioned directory and reads its schema. */
+/**
+ * Resolves a path, glob or hive-partitioned directory and reads its schema.
+ * Every file is stamped first, so that `assertUnchanged` later sees any
+ * change made after this point.
+ */
 export async function openSource(conn: DuckDBConnection, role: Source['role'], spec: string): Promise<Source> {
-  let stat: Stats | undefined;
+  const fail = (what: string, cause?: unknown) => new DataSourceError(`${role} ${spec}: ${what}`, cause === undefined ? undefined : { cause });
+  let files: string[];
+  let hive: boolean;
+  const stamps: FileStamp[] = [];
   try {
-    stat = statSync(spec);
-  } catch {
-    // Not a plain path: a glob, resolved by DuckDB below.
+    ({ files, directory: hive } = listFiles(spec));
+    for (const f of files) stamps.push(await stampFile(f));
+  } catch (err) {
+    if (err instanceof FileAccessError) throw fail(err.message, err);
+    throw err;
   }
-  const hive = stat?.isDirectory() ?? false;
-  const pattern = hive ? `${spec.replace(/\/+$/, '')}/**/*.parquet` : spec;
-  const files = (await rows(conn, 'SELECT file FROM glob($1) ORDER BY file', [pattern])).map((r) => String(r.file));
-  if (files.length === 0) {
-    throw new DataSourceError(hive ? `${role} ${spec}: directory holds no .parquet file` : `${role} ${spec}: no file matches`);
-  }
+  const list = listValue(files.map(escapeGlob));
   const from = `read_parquet($1, hive_partitioning = ${hive}, union_by_name = true)`;
+  let schema: Record<string, unknown>[];
   let described: Record<string, unknown>[];
   try {
-    described = await rows(conn, `DESCRIBE SELECT * FROM ${from}`, [pattern]);
+    schema = await rows(conn, 'SELECT file_name, name, num_children FROM parquet_schema($1)', [list]);
+    described = await rows(conn, `DESCRIBE SELECT * FROM ${from}`, [list]);
   } catch (err) {
-    throw new DataSourceError(`${role} ${spec}: not readable as Parquet: ${firstLine(err)}`, { cause: err });
+    throw fail(`not readable as Parquet: ${firstLine(err)}`, err);
   }
+  const fileColumns = topLevelColumns(schema);
+  const keys = new Map<string, string>();
+  for (const file of files) {
+    // DuckDB matches names case-insensitively: "X" and "x" would be one name, the second renamed x_1.
+    const seen = new Map<string, string>();
+    for (const name of fileColumns.get(file) ?? []) {
+      const other = seen.get(name.toLowerCase());
+      if (other !== undefined) throw fail(`${file} has columns "${other}" and "${name}", which differ only by case; DuckDB reads names case-insensitively: rename one`);
+      seen.set(name.toLowerCase(), name);
+    }
+    if (!hive) continue;
+    for (const key of partitionKeysOf(file)) {
+      const column = seen.get(key.toLowerCase());
+      if (column !== undefined) {
+        throw fail(`partition key "${key}" (directory ${key}=…) has the name of column "${column}" in ${file}; DuckDB would replace the file's column with the key: rename the directory or the column`);
+      }
+      if (!keys.has(key.toLowerCase())) keys.set(key.toLowerCase(), key);
+    }
+  }
+  const inFiles = new Set([...fileColumns.values()].flat().map((n) => n.toLowerCase()));
   const columns = new Map<string, Column>();
+  const partitionKeys: string[] = [];
   for (const r of described) {
     const name = String(r.column_name);
     const sqlType = String(r.column_type);
     columns.set(name, { name, sqlType, kind: columnKind(sqlType) });
+    // A column in no file can only come from the path, whatever the key's spelling there.
+    if (hive && (keys.has(name.toLowerCase()) || !inFiles.has(name.toLowerCase()))) partitionKeys.push(name);
   }
-  return { role, spec, files, fingerprint: fingerprint(files), columns, from, pattern };
+  return { role, spec, files, fingerprint: stamps.map(stampKey).join('|'), columns, partitionKeys, from, list, stamps };
+}
+
+/**
+ * Throws a DataSourceError naming the first file of the source that changed
+ * (content, size, times, or replaced or removed) since it was opened: the
+ * rows read may then mix two versions of it.
+ */
+export async function assertUnchanged(source: Source): Promise<void> {
+  for (const before of source.stamps) {
+    let after: FileStamp;
+    try {
+      after = await stampFile(before.file);
+    } catch (err) {
+      throw new DataSourceError(`${source.role} ${source.spec}: ${before.file} changed during the run (${firstLine(err)}); its results are discarded`, { cause: err });
+    }
+    const change = stampChange(before, after);
+    if (change) throw new DataSourceError(`${source.role} ${source.spec}: ${before.file} changed during the run (${change}); its results are discarded`);
+  }
+}
+
+/** Top-level column names per file, from parquet_schema's depth-first rows (a root, then its children). */
+function topLevelColumns(schema: Record<string, unknown>[]): Map<string, string[]> {
+  // Grouped first: files may be read in parallel, but each file's rows stay in order.
+  const byFile = new Map<string, Record<string, unknown>[]>();
+  for (const r of schema) {
+    const file = String(r.file_name);
+    if (!byFile.has(file)) byFile.set(file, []);
+    byFile.get(file)!.push(r);
+  }
+  const out = new Map<string, string[]>();
+  for (const [file, [root, ...elements]] of byFile) {
+    const names: string[] = [];
+    // Children still expected at each open level; the first is the root's.
+    const open = [Number(root.num_children ?? 0)];
+    for (const r of elements) {
+      if (open.length === 1) names.push(String(r.name));
+      open[open.length - 1]--;
+      const children = Number(r.num_children ?? 0);
+      if (children > 0) open.push(children);
+      while (open.length > 1 && open[open.length - 1] === 0) open.pop();
+    }
+    out.set(file, names);
+  }
+  return out;
+}
+
+/** The hive keys DuckDB reads from a file's directories: each `key=value` segment with one "=". */
+function partitionKeysOf(file: string): string[] {
+  return file
+    .split('/')
+    .slice(0, -1)
+    .filter((seg) => /^[^=]+=[^=]*$/.test(seg))
+    .map((seg) => seg.slice(0, seg.indexOf('=')));
 }
 
 /** Runs a query against a source, turning DuckDB's read errors into errors that name the source. */
 export async function query(conn: DuckDBConnection, source: Source, sql: string, params: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
   try {
-    return await rows(conn, sql, [source.pattern, ...params]);
+    return await rows(conn, sql, [source.list, ...params]);
   } catch (err) {
     throw sourceError(source, err);
   }
@@ -107,15 +195,6 @@ export function sha256(files: readonly string[]): Promise<string> {
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`hashing ${files.join(', ')} stopped (exit code ${code})`)));
   });
-}
-
-function fingerprint(files: readonly string[]): string {
-  return files
-    .map((f) => {
-      const s = statSync(f);
-      return `${f}:${s.size}:${s.mtimeMs}`;
-    })
-    .join('|');
 }
 
 function firstLine(err: unknown): string {

@@ -4,7 +4,7 @@
  * decide the model.
  */
 import type { Config, ModelConfig } from '../config/index.js';
-import { baselineProfile, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
+import { assertUnchanged, baselineProfile, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
 import type { ModelReport, Report } from '../report/index.js';
 import { decideModel } from '../stats/index.js';
 import { compareFeature } from './compare-feature.js';
@@ -64,6 +64,9 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     progress('scanning the window', 0, 1);
     const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));
     const data = await readWindow(conn, window, comparable, baseline, filter, opts.collectValues ?? COLLECT_BUDGET_VALUES, phase, progress);
+    // One version of every input file, or no result: a file rewritten during the run fails it, naming the file.
+    await assertUnchanged(window);
+    await assertUnchanged(baselineSource);
 
     const reports = features.map((f, i) => {
       progress(`comparing ${f.name}`, i, features.length);
