@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadConfig, resolveConfig, type Config } from '../config/index.js';
+import { durationProblem, loadConfig, parseInstant, resolveConfig, WINDOW_MAX_MS, type Config } from '../config/index.js';
 import type { Progress } from '../engine/index.js';
 import { formatReport, FORMATS, type Format } from '../report/index.js';
 import { EXIT, UsageError } from './errors.js';
@@ -36,6 +36,12 @@ export function adHocConfig(a: ReportArgs): Config {
   const features = list(a.features);
   const categorical = list(a.categorical) ?? [];
   if (categorical.length && !features) throw new UsageError('--categorical needs --features');
+  const duration = a['window-duration'];
+  if (duration !== undefined) {
+    const problem = durationProblem(duration, WINDOW_MAX_MS);
+    if (problem) throw new UsageError(`--window-duration: ${problem} (found "${duration}")`);
+    if (!a['timestamp-column']) throw new UsageError('--window-duration needs --timestamp-column: without one the whole window is compared');
+  }
   const raw = {
     models: [
       {
@@ -43,7 +49,7 @@ export function adHocConfig(a: ReportArgs): Config {
         baseline: a.baseline,
         window: a.window,
         ...(a['timestamp-column'] ? { timestamp_column: a['timestamp-column'] } : {}),
-        ...(a['window-duration'] ? { window_duration: a['window-duration'] } : {}),
+        ...(duration !== undefined ? { window_duration: duration } : {}),
         ...(features ? { features: Object.fromEntries(features.map((f) => [f, categorical.includes(f) ? 'categorical' : 'auto'])) } : {}),
         ...(a.prediction ? { prediction_columns: list(a.prediction) } : {}),
       },
@@ -52,11 +58,14 @@ export function adHocConfig(a: ReportArgs): Config {
   return resolveConfig(raw, 'command line', process.cwd());
 }
 
+/** `--as-of`, read exactly like a config's `as_of` (UTC unless a zone is given). */
 function parseAsOf(text: string | undefined): Date | undefined {
   if (text === undefined) return undefined;
-  const d = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new UsageError(`--as-of: expected an ISO-8601 time such as 2026-11-01T00:00:00Z (found "${text}")`);
-  return d;
+  try {
+    return parseInstant(text);
+  } catch (err) {
+    throw new UsageError(`--as-of: ${(err as Error).message} (found "${text}")`, { cause: err });
+  }
 }
 
 function progressLine(p: Progress): void {

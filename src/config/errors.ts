@@ -16,7 +16,7 @@ export function formatIssues(file: string, issues: readonly z.core.$ZodIssue[]):
   const lines = issues.slice(0, 5).map((issue) => {
     const unknown = issue.code === 'unrecognized_keys';
     const where = unknown ? keyPath([...issue.path, issue.keys[0]]) : keyPath(issue.path);
-    const message = unknown ? 'unknown key (allowed keys are listed in the README)' : issue.message;
+    const message = unknown ? 'unknown or unsupported key (allowed keys are listed in the README)' : issue.message;
     const found = 'input' in issue && issue.input !== undefined && !unknown ? ` (found ${describe(issue.input)})` : '';
     return `${file}: ${where}: ${message}${found}`;
   });

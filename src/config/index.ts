@@ -1,5 +1,6 @@
 export { loadConfig, resolveConfig, type Config, type ModelConfig } from './load.js';
 export { ConfigError } from './errors.js';
 export { DEFAULTS } from './defaults.js';
-export { parseDuration } from './duration.js';
+export { parseDuration, durationProblem, TIMER_MAX_MS, WINDOW_MAX_MS } from './duration.js';
+export { parseInstant } from './instant.js';
 export { loadWebConfig, type WebConfig } from './web-config.js';

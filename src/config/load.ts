@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { DriftPolicy, FeatureType } from '../stats/index.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
-import { ConfigError, formatIssues, keyPath } from './errors.js';
+import { ConfigError, formatIssues } from './errors.js';
+import { interpolate } from './interpolate.js';
 import { readYamlFile } from './yaml-file.js';
 import { configFileSchema, type ConfigFile, type ModelFile, type TestSettings } from './schema.js';
 
@@ -42,8 +43,13 @@ export interface Config {
 
 /** Reads, interpolates, validates and resolves a YAML config file. */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  const raw = interpolate(readYamlFile(file, 'config'), env, file, []);
-  return resolveConfig(raw, file);
+  return resolveConfig(interpolate(withoutExtensions(readYamlFile(file, 'config')), env, file), file);
+}
+
+/** Top-level `x-` keys hold YAML anchors for `<<:` merges (as in Docker Compose); they configure nothing. */
+function withoutExtensions(doc: unknown): unknown {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return doc;
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith('x-')));
 }
 
 /** Validates an already-parsed config object (also used for ad-hoc CLI runs). */
@@ -70,7 +76,7 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     window: path.resolve(baseDir, m.window),
     timestampColumn: m.timestamp_column ?? null,
     windowDurationMs: parseDuration(pick('window_duration'))!,
-    asOf: m.as_of ? new Date(m.as_of) : null,
+    asOf: m.as_of ?? null,
     idColumns: m.id_columns ?? [],
     features,
     predictionColumns: m.prediction_columns ?? [],
@@ -95,23 +101,4 @@ function mergePolicy(base: DriftPolicy, s: TestSettings): DriftPolicy {
     significance: { ...base.significance, ...defined(s.significance) } as DriftPolicy['significance'],
     thresholds: { ...base.thresholds, ...defined(s.thresholds) } as DriftPolicy['thresholds'],
   };
-}
-
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-/** Replaces ${VAR} and ${VAR:-default} in every string value, naming the key path of an unset one. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, at: (string | number)[]): unknown {
-  if (typeof value === 'string') {
-    return value.replace(ENV_REF, (_, name: string, fallback: string | undefined) => {
-      const v = env[name];
-      if (v !== undefined) return v;
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(`${file}: ${keyPath(at)}: environment variable ${name} is not set (use \${${name}:-default} for a default)`);
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, file, [...at, i]));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, file, [...at, k])]));
-  }
-  return value;
 }

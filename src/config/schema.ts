@@ -1,11 +1,25 @@
 import { z } from 'zod';
 import { TESTS, TEST_IDS, type TestId } from '../stats/index.js';
 import { isValidCron } from './cron.js';
-import { parseDuration } from './duration.js';
+import { durationProblem, TIMER_MAX_MS, WINDOW_MAX_MS } from './duration.js';
+import { parseInstant } from './instant.js';
 
-const duration = z
-  .string()
-  .refine((s) => parseDuration(s) !== null, { message: 'expected a duration such as 30s, 15m, 1h or 7d' });
+/** A duration string of at most `maxMs` (see duration.ts for the syntax). */
+const duration = (maxMs: number) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = durationProblem(s, maxMs);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: s });
+  });
+
+/** An ISO-8601 instant, parsed to a Date (see instant.ts). */
+const instant = z.string().transform((s, ctx) => {
+  try {
+    return parseInstant(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message, input: s });
+    return z.NEVER;
+  }
+});
 
 const cron = z.string().refine(isValidCron, {
   message: 'expected a cron expression (5 fields, or 6 with seconds first), e.g. "*/5 * * * *"',
@@ -40,11 +54,11 @@ const testSettings = {
 
 const modelSettings = {
   ...testSettings,
-  window_duration: duration.optional(),
+  window_duration: duration(WINDOW_MAX_MS).optional(),
   drift_share_threshold: z.number().gt(0).max(1).optional(),
   max_categories: z.number().int().min(2).max(10000).optional(),
   schedule: cron.optional(),
-  run_timeout: duration.optional(),
+  run_timeout: duration(TIMER_MAX_MS).optional(),
 };
 
 const featureType = z.enum(['numeric', 'categorical']);
@@ -54,7 +68,7 @@ const model = z.strictObject({
   baseline: z.string().min(1),
   window: z.string().min(1),
   timestamp_column: z.string().min(1).optional(),
-  as_of: z.iso.datetime({ offset: true }).optional(),
+  as_of: instant.optional(),
   id_columns: z.array(z.string().min(1)).optional(),
   prediction_columns: z.array(z.string().min(1)).optional(),
   features: z.union([z.array(z.string().min(1)), z.record(z.string(), z.enum(['numeric', 'categorical', 'auto']))]).optional(),
@@ -75,6 +89,19 @@ export const configFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"`, input: m.name });
       }
       seen.add(m.name);
+      if (m.window_duration !== undefined && m.timestamp_column === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'window_duration'], message: 'needs timestamp_column: without one the whole window source is compared', input: m.window_duration });
+      }
+      // Listed features are known now; inferred ones only once the baseline is read (the engine checks those).
+      if (m.features && m.feature_overrides) {
+        const known = [...(Array.isArray(m.features) ? m.features : Object.keys(m.features)), ...(m.prediction_columns ?? [])];
+        for (const name of Object.keys(m.feature_overrides)) {
+          if (!known.includes(name)) {
+            const listed = known.slice(0, 10).map((k) => JSON.stringify(k)).join(', ') + (known.length > 10 ? `, ... ${known.length - 10} more` : '');
+            ctx.addIssue({ code: 'custom', path: ['models', i, 'feature_overrides', name], message: `not a listed feature or prediction column of model "${m.name}" (listed: ${listed})`, input: name });
+          }
+        }
+      }
     });
   });
 

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { writeParquet } from '../helpers/fixtures.js';
+import { CONFIG_CASES as ALL_CONFIG_CASES } from '../config/cases.js';
 
 export const GOOD_BASELINE = `SELECT i AS id, (i % 97)::DOUBLE AS x, (i % 13)::INTEGER AS n, ['a','b','c'][1 + i % 3] AS c,
   TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i * 60) AS ts FROM range(2000) t(i)`;
@@ -204,16 +205,8 @@ export const DATA_CASES: DataCase[] = [
   },
 ];
 
-/** Config files that must be refused, with the key path their message names. */
-export const CONFIG_CASES: { name: string; yaml: string; message: RegExp }[] = [
-  { name: 'an unknown key', yaml: 'models:\n  - name: a\n    baseline: b\n    window: w\n    windw_duration: 1h\n', message: /models\[0\]\.windw_duration: unknown key/ },
-  { name: 'a wrong type', yaml: 'models:\n  - name: a\n    baseline: b\n    window: w\n    id_columns: request_id\n', message: /models\[0\]\.id_columns: Invalid input: expected array, received string/ },
-  { name: 'a bad cron expression', yaml: 'defaults:\n  schedule: "61 * * * *"\nmodels:\n  - { name: a, baseline: b, window: w }\n', message: /defaults\.schedule: expected a cron expression/ },
-  { name: 'a bad duration', yaml: 'models:\n  - { name: a, baseline: b, window: w, run_timeout: soon }\n', message: /models\[0\]\.run_timeout: expected a duration/ },
-  { name: 'a bad threshold', yaml: 'defaults:\n  thresholds: { js: -1 }\nmodels:\n  - { name: a, baseline: b, window: w }\n', message: /defaults\.thresholds\.js: a distance threshold must be positive \(found -1\)/ },
-  { name: 'an unknown test', yaml: 'defaults:\n  primary: { numeric: ttest }\nmodels:\n  - { name: a, baseline: b, window: w }\n', message: /defaults\.primary\.numeric: Invalid option: expected one of "ks"\|"chi2"\|"js"\|"psi"\|"wasserstein" \(found "ttest"\)/ },
-  { name: 'a duplicate model name', yaml: 'models:\n  - { name: a, baseline: b, window: w }\n  - { name: a, baseline: b, window: w }\n', message: /models\[1\]\.name: duplicate model name "a"/ },
-];
+/** The config cases that the serve suite also runs as child processes; every case is in test/config/cases.ts. */
+export const CONFIG_CASES = ALL_CONFIG_CASES.filter((c) => c.cli);
 
 /** The config of one case: defaults for the shared fixture, then the case's own keys (null removes a key). */
 export function caseConfig(inputs: Inputs, extra: Record<string, unknown> = {}): string {
