@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { pino, type Logger } from 'pino';
-import { loadConfig, loadWebConfig, parseDuration, type Config } from '../config/index.js';
+import { durationProblem, loadConfig, loadWebConfig, parseDuration, TIMER_MAX_MS, type Config } from '../config/index.js';
 import { DriftMetrics, ExporterState, formatListen, ListenError, parseListen, startServer, type RunningServer } from '../exporter/index.js';
 import { Scheduler } from '../schedule/index.js';
 import { EXIT, UsageError } from './errors.js';
@@ -29,8 +29,8 @@ type ServeArgs = Awaited<ReturnType<typeof options>['argv']>;
 async function run(a: ServeArgs): Promise<number> {
   const listen = parseListen(a.listen);
   if (!listen) throw new UsageError(`--listen: expected HOST:PORT, [IPv6]:PORT or :PORT with a port up to 65535 (found "${a.listen}")`);
-  const graceMs = parseDuration(a['shutdown-timeout']);
-  if (graceMs === null) throw new UsageError(`--shutdown-timeout: expected a duration such as 10s or 1m (found "${a['shutdown-timeout']}")`);
+  const graceMs = parseDuration(a['shutdown-timeout'], TIMER_MAX_MS);
+  if (graceMs === null) throw new UsageError(`--shutdown-timeout: ${durationProblem(a['shutdown-timeout'], TIMER_MAX_MS)} (found "${a['shutdown-timeout']}")`);
   let config = loadConfig(a.config);
   const webFile = a['web.config.file'];
   const web = webFile ? loadWebConfig(webFile) : undefined;

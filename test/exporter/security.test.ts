@@ -83,7 +83,7 @@ test('the web config is validated at start, naming the file and key', async (t) 
     [{ tls_server_config: { cert_file: cert, key_file: key, min_version: 'TLS99' } }, /web\.yml: tls_server_config\.min_version/],
     [{ tls_server_config: { cert_file: cert, key_file: key, client_auth_type: 'RequireAndVerifyClientCert' } }, /tls_server_config\.client_ca_file: required/],
     [{ basic_auth_users: { admin: 'plaintext-password' } }, /web\.yml: basic_auth_users\.admin: expected a bcrypt hash/],
-    [{ basic_auth: {} }, /web\.yml: basic_auth: unknown key/],
+    [{ basic_auth: {} }, /web\.yml: basic_auth: unknown or unsupported key/],
   ];
   for (const [content, message] of cases) {
     writeFileSync(web, stringify(content));
