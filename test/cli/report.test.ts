@@ -86,7 +86,7 @@ test('an invalid config: exit 2 naming the file, the key path and what was found
   const file = path.join(dir, 'bad.yaml');
   const cases: [string, RegExp][] = [
     ['models:\n  - name: a\n    baseline: b.parquet\n    window: w.parquet\n    thresholds: { ks: 2 }\n', /bad\.yaml: models\[0\]\.thresholds\.ks: a p-value threshold must lie in \(0, 1\) \(found 2\)/],
-    ['models:\n  - name: a\n    baseline: b.parquet\n    window: w.parquet\n    colour: red\n', /bad\.yaml: models\[0\]\.colour: unknown key/],
+    ['models:\n  - name: a\n    baseline: b.parquet\n    window: w.parquet\n    colour: red\n', /bad\.yaml: models\[0\]\.colour: unknown or unsupported key/],
     ['models:\n  - name: a\n    baseline: b.parquet\n    window: w.parquet\n    schedule: "every day"\n', /models\[0\]\.schedule: expected a cron expression .*found "every day"/],
     ['models:\n  - name: a\n    baseline: b.parquet\n    window: w.parquet\n    window_duration: 3 days\n', /models\[0\]\.window_duration: expected a duration/],
     ['models:\n  - { name: a, baseline: b, window: w }\n  - { name: a, baseline: b, window: w }\n', /models\[1\]\.name: duplicate model name "a"/],
