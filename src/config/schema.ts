@@ -42,7 +42,7 @@ const modelSettings = {
   ...testSettings,
   window_duration: duration.optional(),
   drift_share_threshold: z.number().gt(0).max(1).optional(),
-  max_categories: z.number().int().min(2).max(10000).optional(),
+  max_categories: z.number().int().min(2).max(100000).optional(),
   schedule: cron.optional(),
   run_timeout: duration.optional(),
 };
