@@ -108,12 +108,13 @@ function fromKey64(k: bigint): number {
 const BUFFER_VALUES = 1 << 15;
 
 /**
- * A closed-form part of W1 is a difference of integrals up to this many times
- * W1 at most: its rounding error (a few ulps of the integrals) then stays
- * below 2^-38 of W1. Ordinary data is far from it; an interval spanning a
- * gap of 1e308 is not.
+ * A closed-form part of W1 is a difference of integrals at most this many
+ * times W1: its rounding error, relative to the integrals, then grows by at
+ * most this factor relative to W1. Ordinary data is far from it (an
+ * interval's integrals are a small share of the whole range's); an interval
+ * spanning a gap of 1e308 next to a sentinel is not, and is read again.
  */
-const CANCELLATION_BOUND = 2 ** 12;
+const CANCELLATION_BOUND = 16;
 
 /** Value splits of an open gap with no point inside. */
 const GAP_SPLITS = 64;
