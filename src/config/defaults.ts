@@ -6,7 +6,7 @@ export const DEFAULTS = {
   run_timeout: '5m',
   window_duration: '1d',
   drift_share_threshold: 0.5,
-  max_categories: 50,
+  max_categories: 10000,
   primary: { numeric: 'wasserstein', categorical: 'js' } as Record<FeatureType, TestId>,
   significance: { numeric: 'ks', categorical: 'chi2' } as Record<FeatureType, TestId | null>,
   thresholds: Object.fromEntries(TESTS.map((t) => [t.id, t.defaultThreshold])) as Record<TestId, number>,

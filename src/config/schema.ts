@@ -56,7 +56,7 @@ const modelSettings = {
   ...testSettings,
   window_duration: duration(WINDOW_MAX_MS).optional(),
   drift_share_threshold: z.number().gt(0).max(1).optional(),
-  max_categories: z.number().int().min(2).max(10000).optional(),
+  max_categories: z.number().int().min(2).max(100000).optional(),
   schedule: cron.optional(),
   run_timeout: duration(TIMER_MAX_MS).optional(),
 };

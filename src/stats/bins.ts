@@ -11,9 +11,15 @@ export function quantileSorted(a: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   const t = pos - lo;
   if (lo + 1 >= a.length) return a[a.length - 1];
-  const diff = a[lo + 1] - a[lo];
-  // Interpolating from the nearer end keeps the result inside [a[lo], a[lo+1]].
-  return t >= 0.5 ? a[lo + 1] - diff * (1 - t) : a[lo] + diff * t;
+  return lerp(a[lo], a[lo + 1], t);
+}
+
+/** a + (b − a)·t for a <= b, interpolated from the nearer end so that the result stays inside [a, b]. */
+function lerp(a: number, b: number, t: number): number {
+  const diff = b - a;
+  // Values of opposite signs can be more than the largest double apart: interpolate their halves (exact).
+  if (diff === Infinity) return 2 * lerp(a / 2, b / 2, t);
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
 /** Baseline deciles 0.1 … 0.9, duplicates removed. */
@@ -26,43 +32,50 @@ export function decileEdges(sortedBaseline: Float64Array): Float64Array {
   return Float64Array.from(edges);
 }
 
-/** Name of the bucket that merges the categories beyond the top K. */
-export const OTHER_CATEGORY = '__other__';
-
-/** Both sides' counts over one list of categories. */
+/** Both sides' counts over one list of categories, and the overflow bucket when the cap merged any. */
 export interface AlignedCategories {
+  /** The categories with a bucket of their own, sorted. */
   categories: string[];
+  /**
+   * Counts per category; when `merged` > 0, one more slot at the end is the
+   * overflow bucket. It has no name, so no real category (not even one
+   * called "__other__") can land in it by its value.
+   */
   baseline: Float64Array;
   window: Float64Array;
+  /** Categories merged into the overflow bucket (0: every category has its own). */
+  merged: number;
   /** Window rows whose category never occurs in the baseline. */
   unseen: number;
 }
 
 /**
- * Aligns two category-count maps on the union of their categories. Beyond
- * `maxCategories`, the most frequent (baseline first, then window) are kept
- * and the rest merged into one bucket, so that a high-cardinality column
- * keeps the tests meaningful and the output bounded.
+ * Aligns two category-count maps on the union of their categories. The cap
+ * bounds memory and output, and is meant to lie far above real columns: up
+ * to `maxCategories` buckets every category is its own, so the tests are
+ * those of the full table. Beyond it the most frequent maxCategories − 1
+ * (baseline first, then window) are kept and the rest merged into the
+ * overflow bucket.
  */
 export function alignCategories(baseline: Map<string, number>, window: Map<string, number>, maxCategories: number): AlignedCategories {
   let unseen = 0;
   for (const [c, n] of window) if (!baseline.has(c)) unseen += n;
   const all = new Set([...baseline.keys(), ...window.keys()]);
   let categories = [...all].sort();
-  let merged: Set<string> = new Set();
+  let merged = 0;
   if (categories.length > maxCategories) {
-    const ranked = [...categories].sort(
+    const ranked = categories.sort(
       (a, b) => (baseline.get(b) ?? 0) - (baseline.get(a) ?? 0) || (window.get(b) ?? 0) - (window.get(a) ?? 0) || (a < b ? -1 : 1),
     );
-    merged = new Set(ranked.slice(maxCategories - 1));
+    merged = ranked.length - (maxCategories - 1);
     categories = ranked.slice(0, maxCategories - 1).sort();
-    categories.push(OTHER_CATEGORY);
   }
   const index = new Map(categories.map((c, i) => [c, i]));
-  const b = new Float64Array(categories.length);
-  const w = new Float64Array(categories.length);
-  const slot = (c: string) => (merged.has(c) ? index.get(OTHER_CATEGORY)! : index.get(c)!);
-  for (const [c, n] of baseline) b[slot(c)] += n;
-  for (const [c, n] of window) w[slot(c)] += n;
-  return { categories, baseline: b, window: w, unseen };
+  // Categories not in `index` go to the overflow slot, at categories.length.
+  const size = categories.length + (merged > 0 ? 1 : 0);
+  const b = new Float64Array(size);
+  const w = new Float64Array(size);
+  for (const [c, n] of baseline) b[index.get(c) ?? categories.length] += n;
+  for (const [c, n] of window) w[index.get(c) ?? categories.length] += n;
+  return { categories, baseline: b, window: w, merged, unseen };
 }

@@ -11,7 +11,12 @@ export interface Comparison {
   tests: Partial<Record<TestId, TestResult>>;
   unseen_ratio?: number;
   out_of_range_ratio?: number;
-  /** The buckets the binned tests used (decile edges, or categories). */
+  /** Categorical: how many categories the max_categories cap merged into one overflow bucket (0: none). */
+  merged_categories?: number;
+  /**
+   * The buckets the binned tests used: decile edges, or categories (when
+   * categories were merged, the counts have one more slot, the overflow bucket).
+   */
   buckets: { edges?: Float64Array; categories?: string[]; baseline: Float64Array; window: Float64Array };
 }
 
@@ -30,7 +35,7 @@ export function compareNumeric(s: NumericSummary): Comparison {
   };
 }
 
-/** Categorical feature: rows per category on both sides, each non-empty. */
+/** Categorical feature: rows per category on both sides, each non-empty; at most `maxCategories` buckets. */
 export function compareCategorical(baseline: Map<string, number>, window: Map<string, number>, maxCategories: number): Comparison {
   const aligned = alignCategories(baseline, window, maxCategories);
   let windowTotal = 0;
@@ -39,6 +44,7 @@ export function compareCategorical(baseline: Map<string, number>, window: Map<st
   return {
     tests: runTests({ type: 'categorical', bins }),
     unseen_ratio: aligned.unseen / windowTotal,
+    merged_categories: aligned.merged,
     buckets: { categories: aligned.categories, ...bins },
   };
 }

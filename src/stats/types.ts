@@ -28,6 +28,8 @@ export interface NumericSummary {
   w1: number;
   /** Baseline standard deviation, ddof 0. */
   std: number;
+  /** The largest |value| of the baseline: the scale of `normed`'s floor. */
+  magnitude: number;
   /** Baseline decile edges, duplicates removed. */
   edges: Float64Array;
   bins: Bins;

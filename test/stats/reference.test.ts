@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareCategorical, type Comparison } from '../../src/stats/index.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { ksPValue } from '../../src/stats/tests/ks.js';
 import { kstwoSf } from '../../src/stats/kolmogorov.js';
 import { compareSamples, NUMERIC_PATHS } from '../helpers/numeric.js';
@@ -33,8 +34,11 @@ function split(c: ReferenceCase, side: 'baseline' | 'window') {
   return { rows: values.length, missing, numeric: new Float64Array(), counts };
 }
 
-test('the reference holds cases of both types', () => {
+test('the reference holds cases of both types, extreme but finite values, and a few hundred categories', () => {
   assert.ok(cases.some((c) => c.type === 'numeric') && cases.some((c) => c.type === 'categorical'));
+  const big = (c: ReferenceCase) => c.baseline.concat(c.window).some((v) => typeof v === 'number' && Math.abs(v) >= 1e308);
+  assert.ok(cases.filter(big).length >= 3, 'cases with values near the largest double');
+  assert.ok(cases.some((c) => c.type === 'categorical' && c.expected.tests.categories.length > 200));
 });
 
 for (const c of cases) for (const path of c.type === 'numeric' ? NUMERIC_PATHS : [NUMERIC_PATHS[0]]) {
@@ -71,8 +75,10 @@ for (const c of cases) for (const path of c.type === 'numeric' ? NUMERIC_PATHS :
       assertStat(result.out_of_range_ratio, outside, 'out_of_range_ratio');
       assert.equal(ksPValue(result.tests.ks!.statistic, n, m), result.tests.ks!.p_value);
     } else {
-      result = compareCategorical(b.counts, w.counts, 1000);
+      // The production default cap: every category of the reference is tested on its own, as SciPy does.
+      result = compareCategorical(b.counts, w.counts, DEFAULTS.max_categories);
       const t = e.tests;
+      assert.equal(result.merged_categories, 0, 'no category merged');
       assert.deepEqual(result.buckets.categories, t.categories, 'categories');
       assert.deepEqual([...result.buckets.baseline], t.baseline_counts, 'baseline counts');
       assert.deepEqual([...result.buckets.window], t.window_counts, 'window counts');

@@ -3,7 +3,6 @@
  * its sorted distinct values plus its decile edges (the "points"), their
  * counts, and the first pass's grid. Built once per baseline column.
  */
-import { standardDeviation } from 'simple-statistics';
 import { decileEdges } from '../bins.js';
 import { sortDoubles } from './kernels.js';
 import { buildIndex, type Grid } from './point-index.js';
@@ -25,14 +24,43 @@ export interface BaselineSummary {
   edgeAt: Int32Array;
   /** Standard deviation (ddof 0) of the baseline, for Wasserstein's `normed`. */
   std: number;
+  /** The largest |value| of the baseline, for `normed`'s floor. */
+  magnitude: number;
   /** The first pass's grid (its bounds are points), built once per baseline. */
   grid: Grid;
 }
 
-/** Baseline standard deviation (ddof 0), as Wasserstein's `normed` uses it. */
+/**
+ * Baseline standard deviation (ddof 0) of an ascending, finite sample, as
+ * Wasserstein's `normed` uses it. Two passes over the values scaled by a
+ * power of two near 1 / max |x| (exact), so that neither the sum nor the
+ * squares overflow or underflow on finite input; the mean is corrected by
+ * the deviations' own sum, so a constant sample gives 0.
+ */
 export function baselineStd(sorted: Float64Array): number {
-  // simple-statistics reads only length and indices, so a typed array serves.
-  return standardDeviation(sorted as unknown as number[]);
+  const n = sorted.length;
+  if (n === 0 || sorted[0] === sorted[n - 1]) return 0;
+  const big = Math.max(Math.abs(sorted[0]), Math.abs(sorted[n - 1]));
+  // 2^±1000 at most: the scale itself stays a normal double.
+  const s = 2 ** -Math.max(-1000, Math.min(1000, Math.ceil(Math.log2(big))));
+  let sum = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    // Neumaier's compensated sum.
+    const x = sorted[i] * s;
+    const t = sum + x;
+    c += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+    sum = t;
+  }
+  const mean = (sum + c) / n;
+  let dev = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const d = sorted[i] * s - mean;
+    dev += d;
+    sq += d * d;
+  }
+  return Math.sqrt(Math.max(0, (sq - (dev * dev) / n) / n)) / s;
 }
 
 /** The summary of an ascending, finite, non-empty baseline sample. */
@@ -88,7 +116,8 @@ export function summarizeBaseline(sorted: Float64Array, std: number, buckets: nu
     up[nb++] = q + 1;
   }
   const grid: Grid = { bnd, up, index: buildIndex(bnd), region: null, top: null };
-  return { n, points, counts, edges, edgeAt, std, grid };
+  const magnitude = Math.max(Math.abs(points[0]), Math.abs(points[np - 1]));
+  return { n, points, counts, edges, edgeAt, std, magnitude, grid };
 }
 
 /** A baseline column's values in any order (NaN and ±Infinity are missing; the array may be reordered) to its summary; null when none is finite. */

@@ -19,8 +19,8 @@ interface Exports {
   keepFinite(a: number, n: number): number;
   sort(a: number, scratch: number, n: number): void;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
-  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number): number;
-  countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number): number;
+  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number): number;
+  countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number, scale: number): number;
 }
 
 // Compiled once per thread, at the first kernel call: importing this module costs nothing.
@@ -97,8 +97,10 @@ function sortFinite(k: Exports, buffer: ArrayBuffer, values: Float64Array, at: n
 export interface Settled {
   /** The window's finite values. */
   m: number;
-  /** ∫|F_b − F_w| · n · m. */
+  /** ∫|F_b − F_w| · n · m · scale. */
   w1: number;
+  /** The power of two W1 was summed at (merge.ts mergeScale), so that no sum overflows. */
+  scale: number;
   d: number;
   outOfRange: number;
   /** Window values strictly below each edge. */
@@ -129,11 +131,19 @@ export function settleWindow(values: Float64Array, n: number, points: Float64Arr
   new Int32Array(buffer, cAt, P).set(counts);
   new Float64Array(buffer, eAt, E).set(edges);
   k.settle(v, m, pAt, cAt, P, eAt, E, bAt, n);
-  const r = new Float64Array(buffer, k.resultAt(), 3);
-  const out = { m, w1: r[0], d: r[1], outOfRange: r[2], below: new Float64Array(buffer, bAt, E).slice() };
+  const r = new Float64Array(buffer, k.resultAt(), 4);
+  const out = { m, w1: r[0], d: r[1], outOfRange: r[2], below: new Float64Array(buffer, bAt, E).slice(), scale: r[3] };
   release();
   return out;
 }
+
+/**
+ * The grid passes sum (bound − x)·GRID_SCALE: 2^-40 is exact (a power of two), and
+ * small enough that no difference of two doubles, nor a sum of 2^31 of them,
+ * nor WindowSummary's products of those sums with counts, can overflow.
+ * Only differences below 2^-982 (as subnormals) lose precision.
+ */
+export const GRID_SCALE = 2 ** -40;
 
 /** A pass's grid, as WindowSummary's Grid and PointIndex hold it; a later pass's also flags what it counts. */
 export interface PassGrid {
@@ -215,7 +225,7 @@ export class GridCounter {
    */
   count(n: number): number {
     const a = this.at;
-    if (!this.later) return this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum);
-    return this.k.countLaterPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0);
+    if (!this.later) return this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum, GRID_SCALE);
+    return this.k.countLaterPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0, GRID_SCALE);
   }
 }

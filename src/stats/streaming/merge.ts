@@ -1,6 +1,21 @@
 import type { BaselineSummary } from './baseline-summary.js';
 import type { Settled } from './kernels.js';
 
+/** Above this magnitude (2^958) the merge scales values by MERGE_SMALL_SCALE. */
+export const MERGE_BIG = 2 ** 958;
+/**
+ * 2^-72: exact (a power of two), and small enough that, with n·m < 2^63, no
+ * difference of two doubles nor the unnormalised sum (at most n·m·range) can overflow.
+ */
+export const MERGE_SMALL_SCALE = 2 ** -72;
+
+/** The merge's scale for sorted window values v and points: 1 unless a value passes MERGE_BIG. */
+export function mergeScale(v: Float64Array, points: Float64Array): number {
+  let big = Math.max(Math.abs(points[0]), Math.abs(points[points.length - 1]));
+  if (v.length > 0) big = Math.max(big, Math.abs(v[0]), Math.abs(v[v.length - 1]));
+  return big > MERGE_BIG ? MERGE_SMALL_SCALE : 1;
+}
+
 /**
  * The kernel's merge (kernels.as.ts `settle`), for inputs too large for its
  * memory: the window's values, sorted, against the baseline's points.
@@ -20,14 +35,16 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
   let w1 = 0;
   let d = 0;
   let dAt = 0;
-  let prev = m > 0 ? Math.min(points[0], v[0]) : points[0];
+  // W1 is summed as Σ |I·m − J·n|·(x − prev)·s; prev is kept scaled.
+  const s = mergeScale(v, points);
+  let prev = (m > 0 ? Math.min(points[0], v[0]) : points[0]) * s;
   while (k < m) {
     const x = v[k];
     // Points below the next window value: F_w is constant across them.
     while (q < P && points[q] < x) {
       const p = points[q];
-      const diff = Math.abs(I * m - J * n);
-      w1 += diff * (p - prev);
+      const ps = p * s;
+      w1 += Math.abs(I * m - J * n) * (ps - prev);
       if (e < edges.length && edges[e] === p) below[e++] = J;
       I += counts[q++];
       const after = Math.abs(I * m - J * n);
@@ -35,9 +52,10 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
         dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
         d = after;
       }
-      prev = p;
+      prev = ps;
     }
-    w1 += Math.abs(I * m - J * n) * (x - prev);
+    const xs = x * s;
+    w1 += Math.abs(I * m - J * n) * (xs - prev);
     if (e < edges.length && edges[e] === x) below[e++] = J;
     if (q < P && points[q] === x) I += counts[q++];
     let j = k + 1;
@@ -49,19 +67,19 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
       dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
       d = after;
     }
-    prev = x;
+    prev = xs;
   }
   // Past the last window value F_w = 1.
   while (q < P) {
-    const p = points[q];
-    w1 += Math.abs(I * m - J * n) * (p - prev);
-    if (e < edges.length && edges[e] === p) below[e++] = J;
+    const ps = points[q] * s;
+    w1 += Math.abs(I * m - J * n) * (ps - prev);
+    if (e < edges.length && edges[e] === points[q]) below[e++] = J;
     I += counts[q++];
     // |F_b − F_w| only shrinks here (F_w = 1): D is already known.
-    prev = p;
+    prev = ps;
   }
   let out = 0;
   for (let i = 0; i < m && v[i] < points[0]; i++) out++;
   for (let i = m - 1; i >= 0 && v[i] > points[P - 1]; i--) out++;
-  return { m, w1, d: dAt, outOfRange: out, below };
+  return { m, w1, d: dAt, outOfRange: out, below, scale: s };
 }

@@ -31,7 +31,7 @@
  */
 import type { NumericSummary } from '../types.js';
 import { DEFAULT_BUCKETS, type BaselineSummary } from './baseline-summary.js';
-import { GridCounter, settleWindow, sortDoubles } from './kernels.js';
+import { GRID_SCALE, GridCounter, settleWindow, sortDoubles } from './kernels.js';
 import { mergeSorted } from './merge.js';
 import { buildIndex, topFlags, type Grid } from './point-index.js';
 
@@ -107,6 +107,15 @@ function fromKey64(k: bigint): number {
 /** Values a column buffers before locating them (8 bytes each). */
 const BUFFER_VALUES = 1 << 15;
 
+/**
+ * A closed-form part of W1 is a difference of integrals at most this many
+ * times W1: its rounding error, relative to the integrals, then grows by at
+ * most this factor relative to W1. Ordinary data is far from it (an
+ * interval's integrals are a small share of the whole range's); an interval
+ * spanning a gap of 1e308 next to a sentinel is not, and is read again.
+ */
+const CANCELLATION_BOUND = 16;
+
 /** Value splits of an open gap with no point inside. */
 const GAP_SPLITS = 64;
 
@@ -132,7 +141,9 @@ export class WindowSummary {
   private kept: Float64Array | null = null;
   private keptCount = 0;
   private d = 0;
+  /** W1·scale: every difference is taken of scaled values, so no sum overflows on finite input (kernels.ts GRID_SCALE). */
   private w1 = 0;
+  private scale = GRID_SCALE;
   private windowBelowEdge: Float64Array | null = null;
   private outOfRange = 0;
   private readonly limits: PassLimits;
@@ -265,14 +276,18 @@ export class WindowSummary {
       this.regions = [{ lo: bnd[0], hi: bnd[B - 1], i0: counts[0], j0: cnt[0] + eq[0], t: 0, from: 1, to: 0, upHi: up[B - 1], first: 1, last: B - 1 }];
     }
     // Settle each interval of each region; open ones wait for the next pass.
-    const candidates: { region: Region; part: number; bound: number }[] = [];
+    // Intervals settled in closed form: their part of W1 (a difference of two integrals), the size of
+    // those integrals (what rounding is relative to), and the bound on |F_b − F_w| inside.
+    const candidates: { region: Region; part: number; size: number; bound: number }[] = [];
     for (const r of this.regions) {
       let I = r.i0;
       let J = r.j0;
       let seen = 0;
+      const s = this.scale;
       for (let i = r.first; i <= r.last; i++) {
         const a = bnd[i - 1];
         const b = bnd[i];
+        const width = b * s - a * s;
         const T = cnt[i];
         const E = eq[i];
         const S = sum[i];
@@ -284,7 +299,7 @@ export class WindowSummary {
         let innerInt = 0;
         for (let q = pFrom; q < pTo; q++) {
           inner += counts[q];
-          innerInt += counts[q] * (b - points[q]);
+          innerInt += counts[q] * (b * s - points[q] * s);
         }
         const here: Region = { lo: a, hi: b, i0: I, j0: J, t: T, from: pFrom, to: pTo, upHi: pEnd, first: 0, last: 0 };
         if (T === 0) this.settleWithoutValues(here);
@@ -292,7 +307,8 @@ export class WindowSummary {
           // F_b is constant inside: F_w crosses it or not.
           if (lessProduct(J, n, I, m) && lessProduct(I, m, J + T, n)) open.push(here);
           else {
-            this.w1 += Math.abs((I / n - J / m) * (b - a) - S / m);
+            const part = Math.abs((I / n - J / m) * width - S / m);
+            candidates.push({ region: here, part, size: Math.max(I / n, J / m) * width + S / m, bound: 0 });
             this.d = Math.max(this.d, Math.abs(I / n - J / m), Math.abs(I / n - (J + T) / m));
           }
         } else {
@@ -300,9 +316,9 @@ export class WindowSummary {
           const below = !lessProduct(J, n, I + inner, m); // F_b <= F_w throughout
           if (!above && !below) open.push(here);
           else {
-            const part = Math.abs((I * (b - a) + innerInt) / n - (J * (b - a) + S) / m);
+            const part = Math.abs((I * width + innerInt) / n - (J * width + S) / m);
             const bound = above ? (I + inner) / n - J / m : (J + T) / m - I / n;
-            candidates.push({ region: here, part, bound });
+            candidates.push({ region: here, part, size: (I * width + innerInt) / n + (J * width + S) / m, bound });
           }
         }
         I += inner + (bIsPoint ? counts[pEnd - 1] : 0);
@@ -317,9 +333,13 @@ export class WindowSummary {
       }
       if (this.passes > 0 && seen !== r.t) throw new InconsistentPassError(`${seen} values in an open region, the first pass counted ${r.t}`);
     }
-    // An interval whose bound cannot beat the D known so far is settled; the others are read again.
+    // An interval whose bound cannot beat the D known so far is settled; the others are read again. So is
+    // one whose integrals are so much larger than W1 (a gap of 1e308 next to a sentinel) that the
+    // difference would lose digits to rounding: the next pass merges its values exactly.
+    let estimate = this.w1;
+    for (const c of candidates) estimate += c.part;
     for (const c of candidates) {
-      if (c.bound > this.d) open.push(c.region);
+      if (c.bound > this.d || c.size > CANCELLATION_BOUND * estimate) open.push(c.region);
       else this.w1 += c.part;
     }
     this.passes++;
@@ -333,16 +353,17 @@ export class WindowSummary {
   private settleWithoutValues(r: Region): void {
     const { n, points, counts } = this.baseline;
     const c = r.j0 / this.m;
+    const s = this.scale;
     let I = r.i0;
-    let prev = r.lo;
+    let prev = r.lo * s;
     for (let q = r.from; q < r.to; q++) {
-      const x = points[q];
+      const x = points[q] * s;
       this.w1 += Math.abs(I / n - c) * (x - prev);
       I += counts[q];
       this.d = Math.max(this.d, Math.abs(I / n - c));
       prev = x;
     }
-    this.w1 += Math.abs(I / n - c) * (r.hi - prev);
+    this.w1 += Math.abs(I / n - c) * (r.hi * s - prev);
   }
 
   /** Sets up the next pass over the open regions: collect their values when they fit, else split them finer. */
@@ -420,6 +441,7 @@ export class WindowSummary {
     if (this.limits.pool) this.limits.pool.free += total;
     if (this.keptCount !== total) throw new InconsistentPassError(`${this.keptCount} values in the open regions, the first pass counted ${total}`);
     sortDoubles(kept);
+    const s = this.scale;
     let v = 0;
     for (const r of this.regions) {
       let I = r.i0;
@@ -429,7 +451,7 @@ export class WindowSummary {
       const end = v + r.t;
       while (q < r.to || v < end) {
         const x = Math.min(q < r.to ? points[q] : Infinity, v < end ? kept[v] : Infinity);
-        this.w1 += Math.abs(I / n - J / m) * (x - prev);
+        this.w1 += Math.abs(I / n - J / m) * (x * s - prev * s);
         if (q < r.to && points[q] === x) I += counts[q++];
         while (v < end && kept[v] === x) {
           J++;
@@ -438,7 +460,7 @@ export class WindowSummary {
         this.d = Math.max(this.d, Math.abs(I / n - J / m));
         prev = x;
       }
-      this.w1 += Math.abs(I / n - J / m) * (r.hi - prev);
+      this.w1 += Math.abs(I / n - J / m) * (r.hi * s - prev * s);
     }
   }
 
@@ -450,6 +472,7 @@ export class WindowSummary {
     this.missing += values.length - r.m;
     this.m = r.m;
     this.w1 = r.w1 / n / r.m;
+    this.scale = r.scale;
     this.d = r.d;
     this.outOfRange = r.outOfRange;
     this.windowBelowEdge = r.below;
@@ -472,7 +495,7 @@ export class WindowSummary {
 
   /** The statistics, once `endPass` has returned false. */
   finish(): NumericSummary {
-    const { counts, n, edges, edgeAt, std } = this.baseline;
+    const { counts, n, edges, edgeAt, std, magnitude } = this.baseline;
     const m = this.m;
     const baselineBelow = new Float64Array(edges.length);
     let i = 0;
@@ -495,8 +518,9 @@ export class WindowSummary {
       n,
       m,
       d: this.d,
-      w1: this.w1,
+      w1: this.w1 / this.scale,
       std,
+      magnitude,
       edges,
       bins: { baseline: bins(baselineBelow, n), window: bins(this.windowBelowEdge!, m) },
       outOfRange: this.outOfRange,

@@ -60,6 +60,7 @@ function assertSameWith(baseline: Float64Array, window: Float64Array, what: stri
   const b = sortedFinite(baseline);
   const want = oracleComparison(b, sortedFinite(window));
   const { cmp: got, passes } = limits.noKernels ? withoutKernels(() => streamed(b, window, limits)) : streamed(b, window, limits);
+  for (const [id, r] of Object.entries(got.tests)) for (const [k, v] of Object.entries(r!)) assert.ok(Number.isFinite(v), `${what}: ${id} ${k} is ${v}`);
   assert.equal(got.tests.ks!.statistic, want.tests.ks!.statistic, `${what}: KS D is exact`);
   assert.equal(got.tests.ks!.p_value, want.tests.ks!.p_value, `${what}: KS p-value`);
   const w = want.tests.wasserstein!.statistic;
@@ -95,6 +96,11 @@ const CASES: { name: string; b: Gen; w: Gen; nb: number; nw: number }[] = [
   { name: 'single baseline value', b: () => 4.25, w: (u) => (u() < 0.5 ? 4.25 : u() * 10), nb: 50, nw: 700 },
   { name: 'tiny window', b: normal(10, 2), w: normal(10, 2), nb: 500, nw: 3 },
   { name: 'heavy tails (Cauchy)', b: (u) => Math.tan(Math.PI * (u() - 0.5)), w: (u) => Math.tan(Math.PI * (u() - 0.5)) + 0.1, nb: 5000, nw: 5000 },
+  // Extreme but finite values: differences, sums and squares of these overflow unless scaled.
+  { name: '1% sentinels at 1.7e308, window shifted by 5', b: (u) => (u() < 0.01 ? 1.7e308 : normal(0, 1)(u, 0)), w: (u) => (u() < 0.01 ? 1.7e308 : normal(5, 1)(u, 0)), nb: 3000, nw: 4000 },
+  { name: '20% of the window at ±1e308', b: normal(0, 1), w: (u) => (u() < 0.1 ? 1e308 : u() < 0.11 ? -1e308 : normal(0, 1)(u, 0)), nb: 2000, nw: 5000 },
+  { name: 'both sides at both ends of the double range', b: (u) => (u() < 0.3 ? -1.7e308 : u() < 0.5 ? 1.7e308 : normal(0, 1)(u, 0)), w: (u) => (u() < 0.4 ? 1.7e308 : u() < 0.3 ? -Number.MAX_VALUE : normal(1, 1)(u, 0)), nb: 3000, nw: 3000 },
+  { name: 'magnitudes near 1e-200', b: (u) => normal(0, 1)(u, 0) * 1e-200, w: (u) => normal(0.2, 1)(u, 0) * 1e-200, nb: 2000, nw: 3000 },
 ];
 
 for (const c of CASES) {
@@ -246,4 +252,35 @@ test('the merge kernel and the JavaScript merge give bit-identical statistics', 
       assert.ok(kernel.w1 > 0 && kernel.d > 0, 'the statistics are not trivial');
     }
   }
+});
+
+test('the merges stay bit-identical, and finite, on values that reach the largest double', () => {
+  const extreme: Gen = (v) => (v() < 0.05 ? (v() < 0.5 ? -Number.MAX_VALUE : 1.7e308) : normal(0, 1)(v, 0));
+  for (const [n, m] of [[3000, 7000], [200, 20000]]) {
+    const b = sortedFinite(sample(n, n, extreme));
+    const w = sample(m, m, (v, i) => extreme(v, i) + 3);
+    const summary = summarizeBaseline(b, baselineStd(b));
+    const settle = () => {
+      const s = WindowSummary.ofValues(summary, w.slice());
+      s.endPass();
+      return s.finish();
+    };
+    const kernel = settle();
+    assert.deepEqual(kernel, withoutKernels(settle), `n = ${n}, m = ${m}`);
+    assert.ok(Number.isFinite(kernel.w1) && kernel.w1 > 1e300 && Number.isFinite(kernel.std), `W1 ${kernel.w1}, std ${kernel.std}`);
+  }
+});
+
+test('the baseline std is finite and right on values whose squares overflow or underflow, and 0 on a constant', () => {
+  const sd = (a: number[]) => baselineStd(Float64Array.from(a).sort());
+  // Half at each of ±c: σ = c.
+  for (const c of [1.7e308, Number.MAX_VALUE, 1e-200, 3e-310, 1]) {
+    const got = sd([-c, -c, c, c]);
+    assert.ok(Math.abs(got - c) <= 1e-15 * c, `±${c}: ${got}`);
+  }
+  assert.equal(sd(Array(1000).fill(0.1)), 0);
+  assert.equal(sd(Array(7).fill(-1.7e308)), 0);
+  // 1% at a sentinel s: σ = s·√(0.01·0.99) (the rest is negligible next to s).
+  const got = sd([...Array(99).fill(1), 1.7e308]);
+  assert.ok(Math.abs(got - 1.7e308 * Math.sqrt(0.0099)) <= 1e-12 * got, `${got}`);
 });

@@ -8,10 +8,13 @@
 // JavaScript's is, and the operations are done in the same order.
 
 const DIGITS: i32 = 4;
+/** merge.ts's MERGE_BIG and MERGE_SMALL_SCALE: above 2^958 the merge scales by 2^-72. */
+const MERGE_BIG: f64 = 2.43632850285e+288;
+const MERGE_SMALL_SCALE: f64 = 2.117582368135751e-22;
 const RADIX: i32 = 256;
 const hist: usize = memory.data(DIGITS * RADIX * 4);
-/** w1 (unnormalised), D, values out of the baseline's range. */
-const result: usize = memory.data(24);
+/** w1 (unnormalised, scaled), D, values out of the baseline's range, the scale. */
+const result: usize = memory.data(32);
 
 export function resultAt(): usize {
   return result;
@@ -129,12 +132,18 @@ export function sort(a: usize, s: usize, n: i32): void {
 /**
  * WindowSummary.settleAll's merge (window-summary.ts documents it): m sorted window
  * values at v against P points with their counts, E decile edges. Writes
- * window values below each edge to `below` and w1·n·m, D and the values out
- * of range to `result`.
+ * window values below each edge to `below` and w1·n·m·scale, D, the values
+ * out of range and the scale to `result`. The scale (merge.ts mergeScale) is
+ * a power of two, so scaling is exact: 1 unless a value passes 2^958, where
+ * the unnormalised sum (up to n·m·range) or a difference could overflow.
  */
 export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, edges: usize, E: i32, below: usize, n: f64): void {
   memory.fill(below, 0, <usize>E << 3);
   const mf = <f64>m;
+  const p0 = f64At(points, 0);
+  let big = max<f64>(abs<f64>(p0), abs<f64>(f64At(points, P - 1)));
+  if (m > 0) big = max<f64>(big, max<f64>(abs<f64>(f64At(v, 0)), abs<f64>(f64At(v, m - 1))));
+  const s: f64 = big > MERGE_BIG ? MERGE_SMALL_SCALE : 1.0;
   let I = 0.0;
   let J = 0.0;
   let q = 0;
@@ -143,13 +152,14 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   let w1 = 0.0;
   let d = 0.0;
   let dAt = 0.0;
-  let prev = m > 0 ? min<f64>(f64At(points, 0), f64At(v, 0)) : f64At(points, 0);
+  let prev = (m > 0 ? min<f64>(p0, f64At(v, 0)) : p0) * s;
   while (k < m) {
     const x = f64At(v, k);
     // Points below the next window value: F_w is constant across them.
     while (q < P && f64At(points, q) < x) {
       const p = f64At(points, q);
-      w1 += abs<f64>(I * mf - J * n) * (p - prev);
+      const ps = p * s;
+      w1 += abs<f64>(I * mf - J * n) * (ps - prev);
       if (e < E && f64At(edges, e) == p) {
         store<f64>(below + (<usize>e << 3), J);
         e++;
@@ -161,9 +171,10 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
         dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
         d = after;
       }
-      prev = p;
+      prev = ps;
     }
-    w1 += abs<f64>(I * mf - J * n) * (x - prev);
+    const xs = x * s;
+    w1 += abs<f64>(I * mf - J * n) * (xs - prev);
     if (e < E && f64At(edges, e) == x) {
       store<f64>(below + (<usize>e << 3), J);
       e++;
@@ -181,26 +192,28 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
       dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
       d = after;
     }
-    prev = x;
+    prev = xs;
   }
   // Past the last window value F_w = 1: |F_b − F_w| only shrinks, D is known.
   while (q < P) {
     const p = f64At(points, q);
-    w1 += abs<f64>(I * mf - J * n) * (p - prev);
+    const ps = p * s;
+    w1 += abs<f64>(I * mf - J * n) * (ps - prev);
     if (e < E && f64At(edges, e) == p) {
       store<f64>(below + (<usize>e << 3), J);
       e++;
     }
     I += <f64>load<i32>(counts + (<usize>q << 2));
     q++;
-    prev = p;
+    prev = ps;
   }
   let out = 0;
-  for (let i = 0; i < m && f64At(v, i) < f64At(points, 0); i++) out++;
+  for (let i = 0; i < m && f64At(v, i) < p0; i++) out++;
   for (let i = m - 1; i >= 0 && f64At(v, i) > f64At(points, P - 1); i--) out++;
   store<f64>(result, w1);
   store<f64>(result, dAt, 8);
   store<f64>(result, <f64>out, 16);
+  store<f64>(result, s, 24);
 }
 
 /** The r-th value's high-word key, in signed form relative to kMin (the grid index's keys). */
@@ -227,12 +240,12 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   return i;
 }
 
-/** Counts x in interval i, whose upper bound is p: equal to it, or inside with Σ (p − x). */
-@inline function tally(i: i32, p: f64, x: f64, cnt: usize, eq: usize, sum: usize): void {
+/** Counts x in interval i, whose upper bound is p: equal to it, or inside with Σ (p − x)·s (scaled so that it stays finite). */
+@inline function tally(i: i32, p: f64, x: f64, cnt: usize, eq: usize, sum: usize, s: f64): void {
   if (p == x) store<i32>(eq + (<usize>i << 2), load<i32>(eq + (<usize>i << 2)) + 1);
   else {
     store<i32>(cnt + (<usize>i << 2), load<i32>(cnt + (<usize>i << 2)) + 1);
-    store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p - x));
+    store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p * s - x * s));
   }
 }
 
@@ -240,10 +253,11 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
  * WindowSummary's first pass (window-summary.ts documents it): counts the finite
  * values among n at buf into the grid of B bounds at bnd, found through its
  * two-level index; per interval the values inside (cnt), equal to its upper
- * bound (eq), and Σ (bound − x) (sum). Keys are in signed form relative to
- * kMin. Returns how many values were finite.
+ * bound (eq), and Σ (bound − x)·s (sum; s is kernels.ts GRID_SCALE, a power of
+ * two small enough that no difference or sum of 2^31 of them overflows). Keys
+ * are in signed form relative to kMin. Returns how many values were finite.
  */
-export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize): i32 {
+export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize, s: f64): i32 {
   const first = f64At(bnd, 0);
   const last = f64At(bnd, B - 1);
   let valid = 0;
@@ -258,16 +272,16 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
       i = 0;
       p = first;
     } else if (x > last) {
-      // Above the last bound: Σ (x − last), kept positive.
+      // Above the last bound: Σ (x − last)·s, kept positive.
       store<i32>(cnt + (<usize>B << 2), load<i32>(cnt + (<usize>B << 2)) + 1);
-      store<f64>(sum + (<usize>B << 3), load<f64>(sum + (<usize>B << 3)) + (x - last));
+      store<f64>(sum + (<usize>B << 3), load<f64>(sum + (<usize>B << 3)) + (x * s - last * s));
       continue;
     } else {
       const rel = relKey(buf, r, kMin);
       i = firstAtLeast(bnd, leaves, leafOf(rel, <u32>rel >>> shift, leafAt, leafShift, mask), x);
       p = f64At(bnd, i);
     }
-    tally(i, p, x, cnt, eq, sum);
+    tally(i, p, x, cnt, eq, sum, s);
   }
   return valid;
 }
@@ -278,7 +292,7 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
  * first pass or, when `collect`, moved to the front of buf unless equal to
  * their bound. Returns how many were moved.
  */
-export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, top: usize, region: usize, cnt: usize, eq: usize, sum: usize, collect: bool): i32 {
+export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, top: usize, region: usize, cnt: usize, eq: usize, sum: usize, collect: bool, s: f64): i32 {
   const first = f64At(bnd, 0);
   const last = f64At(bnd, B - 1);
   let kept = 0;
@@ -292,7 +306,7 @@ export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
     const i = firstAtLeast(bnd, leaves, leafOf(rel, b, leafAt, leafShift, mask), x);
     if (load<i32>(region + (<usize>i << 2)) < 0) continue;
     const p = f64At(bnd, i);
-    if (!collect) tally(i, p, x, cnt, eq, sum);
+    if (!collect) tally(i, p, x, cnt, eq, sum, s);
     else if (p != x) {
       store<f64>(buf + (<usize>kept << 3), x);
       kept++;
