@@ -42,6 +42,7 @@ export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile
     baseline_missing_ratio: out.baseline_missing_ratio,
     tests: comparison.tests,
     ...(comparison.unseen_ratio !== undefined ? { unseen_ratio: comparison.unseen_ratio } : {}),
+    ...(comparison.merged_categories ? { merged_categories: comparison.merged_categories } : {}),
     ...(comparison.out_of_range_ratio !== undefined ? { out_of_range_ratio: comparison.out_of_range_ratio } : {}),
     score,
     drift,

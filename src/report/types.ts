@@ -23,6 +23,8 @@ export interface FeatureReport {
   /** Only the tests that apply; empty when a side has no valid value. */
   tests: Partial<Record<TestId, TestResult>>;
   unseen_ratio?: number;
+  /** Categories merged into the overflow bucket beyond max_categories; present when any were. */
+  merged_categories?: number;
   out_of_range_ratio?: number;
   /** The primary test's distance; null when it could not be computed. */
   score: number | null;
