@@ -27,6 +27,8 @@ export interface Counts {
   rows: number;
   /** Missing rows per feature: NULL, and NaN or ±Infinity for numeric features. */
   missing: Map<string, number>;
+  /** With a time filter: the newest time in the filtered rows (Unix ms), null when there are none. */
+  newest?: number | null;
 }
 
 /** Non-missing rows per category of a categorical feature. */
@@ -79,7 +81,13 @@ const BIND: Record<string, (ms: number) => DuckDBValue> = {
   DATE: (ms) => new DuckDBDateValue(Math.max(-I32 - 1, Math.min(I32, Math.floor(ms / MS_PER_DAY) - 1))),
 };
 
-/** Row count and per-feature missing counts, in one scan. */
+/** The newest time in the column as Unix milliseconds; a DATE d counts at its end, d + 1 day, as in `where`. */
+function newestMs(source: Source, column: string): string {
+  const c = ident(column);
+  return source.columns.get(column)?.sqlType === 'DATE' ? `epoch_ms(max(${c})::TIMESTAMP) + 86400000` : `epoch_ms(max(${c}))`;
+}
+
+/** Row count and per-feature missing counts in one scan; with a time filter, also the newest time in the window. */
 export async function countRows(conn: DuckDBConnection, source: Source, features: readonly FeatureColumn[], filter: TimeFilter | null): Promise<Counts> {
   const w = where(source, filter);
   const missingExprs = features.map((f, i) => {
@@ -87,11 +95,12 @@ export async function countRows(conn: DuckDBConnection, source: Source, features
     const bad = f.type === 'numeric' ? `${c} IS NULL OR NOT isfinite(${c}::DOUBLE)` : `${c} IS NULL`;
     return `count(*) FILTER (WHERE ${bad})::BIGINT AS m${i}`;
   });
-  const sql = `SELECT count(*)::BIGINT AS n${missingExprs.map((e) => `, ${e}`).join('')} FROM ${source.from} WHERE ${w.sql}`;
+  const newest = filter ? `, ${newestMs(source, filter.column)} AS newest` : '';
+  const sql = `SELECT count(*)::BIGINT AS n${missingExprs.map((e) => `, ${e}`).join('')}${newest} FROM ${source.from} WHERE ${w.sql}`;
   const [r] = await query(conn, source, sql, w.params);
   const missing = new Map<string, number>();
   features.forEach((f, i) => missing.set(f.name, Number(r[`m${i}`])));
-  return { rows: Number(r.n), missing };
+  return { rows: Number(r.n), missing, newest: r.newest === null || r.newest === undefined ? null : Number(r.newest) };
 }
 
 /**

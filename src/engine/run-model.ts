@@ -83,7 +83,12 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
       model: model.name,
       status,
       as_of: asOf.toISOString(),
-      window: { rows: data.rows, start: filter ? filter.start.toISOString() : null, end: filter ? filter.end.toISOString() : null },
+      window: {
+        rows: data.rows,
+        start: filter ? filter.start.toISOString() : null,
+        end: filter ? filter.end.toISOString() : null,
+        newest_event: data.newest === null ? null : new Date(data.newest).toISOString(),
+      },
       baseline: { rows: baseline.rows, sha256: baseline.sha256 },
       features: reports,
       drift_share,

@@ -19,6 +19,8 @@ export type Phase = 'baseline profile' | 'window numeric scan' | 'window numeric
 /** What the window contributes to each comparable feature. */
 export interface WindowData {
   rows: number;
+  /** The newest timestamp in the window (Unix ms); null without a timestamp column or rows. */
+  newest: number | null;
   missing: Map<string, number>;
   /** Null when the baseline has no finite value, so nothing is compared. */
   numeric: Map<string, NumericSummary | null>;
@@ -61,9 +63,12 @@ export async function readWindow(
   phase: (name: Phase) => void,
   progress: (step: string, done: number, total: number) => void,
 ): Promise<WindowData> {
-  const out: WindowData = { rows: -1, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  const out: WindowData = { rows: -1, newest: null, missing: new Map(), numeric: new Map(), categorical: new Map() };
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
-  const rows = numeric.length > 0 ? (await countRows(conn, window, [], filter)).rows : 0;
+  // The row count sizes the numeric scans; the newest time in the window shows whether logs still arrive.
+  const counted = numeric.length > 0 || filter ? await countRows(conn, window, [], filter) : null;
+  out.newest = counted?.newest ?? null;
+  const rows = counted?.rows ?? 0;
   const scans = planScans(numeric, baseline, rows, budget);
   // A kept scan's columns are sorted and merged on the threads while the next scan streams;
   // their buffers come back to be filled by a later scan.
@@ -100,7 +105,7 @@ export async function readWindow(
     }
   }
   phase('window categorical');
-  if (out.rows < 0) out.rows = (await countRows(conn, window, [], filter)).rows;
+  if (out.rows < 0) out.rows = counted ? counted.rows : (await countRows(conn, window, [], filter)).rows;
   return out;
 }
 

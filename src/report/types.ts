@@ -41,7 +41,8 @@ export interface ModelReport {
   /** `drift`, `ok` (no drift), `errors` (no drift among the compared features, some in error), or `no_data` (nothing could be compared). */
   status: ModelStatus;
   as_of: string;
-  window: { rows: number; start: string | null; end: string | null };
+  /** The window's time range `(start, end]`, and the newest event time in it (null without a timestamp column or rows). */
+  window: { rows: number; start: string | null; end: string | null; newest_event: string | null };
   baseline: { rows: number; sha256: string };
   features: FeatureReport[];
   /** Share of the compared features that drifted; null when none was compared. */

@@ -29,7 +29,7 @@ function report(model: string, features: FeatureReport[], over: Partial<ModelRep
     status: 'drift',
     feature_errors: 0,
     as_of: '2026-03-02T00:00:00.000Z',
-    window: { rows: 1000, start: '2026-03-01T00:00:00.000Z', end: '2026-03-02T00:00:00.000Z' },
+    window: { rows: 1000, start: '2026-03-01T00:00:00.000Z', end: '2026-03-02T00:00:00.000Z', newest_event: '2026-03-01T23:59:00.000Z' },
     baseline: { rows: 5000, sha256: 'abc123' },
     features,
     drift_share: 0.5,
@@ -132,7 +132,7 @@ describe('DriftMetrics and ExporterState', () => {
   it('publish only row counts, the baseline identity and the feature-error count for an empty window: no verdict', async () => {
     const { state, scrape } = setup();
     state.setModels([{ name: 'm', schedule: '* * * * *' }]);
-    state.runSucceeded(report('m', [feature('x'), feature('p', { role: 'prediction' })], { status: 'no_data', window: { rows: 0, start: null, end: null }, drift_share: null, drift: false }), at(1));
+    state.runSucceeded(report('m', [feature('x'), feature('p', { role: 'prediction' })], { status: 'no_data', window: { rows: 0, start: null, end: null, newest_event: null }, drift_share: null, drift: false }), at(1));
     const s = await scrape();
     assert.deepEqual(namesOf(s, 'm').filter((n) => n.startsWith('ml_')), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_feature_errors', 'ml_drift_window_rows']);
     assert.equal(s.get(key('ml_drift_window_rows', 'm')), 0);
