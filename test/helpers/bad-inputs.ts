@@ -183,7 +183,7 @@ export const DATA_CASES: DataCase[] = [
     }),
     expect: { code: 0, check: (m) => {
       const f = feature(m, 'user_agent');
-      if (f.tests.chi2.dof !== 9999 || f.merged_categories !== 90001) throw new Error(`expected the top 9999 categories plus the overflow bucket, dof ${f.tests.chi2.dof}, merged ${f.merged_categories}`);
+      if (f.tests.chi2.dof !== 9999 || f.merged_categories !== 175715) throw new Error(`expected the top 9999 categories plus the overflow bucket, dof ${f.tests.chi2.dof}, merged ${f.merged_categories}`);
     } },
   },
   {
