@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { pino, type Logger } from 'pino';
 import { durationProblem, loadConfig, loadWebConfig, parseDuration, TIMER_MAX_MS, type Config } from '../config/index.js';
 import { DriftMetrics, ExporterState, formatListen, ListenError, parseListen, startServer, type RunningServer } from '../exporter/index.js';
-import { Scheduler } from '../schedule/index.js';
+import { scheduleIntervalSeconds, Scheduler } from '../schedule/index.js';
 import { EXIT, UsageError } from './errors.js';
 import type { Command } from './index.js';
 import { VERSION } from './version.js';
@@ -41,7 +41,7 @@ async function run(a: ServeArgs): Promise<number> {
   loopDelay.enable();
   const metrics = new DriftMetrics({ version: VERSION, nodejsVersion: process.version });
   const state = new ExporterState(metrics);
-  state.setModels(config.models);
+  state.setModels(entries(config));
   let server: RunningServer;
   try {
     server = await startServer({ listen, metrics, state, name: 'drift-exporter', version: VERSION, web });
@@ -75,7 +75,7 @@ async function run(a: ServeArgs): Promise<number> {
     }
     config = next;
     // Both in one tick: a scrape sees the old models or the new ones.
-    state.setModels(config.models);
+    state.setModels(entries(config));
     const changes = scheduler.apply(config.models);
     log.info({ config: config.file, ...changes }, 'config reloaded');
   };
@@ -110,3 +110,14 @@ async function shutdown(log: Logger, ...steps: Promise<void>[]): Promise<void> {
 
 /** The `serve` command. */
 export const command: Command = { options, run };
+
+/** The models as the exporter lists them, with what their config says of their schedule. */
+function entries(config: Config) {
+  return config.models.map((m) => ({
+    name: m.name,
+    schedule: m.schedule,
+    intervalS: scheduleIntervalSeconds(m.schedule),
+    timeoutS: m.runTimeoutMs / 1000,
+    maxLogLagS: m.maxLogLagMs / 1000,
+  }));
+}

@@ -4,6 +4,7 @@ import { TESTS, type FeatureType, type TestId } from '../stats/index.js';
 export const DEFAULTS = {
   schedule: '*/5 * * * *',
   run_timeout: '5m',
+  max_log_lag: '1h',
   window_duration: '1d',
   drift_share_threshold: 0.5,
   max_categories: 10000,

@@ -33,6 +33,10 @@ export interface ModelConfig {
   maxCategories: number;
   schedule: string;
   runTimeoutMs: number;
+  /** How far the window's newest event may lag its end before the logs count as stale (an alert, not a failure). */
+  maxLogLagMs: number;
+  /** Features whose drift pages as critical (feature_overrides.<name>.critical). */
+  criticalFeatures: string[];
 }
 
 /** The validated configuration. */
@@ -86,6 +90,8 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     maxCategories: pick('max_categories'),
     schedule: pick('schedule'),
     runTimeoutMs: parseDuration(pick('run_timeout'))!,
+    maxLogLagMs: parseDuration(pick('max_log_lag'))!,
+    criticalFeatures: Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.critical ? [name] : [])),
   };
 }
 

@@ -59,6 +59,7 @@ const modelSettings = {
   max_categories: z.number().int().min(2).max(100000).optional(),
   schedule: cron.optional(),
   run_timeout: duration(TIMER_MAX_MS).optional(),
+  max_log_lag: duration(WINDOW_MAX_MS).optional(),
 };
 
 const featureType = z.enum(['numeric', 'categorical']);
@@ -72,7 +73,7 @@ const model = z.strictObject({
   id_columns: z.array(z.string().min(1)).optional(),
   prediction_columns: z.array(z.string().min(1)).optional(),
   features: z.union([z.array(z.string().min(1)), z.record(z.string(), z.enum(['numeric', 'categorical', 'auto']))]).optional(),
-  feature_overrides: z.record(z.string(), z.strictObject(testSettings)).optional(),
+  feature_overrides: z.record(z.string(), z.strictObject({ ...testSettings, critical: z.boolean().optional() })).optional(),
   ...modelSettings,
 });
 

@@ -18,8 +18,7 @@ export function escapeHtml(value: unknown): string {
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : 'never');
 
 function outcome(m: ModelStatus): string {
-  // The error stays in the log: it names paths, which may hold values interpolated from the environment.
-  const last = !m.lastRun ? 'no run yet' : m.lastRun.ok ? 'ok' : 'failed (the error is in the log)';
+  const last = !m.lastRun ? 'no run yet' : m.lastRun.ok ? 'ok' : `FAILED: ${m.lastRun.error ?? 'unknown error'}${m.lastSuccess ? '' : ' (never succeeded)'}`;
   return m.running ? `${last} (running)` : last;
 }
 
@@ -53,7 +52,7 @@ export function landingPage(p: PageInput): string {
 </head>
 <body>
 <h1>${escapeHtml(p.name)}</h1>
-<p>Version ${escapeHtml(p.version)}. ${p.ready ? 'Ready: every model has completed a run.' : 'Starting: waiting for the first run of every model.'}</p>
+<p>Version ${escapeHtml(p.version)}. ${p.ready ? 'Ready: every model has succeeded at least once.' : 'Not ready: a model has not succeeded yet (see its outcome below).'}</p>
 <table>
 <tr><th>model</th><th>schedule</th><th>last run</th><th>outcome</th><th>duration</th><th>last success</th><th>window rows</th><th>drift</th><th>feature errors</th></tr>
 ${rows}

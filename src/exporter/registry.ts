@@ -66,6 +66,15 @@ export class DriftMetrics {
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).inc({ model_name: model }, 0);
   }
 
+  /** Publishes what the config says of a model's schedule (seconds), and when the model was loaded. */
+  setSchedule(model: string, s: { intervalS: number | null; timeoutS: number; maxLogLagS: number; loadedAt?: Date }): void {
+    const labels = { model_name: model };
+    if (s.intervalS !== null) this.gauge(METRICS.interval).set(labels, s.intervalS);
+    this.gauge(METRICS.timeout).set(labels, s.timeoutS);
+    this.gauge(METRICS.maxLogLag).set(labels, s.maxLogLagS);
+    if (s.loadedAt) this.gauge(METRICS.loaded).set(labels, s.loadedAt.getTime() / 1000);
+  }
+
   /** Replaces the model's drift series with those of a successful run's report. */
   publish(report: ModelReport): void {
     const next = samples(report, (def) => this.gauge(def));
@@ -86,6 +95,7 @@ export class DriftMetrics {
     const endedS = outcome.endedAt.getTime() / 1000;
     this.gauge(METRICS.lastRun).set(labels, endedS);
     this.gauge(METRICS.duration).set(labels, outcome.durationS);
+    this.gauge(METRICS.lastRunSuccess).set(labels, outcome.ok ? 1 : 0);
     if (outcome.ok) this.gauge(METRICS.lastSuccess).set(labels, endedS);
     else this.counter(METRICS.failures).inc(labels);
   }
@@ -100,7 +110,7 @@ export class DriftMetrics {
     this.unpublish(model);
     this.published.delete(model);
     const labels = { model_name: model };
-    for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration]) this.gauge(def).remove(labels);
+    for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration, METRICS.lastRunSuccess, METRICS.interval, METRICS.timeout, METRICS.maxLogLag, METRICS.loaded]) this.gauge(def).remove(labels);
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).remove(labels);
   }
 
@@ -175,6 +185,10 @@ function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[
   add(METRICS.baselineRows, model, report.baseline.rows);
   add(METRICS.baselineInfo, { ...model, baseline_sha256: report.baseline.sha256 }, 1);
   add(METRICS.featureErrors, model, report.feature_errors);
+  add(METRICS.windowEnd, model, Date.parse(report.window.end ?? report.as_of) / 1000);
+  if (report.window.newest_event !== null) add(METRICS.newestEvent, model, Date.parse(report.window.newest_event) / 1000);
+  // How each feature is compared holds with or without data: dashboards draw thresholds from it.
+  for (const f of report.features) out.push(...decisionSamples(report.model, f, gauge));
   if (report.window.rows === 0) return out;
 
   for (const f of report.features) out.push(...featureSamples(report.model, f, gauge));
@@ -184,6 +198,18 @@ function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[
     add(METRICS.driftShare, model, report.drift_share);
     add(METRICS.modelDetected, model, report.drift ? 1 : 0);
   }
+  return out;
+}
+
+/** Each feature's thresholds and info series: what decides it, with or without data. */
+function decisionSamples(model: string, f: FeatureReport, gauge: (def: MetricDef) => Gauge): Sample[] {
+  const { primary, significance } = f.decision;
+  const out: Sample[] = [];
+  for (const t of significance ? [primary, significance] : [primary]) {
+    out.push({ family: METRICS.threshold.name, gauge: gauge(METRICS.threshold), labels: { model_name: model, feature_name: f.feature, test: t.test }, value: t.threshold });
+  }
+  const info = { model_name: model, feature_name: f.feature, type: f.type, role: f.role, primary_test: primary.test, significance_test: significance?.test ?? '', critical: String(f.critical) };
+  out.push({ family: METRICS.featureInfo.name, gauge: gauge(METRICS.featureInfo), labels: info, value: 1 });
   return out;
 }
 

@@ -6,10 +6,22 @@
 import type { ModelReport, Report } from '../report/index.js';
 import type { DriftMetrics } from './registry.js';
 
-/** A model as the exporter lists it. */
+/** A model as the exporter lists it, with what its config says of its schedule. */
 export interface ModelEntry {
   name: string;
   schedule: string;
+  /** Longest gap between two scheduled runs, seconds; null when the schedule never fires again. */
+  intervalS: number | null;
+  timeoutS: number;
+  maxLogLagS: number;
+}
+
+/** One configured model's last run, as /api/report lists it: failing models too, with their error. */
+export interface RunSummary {
+  model: string;
+  running: boolean;
+  last_run: { ended_at: string; ok: boolean; duration_seconds: number; error?: string } | null;
+  last_success: string | null;
 }
 
 /** How the model's last run ended. */
@@ -52,10 +64,12 @@ export class ExporterState {
       }
     }
     const next = new Map<string, ModelStatus>();
+    const now = new Date();
     for (const e of entries) {
       const old = this.models.get(e.name);
       if (!old) this.metrics.addModel(e.name);
-      next.set(e.name, old ? { ...old, schedule: e.schedule } : { ...e, running: false, lastRun: null, lastSuccess: null, report: null });
+      this.metrics.setSchedule(e.name, { ...e, loadedAt: old ? undefined : now });
+      next.set(e.name, old ? { ...old, ...e } : { ...e, running: false, lastRun: null, lastSuccess: null, report: null });
     }
     // Rebuilt so that iteration follows the config's order.
     this.models.clear();
@@ -92,9 +106,9 @@ export class ExporterState {
     if (this.models.has(model)) this.metrics.runSkipped(model);
   }
 
-  /** True once every configured model has completed a run, successful or not. */
+  /** True once every configured model has succeeded at least once: a model that only fails is not ready. */
   get ready(): boolean {
-    return [...this.models.values()].every((m) => m.lastRun !== null);
+    return [...this.models.values()].every((m) => m.lastSuccess !== null);
   }
 
   /** Every model's status, in config order. */
@@ -102,8 +116,22 @@ export class ExporterState {
     return [...this.models.values()];
   }
 
-  /** The last successful results, shaped like `report --format json`. */
-  report(now = new Date()): Report {
-    return { generated_at: now.toISOString(), models: this.list().flatMap((m) => (m.report ? [m.report] : [])) };
+  /** The last successful results, shaped like `report --format json`, and every configured model's last run, failing ones with their error. */
+  report(now = new Date()): Report & { runs: RunSummary[] } {
+    return {
+      generated_at: now.toISOString(),
+      models: this.list().flatMap((m) => (m.report ? [m.report] : [])),
+      runs: this.list().map((m) => ({
+        model: m.name,
+        running: m.running,
+        last_run: m.lastRun && {
+          ended_at: m.lastRun.endedAt.toISOString(),
+          ok: m.lastRun.ok,
+          duration_seconds: m.lastRun.durationS,
+          ...(m.lastRun.error !== undefined ? { error: m.lastRun.error } : {}),
+        },
+        last_success: m.lastSuccess?.toISOString() ?? null,
+      })),
+    };
   }
 }

@@ -17,6 +17,8 @@ export interface FeatureReport {
   type: FeatureType;
   /** `prediction` for the model's output column(s), checked like features. */
   role: 'feature' | 'prediction';
+  /** Configured as critical (feature_overrides.<name>.critical): its drift alerts as CriticalFeatureDrift. */
+  critical: boolean;
   /** Null when the window has no rows. */
   missing_ratio: number | null;
   baseline_missing_ratio: number | null;

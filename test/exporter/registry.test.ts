@@ -12,6 +12,7 @@ function feature(name: string, over: Partial<FeatureReport> = {}): FeatureReport
     feature: name,
     type: 'numeric',
     role: 'feature',
+    critical: false,
     missing_ratio: 0.1,
     baseline_missing_ratio: 0,
     tests: { ks: { statistic: 0.2, p_value: 0.01 }, wasserstein: { statistic: 0.5, normed: 0.3 }, psi: { statistic: 0.25 }, chi2: { statistic: 9, p_value: 0.02, dof: 9 } },
@@ -53,17 +54,66 @@ const namesOf = (samples: Map<string, number>, model: string, feature?: string) 
 describe('DriftMetrics and ExporterState', () => {
   it('publish build info and zeroed run counters before any run, and nothing from the global registry', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     const s = await scrape();
     assert.equal(s.get(seriesKey('drift_exporter_build_info', { version: '9.9.9', nodejs_version: 'v20.0.0' })), 1);
-    assert.deepEqual(namesOf(s, 'm'), ['drift_exporter_run_failures_total', 'drift_exporter_runs_total', 'drift_exporter_skipped_runs_total']);
-    for (const n of namesOf(s, 'm')) assert.equal(s.get(key(n, 'm')), 0);
+    assert.deepEqual(namesOf(s, 'm'), [
+      'drift_exporter_max_log_lag_seconds',
+      'drift_exporter_model_loaded_timestamp_seconds',
+      'drift_exporter_run_failures_total',
+      'drift_exporter_run_timeout_seconds',
+      'drift_exporter_runs_total',
+      'drift_exporter_schedule_interval_seconds',
+      'drift_exporter_skipped_runs_total',
+    ]);
+    for (const n of ['drift_exporter_run_failures_total', 'drift_exporter_runs_total', 'drift_exporter_skipped_runs_total']) assert.equal(s.get(key(n, 'm')), 0);
+    assert.deepEqual(['schedule_interval', 'run_timeout', 'max_log_lag'].map((n) => s.get(key(`drift_exporter_${n}_seconds`, 'm'))), [60, 300, 3600]);
+    assert.ok(Math.abs(s.get(key('drift_exporter_model_loaded_timestamp_seconds', 'm'))! - Date.now() / 1000) < 60);
     assert.equal(state.ready, false);
+  });
+
+  it('are ready only once every model has succeeded; /api/report lists failing models with their error', () => {
+    const { state } = setup();
+    const entry = (name: string) => ({ name, schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 });
+    state.setModels([entry('a'), entry('b')]);
+    state.runSucceeded(report('a', [feature('x')]), at(1));
+    state.runFailed('b', 'baseline /x.parquet: no file matches', at(2));
+    assert.equal(state.ready, false, 'a model that only failed is not ready');
+    const r = state.report(new Date(3000));
+    assert.deepEqual(r.models.map((m) => m.model), ['a']);
+    assert.deepEqual(r.runs.find((x) => x.model === 'b'), {
+      model: 'b',
+      running: false,
+      last_run: { ended_at: new Date(2000).toISOString(), ok: false, duration_seconds: 1.5, error: 'baseline /x.parquet: no file matches' },
+      last_success: null,
+    });
+    state.runSucceeded(report('b', [feature('x')]), at(4));
+    assert.equal(state.ready, true);
+  });
+
+  it('publish each feature\'s thresholds and how it is compared, the window end, its newest event and the last run outcome', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
+    state.runSucceeded(report('m', [feature('x', { critical: true }), feature('c', { type: 'categorical', role: 'prediction', decision: { primary: { test: 'js', threshold: 0.05 }, significance: null } })]), at(1));
+    const s = await scrape();
+    const f = (feature: string, extra: Record<string, string>) => seriesKey('ml_drift_threshold', { model_name: 'm', feature_name: feature, ...extra });
+    assert.equal(s.get(f('x', { test: 'wasserstein' })), 0.1);
+    assert.equal(s.get(f('x', { test: 'ks' })), 0.01);
+    assert.equal(s.get(f('c', { test: 'js' })), 0.05);
+    assert.equal([...s.keys()].filter((k) => k.startsWith('ml_drift_threshold{') && k.includes('feature_name="c"')).length, 1, 'no significance test: one threshold');
+    const info = (feature: string, l: Record<string, string>) => s.get(seriesKey('ml_drift_feature_info', { model_name: 'm', feature_name: feature, ...l }));
+    assert.equal(info('x', { type: 'numeric', role: 'feature', primary_test: 'wasserstein', significance_test: 'ks', critical: 'true' }), 1);
+    assert.equal(info('c', { type: 'categorical', role: 'prediction', primary_test: 'js', significance_test: '', critical: 'false' }), 1);
+    assert.equal(s.get(key('ml_drift_window_end_timestamp_seconds', 'm')), Date.parse('2026-03-02T00:00:00Z') / 1000);
+    assert.equal(s.get(key('ml_drift_window_newest_event_timestamp_seconds', 'm')), Date.parse('2026-03-01T23:59:00Z') / 1000);
+    assert.equal(s.get(key('drift_exporter_last_run_success', 'm')), 1);
+    state.runFailed('m', 'boom', at(2));
+    assert.equal((await scrape()).get(key('drift_exporter_last_run_success', 'm')), 0);
   });
 
   it('publish per feature only the tests that were computed, and the ratio of its type', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runStarted('m');
     const cat = feature('c', { type: 'categorical', tests: { chi2: { statistic: 3, p_value: 0.2 }, js: { statistic: 0.01 } }, out_of_range_ratio: undefined, unseen_ratio: 0.02, score: 0.01, drift: false });
     state.runSucceeded(report('m', [feature('x'), cat, feature('p', { role: 'prediction', score: 0.7 }), feature('q', { role: 'prediction', score: 0.2 })]), at(100));
@@ -88,7 +138,7 @@ describe('DriftMetrics and ExporterState', () => {
 
   it('never publish null or NaN values', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x', { tests: { ks: { statistic: NaN, p_value: NaN }, wasserstein: { statistic: 1, normed: 0.3 } }, out_of_range_ratio: NaN })], { drift_share: NaN }), at(1));
     const s = await scrape();
     for (const [k, v] of s) assert.ok(Number.isFinite(v), k);
@@ -99,7 +149,7 @@ describe('DriftMetrics and ExporterState', () => {
 
   it('drop the series of a feature or a test that a new report no longer has, and keep those of other models', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }, { name: 'o', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }, { name: 'o', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x'), feature('y')]), at(1));
     state.runSucceeded(report('o', [feature('x')]), at(1));
     state.runSucceeded(report('m', [feature('x', { tests: { wasserstein: { statistic: 0.5, normed: 0.3 } } })], { baseline: { rows: 10, sha256: 'def' } }), at(2));
@@ -113,7 +163,7 @@ describe('DriftMetrics and ExporterState', () => {
 
   it('keep the last good values after a failed run, which shows in the counters and timestamps only', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x')]), at(10));
     const before = await scrape();
     state.runStarted('m');
@@ -131,7 +181,7 @@ describe('DriftMetrics and ExporterState', () => {
 
   it('publish only row counts, the baseline identity and the feature-error count for an empty window: no verdict', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x'), feature('p', { role: 'prediction' })], { status: 'no_data', window: { rows: 0, start: null, end: null, newest_event: null }, drift_share: null, drift: false }), at(1));
     const s = await scrape();
     assert.deepEqual(namesOf(s, 'm').filter((n) => n.startsWith('ml_')), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_feature_errors', 'ml_drift_window_rows']);
@@ -140,7 +190,7 @@ describe('DriftMetrics and ExporterState', () => {
 
   it('publish no model verdict when no feature could be compared, and count the features in error', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     const broken = feature('x', { tests: {}, score: null, drift: false, error: 'column absent from the window' });
     state.runSucceeded(report('m', [broken], { status: 'no_data', drift_share: null, drift: false, feature_errors: 1 }), at(1));
     const s = await scrape();
@@ -151,10 +201,10 @@ describe('DriftMetrics and ExporterState', () => {
 
   it('drop every series of a model removed from the config, and ignore its late results', async () => {
     const { state, scrape } = setup();
-    state.setModels([{ name: 'm', schedule: '* * * * *' }, { name: 'o', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }, { name: 'o', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x')]), at(1));
     state.runSucceeded(report('o', [feature('x')]), at(1));
-    state.setModels([{ name: 'o', schedule: '* * * * *' }]);
+    state.setModels([{ name: 'o', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x')]), at(2));
     const s = await scrape();
     assert.deepEqual(namesOf(s, 'm'), []);
@@ -166,7 +216,7 @@ describe('DriftMetrics and ExporterState', () => {
     const { metrics, state } = setup();
     // Each step changes different families; after each, the cached rendering must equal a full one.
     const steps: (() => void)[] = [
-      () => state.setModels([{ name: 'a', schedule: '* * * * *' }, { name: 'b', schedule: '* * * * *' }]),
+      () => state.setModels([{ name: 'a', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }, { name: 'b', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]),
       () => state.runStarted('a'),
       () => state.runSucceeded(report('a', [feature('x'), feature('y', { type: 'categorical', tests: { chi2: { statistic: 3, p_value: 0.2, dof: 2 }, js: { statistic: 0.01 } }, unseen_ratio: 0.1 })]), at(10)),
       () => state.runSkipped('a'),
@@ -174,7 +224,7 @@ describe('DriftMetrics and ExporterState', () => {
       () => state.runFailed('b', 'boom', at(11)),
       () => state.runStarted('a'),
       () => state.runSucceeded(report('a', [feature('x', { score: null, tests: {} })]), at(12)),
-      () => state.setModels([{ name: 'b', schedule: '* * * * *' }]),
+      () => state.setModels([{ name: 'b', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]),
     ];
     for (const [i, step] of steps.entries()) {
       step();
