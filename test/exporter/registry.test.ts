@@ -118,7 +118,8 @@ describe('DriftMetrics and ExporterState', () => {
     const cat = feature('c', { type: 'categorical', tests: { chi2: { statistic: 3, p_value: 0.2 }, js: { statistic: 0.01 } }, out_of_range_ratio: undefined, unseen_ratio: 0.02, score: 0.01, drift: false });
     state.runSucceeded(report('m', [feature('x'), cat, feature('p', { role: 'prediction', score: 0.7 }), feature('q', { role: 'prediction', score: 0.2 })]), at(100));
     const s = await scrape();
-    assert.deepEqual(namesOf(s, 'm', 'c'), [
+    const decision = new Set(['ml_drift_threshold', 'ml_drift_feature_info']);
+    assert.deepEqual(namesOf(s, 'm', 'c').filter((n) => !decision.has(n)), [
       'ml_data_drift_detected',
       'ml_data_drift_score',
       'ml_drift_chi2_p_value',
@@ -184,7 +185,15 @@ describe('DriftMetrics and ExporterState', () => {
     state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x'), feature('p', { role: 'prediction' })], { status: 'no_data', window: { rows: 0, start: null, end: null, newest_event: null }, drift_share: null, drift: false }), at(1));
     const s = await scrape();
-    assert.deepEqual(namesOf(s, 'm').filter((n) => n.startsWith('ml_')), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_feature_errors', 'ml_drift_window_rows']);
+    assert.deepEqual([...new Set(namesOf(s, 'm').filter((n) => n.startsWith('ml_')))], [
+      'ml_drift_baseline_info',
+      'ml_drift_baseline_rows',
+      'ml_drift_feature_errors',
+      'ml_drift_feature_info',
+      'ml_drift_threshold',
+      'ml_drift_window_end_timestamp_seconds',
+      'ml_drift_window_rows',
+    ]);
     assert.equal(s.get(key('ml_drift_window_rows', 'm')), 0);
   });
 

@@ -34,6 +34,13 @@ function expectedDrift(report: Report): Map<string, number> {
     put('ml_drift_baseline_rows', model, m.baseline.rows);
     put('ml_drift_baseline_info', { ...model, baseline_sha256: m.baseline.sha256 }, 1);
     put('ml_drift_feature_errors', model, m.feature_errors);
+    put('ml_drift_window_end_timestamp_seconds', model, Date.parse(m.window.end ?? m.as_of) / 1000);
+    if (m.window.newest_event !== null) put('ml_drift_window_newest_event_timestamp_seconds', model, Date.parse(m.window.newest_event) / 1000);
+    for (const f of m.features) {
+      const { primary, significance } = f.decision;
+      for (const t of significance ? [primary, significance] : [primary]) put('ml_drift_threshold', { ...model, feature_name: f.feature, test: t.test }, t.threshold);
+      put('ml_drift_feature_info', { ...model, feature_name: f.feature, type: f.type, role: f.role, primary_test: primary.test, significance_test: significance?.test ?? '', critical: String(f.critical) }, 1);
+    }
     if (m.window.rows === 0) continue;
     for (const f of m.features) {
       const labels = { ...model, feature_name: f.feature };
@@ -100,7 +107,15 @@ describe('serve, on a drifted model and a model with an empty window', () => {
   it('publishes only row counts, the baseline identity and the feature-error count for an empty window', async () => {
     const families = await scrape(served.url);
     const ofEmpty = [...samplesByKey(families).keys()].filter((k) => k.startsWith('ml_') && k.includes(`model_name="${EMPTY}"`));
-    assert.deepEqual(ofEmpty.map((k) => k.slice(0, k.indexOf('{'))).sort(), ['ml_drift_baseline_info', 'ml_drift_baseline_rows', 'ml_drift_feature_errors', 'ml_drift_window_rows']);
+    assert.deepEqual([...new Set(ofEmpty.map((k) => k.slice(0, k.indexOf('{'))))].sort(), [
+      'ml_drift_baseline_info',
+      'ml_drift_baseline_rows',
+      'ml_drift_feature_errors',
+      'ml_drift_feature_info',
+      'ml_drift_threshold',
+      'ml_drift_window_end_timestamp_seconds',
+      'ml_drift_window_rows',
+    ]);
     assert.equal(value(families, 'ml_drift_window_rows', { model_name: EMPTY }), 0);
     assert.equal(value(families, 'drift_exporter_run_failures_total', { model_name: EMPTY }), 0);
   });
@@ -108,7 +123,7 @@ describe('serve, on a drifted model and a model with an empty window', () => {
   it('publishes only missing ratios for a feature without a score', async () => {
     const families = await scrape(served.url);
     const ofAllNull = [...samplesByKey(families).keys()].filter((k) => k.includes('feature_name="allnull"'));
-    assert.deepEqual(ofAllNull.map((k) => k.slice(0, k.indexOf('{'))).sort(), ['ml_feature_baseline_missing_ratio', 'ml_feature_missing_ratio']);
+    assert.deepEqual([...new Set(ofAllNull.map((k) => k.slice(0, k.indexOf('{'))))].sort(), ['ml_drift_feature_info', 'ml_drift_threshold', 'ml_feature_baseline_missing_ratio', 'ml_feature_missing_ratio']);
     assert.equal(value(families, 'ml_feature_missing_ratio', { model_name: SHOP, feature_name: 'allnull' }), 1);
   });
 
