@@ -28,7 +28,9 @@ export interface NumericSummary {
   w1: number;
   /** Baseline standard deviation, ddof 0. */
   std: number;
-  /** The largest |value| of the baseline: the scale of `normed`'s floor. */
+  /** Baseline median absolute deviation in σ of a normal (MAD / Φ⁻¹(0.75)); with `std`, the scale of `normed`. */
+  mad: number;
+  /** The baseline's median |value|: the magnitude `normed`'s floor is relative to. */
   magnitude: number;
   /** Baseline decile edges, duplicates removed. */
   edges: Float64Array;

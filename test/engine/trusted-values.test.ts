@@ -86,3 +86,18 @@ test('a feature_overrides key naming no feature of the model fails the run namin
   const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
   await assert.rejects(runModel(model({ baseline, window: baseline, id_columns: ['id', 'ts'], feature_overrides: { xx: { thresholds: { ks: 0.05 } } } })), /feature_overrides\.xx: no such feature in this model; features: x, c/);
 });
+
+test('1% of sentinels at 1.7e308 on both sides cannot hide a +5σ shift of the rest: drift, kept or counted on grids', async (t) => {
+  const dir = tempDir(t);
+  // x: uniform with σ ≈ 1, 1% at the sentinel; y: the same on both sides (no drift).
+  const col = (shift: number) => `CASE WHEN i % 100 = 7 THEN 1.7e308 ELSE ((i * 7919) % 3000) / 3000.0 * 3.46 + ${shift} END`;
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT ${col(0)} AS x, ${col(0)} AS y FROM range(3000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT ${col(5)} AS x, ${col(0)} AS y FROM range(3000) t(i)`);
+  for (const collectValues of [undefined, 0, 500]) {
+    const r = await runModel(model({ baseline, window }), { collectValues });
+    const [x, y] = r.features;
+    assert.equal(x.error, undefined);
+    assert.ok(x.tests.ks!.p_value! < 1e-12 && x.score! > 3 && x.score! < 5, `collectValues ${collectValues}: score ${x.score}`);
+    assert.deepEqual([x.drift, y.drift, y.score, r.status], [true, false, 0, 'drift'], `collectValues ${collectValues}`);
+  }
+});

@@ -62,6 +62,26 @@ export function stdDev(a: Float64Array): number {
   return Math.sqrt(sq / a.length) * big;
 }
 
+/** NumPy's median of an ascending array. */
+function median(a: Float64Array): number {
+  const h = a.length >> 1;
+  return a.length % 2 ? a[h] : (a[h - 1] + a[h]) / 2;
+}
+
+/** Median of |x / big − c| by sorting the deviations, times big (big = max |x|, so no difference overflows). */
+function medianAbs(a: Float64Array, center: (scaled: Float64Array) => number): number {
+  const big = Math.max(Math.abs(a[0]), Math.abs(a[a.length - 1]));
+  if (big === 0) return 0;
+  const scaled = a.map((x) => x / big);
+  const c = center(scaled);
+  return median(scaled.map((x) => Math.abs(x - c)).sort()) * big;
+}
+
+/** MAD / Φ⁻¹(0.75) (SciPy's median_abs_deviation(scale="normal")) by its definition. */
+export function madNormal(a: Float64Array): number {
+  return medianAbs(a, median) / 0.6744897501960817;
+}
+
 /** Counts per bin, where bin k holds x with exactly k edges <= x. */
 export function binCounts(sorted: Float64Array, edges: Float64Array): Float64Array {
   const counts = new Float64Array(edges.length + 1);
@@ -85,7 +105,8 @@ export function oracleSummary(b: Float64Array, w: Float64Array): NumericSummary 
     d: ksStatistic(b, w),
     w1: wasserstein1(b, w),
     std: stdDev(b),
-    magnitude: Math.max(Math.abs(b[0]), Math.abs(b[b.length - 1])),
+    mad: madNormal(b),
+    magnitude: medianAbs(b, () => 0),
     edges,
     bins: { baseline: binCounts(b, edges), window: binCounts(w, edges) },
     outOfRange,

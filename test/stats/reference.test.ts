@@ -6,6 +6,8 @@ import { compareCategorical, type Comparison } from '../../src/stats/index.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { ksPValue } from '../../src/stats/tests/ks.js';
 import { kstwoSf } from '../../src/stats/kolmogorov.js';
+import { baselineMad, baselineMagnitude, baselineStd } from '../../src/stats/streaming/baseline-summary.js';
+import { baselineScale } from '../../src/stats/tests/wasserstein.js';
 import { compareSamples, NUMERIC_PATHS } from '../helpers/numeric.js';
 import { closeP, closeStat, loadReferenceCases, type ReferenceCase } from '../helpers/reference.js';
 
@@ -68,6 +70,12 @@ for (const c of cases) for (const path of c.type === 'numeric' ? NUMERIC_PATHS :
       assert.deepEqual([...result.buckets.window], t.bins.window_counts, 'window bin counts');
       assertStat(result.tests.wasserstein?.statistic, t.wasserstein.statistic, 'wasserstein statistic');
       assertStat(result.tests.wasserstein?.normed, t.wasserstein.normed, 'wasserstein normed');
+      const [sd, mad] = [baselineStd(b.numeric), baselineMad(b.numeric)];
+      assertStat(sd, t.wasserstein.std, 'baseline std');
+      if (t.wasserstein.mad === null) assert.equal(mad, Infinity, 'a MAD above the largest double');
+      else assertStat(mad, t.wasserstein.mad, 'baseline MAD');
+      assertStat(baselineScale(sd, mad), t.wasserstein.scale, 'normed scale');
+      assertStat(baselineMagnitude(b.numeric), t.wasserstein.magnitude, 'baseline median |x|');
       // Not in the reference: checked against its definition on the raw values.
       const lo = b.numeric[0];
       const hi = b.numeric[b.numeric.length - 1];

@@ -24,25 +24,34 @@ export interface BaselineSummary {
   edgeAt: Int32Array;
   /** Standard deviation (ddof 0) of the baseline, for Wasserstein's `normed`. */
   std: number;
-  /** The largest |value| of the baseline, for `normed`'s floor. */
+  /** The baseline's median absolute deviation in σ of a normal (as baselineMad), for `normed`'s scale. */
+  mad: number;
+  /** The baseline's median |value| (as baselineMagnitude), for `normed`'s floor. */
   magnitude: number;
   /** The first pass's grid (its bounds are points), built once per baseline. */
   grid: Grid;
 }
 
+/** MAD ÷ this = the MAD in σ of a normal: Φ⁻¹(0.75), as SciPy's median_abs_deviation(scale="normal"). */
+export const MAD_PER_SIGMA = 0.6744897501960817;
+
+/** A power of two near 1 / max |x| (clamped to 2^±1000, so it stays a normal double): scaling by it is exact. */
+function unitScale(sorted: Float64Array): number {
+  const big = Math.max(Math.abs(sorted[0]), Math.abs(sorted[sorted.length - 1]));
+  return 2 ** -Math.max(-1000, Math.min(1000, Math.ceil(Math.log2(big))));
+}
+
 /**
  * Baseline standard deviation (ddof 0) of an ascending, finite sample, as
- * Wasserstein's `normed` uses it. Two passes over the values scaled by a
- * power of two near 1 / max |x| (exact), so that neither the sum nor the
- * squares overflow or underflow on finite input; the mean is corrected by
- * the deviations' own sum, so a constant sample gives 0.
+ * Wasserstein's `normed` uses it. Two passes over the values scaled by
+ * unitScale, so that neither the sum nor the squares overflow or underflow on
+ * finite input; the mean is corrected by the deviations' own sum, so a
+ * constant sample gives 0.
  */
 export function baselineStd(sorted: Float64Array): number {
   const n = sorted.length;
   if (n === 0 || sorted[0] === sorted[n - 1]) return 0;
-  const big = Math.max(Math.abs(sorted[0]), Math.abs(sorted[n - 1]));
-  // 2^±1000 at most: the scale itself stays a normal double.
-  const s = 2 ** -Math.max(-1000, Math.min(1000, Math.ceil(Math.log2(big))));
+  const s = unitScale(sorted);
   let sum = 0;
   let c = 0;
   for (let i = 0; i < n; i++) {
@@ -63,8 +72,64 @@ export function baselineStd(sorted: Float64Array): number {
   return Math.sqrt(Math.max(0, (sq - (dev * dev) / n) / n)) / s;
 }
 
+/**
+ * NumPy's median of |x·s − c| over an ascending, finite sample. The
+ * deviations grow outwards from c on both sides: merging the two runs up to
+ * the middle finds their median in one pass over half the values.
+ */
+function medianDeviation(sorted: Float64Array, s: number, c: number): number {
+  const n = sorted.length;
+  const h = n >> 1;
+  let j = 0;
+  let hi = n;
+  while (j < hi) {
+    const mid = (j + hi) >>> 1;
+    if (sorted[mid] * s < c) j = mid + 1;
+    else hi = mid;
+  }
+  let i = j - 1;
+  let prev = 0;
+  let cur = 0;
+  for (let k = 0; k <= h; k++) {
+    const left = i >= 0 ? c - sorted[i] * s : Infinity;
+    const right = j < n ? sorted[j] * s - c : Infinity;
+    prev = cur;
+    if (left <= right) {
+      cur = left;
+      i--;
+    } else {
+      cur = right;
+      j++;
+    }
+  }
+  return n % 2 ? cur : (prev + cur) / 2;
+}
+
+/**
+ * Median absolute deviation of an ascending, finite sample, divided by
+ * MAD_PER_SIGMA: σ on normal data, and it moves with extreme values only once
+ * they are half the baseline. As SciPy's median_abs_deviation(scale="normal")
+ * on the values scaled by unitScale, so no difference overflows; Infinity
+ * only when it exceeds the largest double (then σ is the smaller).
+ */
+export function baselineMad(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 0 || sorted[0] === sorted[n - 1]) return 0;
+  const s = unitScale(sorted);
+  const h = n >> 1;
+  const med = n % 2 ? sorted[h] * s : (sorted[h - 1] * s + sorted[h] * s) / 2;
+  return medianDeviation(sorted, s, med) / MAD_PER_SIGMA / s;
+}
+
+/** Median |x| of an ascending, finite, non-empty sample: the magnitude of a typical value, which extreme values cannot move until they are half the sample. */
+export function baselineMagnitude(sorted: Float64Array): number {
+  if (sorted[0] === 0 && sorted[sorted.length - 1] === 0) return 0;
+  const s = unitScale(sorted);
+  return medianDeviation(sorted, s, 0) / s;
+}
+
 /** The summary of an ascending, finite, non-empty baseline sample. */
-export function summarizeBaseline(sorted: Float64Array, std: number, buckets: number = DEFAULT_BUCKETS): BaselineSummary {
+export function summarizeBaseline(sorted: Float64Array, buckets: number = DEFAULT_BUCKETS): BaselineSummary {
   const edges = decileEdges(sorted);
   const n = sorted.length;
   const pts = new Float64Array(n + edges.length);
@@ -116,12 +181,11 @@ export function summarizeBaseline(sorted: Float64Array, std: number, buckets: nu
     up[nb++] = q + 1;
   }
   const grid: Grid = { bnd, up, index: buildIndex(bnd), region: null, top: null };
-  const magnitude = Math.max(Math.abs(points[0]), Math.abs(points[np - 1]));
-  return { n, points, counts, edges, edgeAt, std, magnitude, grid };
+  return { n, points, counts, edges, edgeAt, std: baselineStd(sorted), mad: baselineMad(sorted), magnitude: baselineMagnitude(sorted), grid };
 }
 
 /** A baseline column's values in any order (NaN and ±Infinity are missing; the array may be reordered) to its summary; null when none is finite. */
 export function summarizeValues(values: Float64Array, buckets: number = DEFAULT_BUCKETS): BaselineSummary | null {
   const sorted = sortDoubles(values);
-  return sorted.length === 0 ? null : summarizeBaseline(sorted, baselineStd(sorted), buckets);
+  return sorted.length === 0 ? null : summarizeBaseline(sorted, buckets);
 }

@@ -495,7 +495,7 @@ export class WindowSummary {
 
   /** The statistics, once `endPass` has returned false. */
   finish(): NumericSummary {
-    const { counts, n, edges, edgeAt, std, magnitude } = this.baseline;
+    const { counts, n, edges, edgeAt, std, mad, magnitude } = this.baseline;
     const m = this.m;
     const baselineBelow = new Float64Array(edges.length);
     let i = 0;
@@ -520,6 +520,7 @@ export class WindowSummary {
       d: this.d,
       w1: this.w1 / this.scale,
       std,
+      mad,
       magnitude,
       edges,
       bins: { baseline: bins(baselineBelow, n), window: bins(this.windowBelowEdge!, m) },

@@ -2,17 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareNumeric, type Comparison } from '../../../src/stats/index.js';
-import { baselineStd, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
+import { baselineMad, baselineMagnitude, baselineStd, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
 import { InconsistentPassError, WindowSummary, type PassLimits } from '../../../src/stats/streaming/window-summary.js';
 import { KERNEL_LIMIT, sortDoubles } from '../../../src/stats/streaming/kernels.js';
 import { rng } from '../../helpers/random.js';
-import { oracleComparison } from '../../helpers/sorted-oracle.js';
+import { madNormal, oracleComparison, oracleSummary } from '../../helpers/sorted-oracle.js';
 
 /** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, pass after pass. */
 function streamed(baselineSorted: Float64Array, window: Float64Array, limits: Partial<PassLimits> = {}, chunk = 97): { cmp: Comparison; passes: number } {
   // "Collect all" means room for the whole window.
   if (limits.collectAll !== undefined) limits = { ...limits, collectAll: Math.min(limits.collectAll, window.length) };
-  const s = new WindowSummary(summarizeBaseline(baselineSorted, baselineStd(baselineSorted), limits.buckets), limits);
+  const s = new WindowSummary(summarizeBaseline(baselineSorted, limits.buckets), limits);
   const buf = new Float64Array(chunk);
   do {
     for (let at = 0; at < window.length; at += chunk) {
@@ -144,7 +144,7 @@ test('columns sharing a collect budget: a column that finds it spent is split fi
   const passes: number[] = [];
   for (const free of [1e9, 0]) {
     pool.free = free;
-    const s = new WindowSummary(summarizeBaseline(b, baselineStd(b), 32), { buckets: 32, values: 1e9, pool });
+    const s = new WindowSummary(summarizeBaseline(b, 32), { buckets: 32, values: 1e9, pool });
     do s.add(w, w.length);
     while (s.endPass());
     const got = compareNumeric(s.finish());
@@ -159,7 +159,7 @@ test('columns sharing a collect budget: a column that finds it spent is split fi
 
 test('a window that changes between passes is reported, not compared', () => {
   const b = sortedFinite(sample(3000, 3, normal(0, 1), 0));
-  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b), 16), { buckets: 16 });
+  const s = new WindowSummary(summarizeBaseline(b, 16), { buckets: 16 });
   const w = sample(5000, 4, normal(0.1, 1), 0);
   s.add(w, w.length);
   assert.equal(s.endPass(), true);
@@ -170,7 +170,7 @@ test('a window that changes between passes is reported, not compared', () => {
 
 test('a window with more values than it was counted to hold is reported, not compared', () => {
   const b = sortedFinite(sample(1000, 3, normal(0, 1), 0));
-  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)), { collectAll: 100 });
+  const s = new WindowSummary(summarizeBaseline(b), { collectAll: 100 });
   const w = sample(101, 4, normal(0, 1), 0);
   assert.throws(() => s.add(w, w.length), InconsistentPassError);
 });
@@ -183,14 +183,14 @@ test('keeping every value takes one pass', () => {
 
 test('missing values in the window are counted, never compared', () => {
   const b = sortedFinite(sample(1000, 4, normal(0, 1), 0));
-  const s = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
+  const s = new WindowSummary(summarizeBaseline(b));
   const buf = Float64Array.from([NaN, Infinity, -Infinity, 0.5, -0]);
   s.add(buf, buf.length);
   s.add(buf, 3);
   while (s.endPass()) s.add(buf, buf.length);
   assert.deepEqual([s.m, s.missing], [2, 6]);
   // Only missing values: the pass ends at once, with nothing to compare.
-  const none = new WindowSummary(summarizeBaseline(b, baselineStd(b)));
+  const none = new WindowSummary(summarizeBaseline(b));
   none.add(buf, 3);
   assert.equal(none.endPass(), false);
   assert.deepEqual([none.m, none.missing], [0, 3]);
@@ -239,7 +239,7 @@ test('the merge kernel and the JavaScript merge give bit-identical statistics', 
       // Missing values included: ofValues counts them.
       const w = sample(m, g * 17 + m, (v, i) => gen(v, i) * 1.05 + 0.01);
       const finite = w.filter((x) => Number.isFinite(x)).length;
-      const summary = summarizeBaseline(b, baselineStd(b));
+      const summary = summarizeBaseline(b);
       const settle = () => {
         const s = WindowSummary.ofValues(summary, w.slice());
         assert.equal(s.endPass(), false);
@@ -259,7 +259,7 @@ test('the merges stay bit-identical, and finite, on values that reach the larges
   for (const [n, m] of [[3000, 7000], [200, 20000]]) {
     const b = sortedFinite(sample(n, n, extreme));
     const w = sample(m, m, (v, i) => extreme(v, i) + 3);
-    const summary = summarizeBaseline(b, baselineStd(b));
+    const summary = summarizeBaseline(b);
     const settle = () => {
       const s = WindowSummary.ofValues(summary, w.slice());
       s.endPass();
@@ -283,4 +283,20 @@ test('the baseline std is finite and right on values whose squares overflow or u
   // 1% at a sentinel s: σ = s·√(0.01·0.99) (the rest is negligible next to s).
   const got = sd([...Array(99).fill(1), 1.7e308]);
   assert.ok(Math.abs(got - 1.7e308 * Math.sqrt(0.0099)) <= 1e-12 * got, `${got}`);
+});
+
+test('the baseline MAD and median |x| match their definitions, are finite on extreme values, and ignore a minority of sentinels', () => {
+  const sorted = (a: number[]) => Float64Array.from(a).sort();
+  for (const a of [[1, 2, 3, 4, 100], [-5, -1, 0, 2, 2, 9], [-1.7e308, -1e308, 3, 1e308, 1.7e308], [1e-310, 3e-310, 7e-310, 2e-309]]) {
+    const b = sorted(a);
+    const close = (got: number, want: number) => Math.abs(got - want) <= 1e-14 * want;
+    assert.ok(close(baselineMad(b), madNormal(b)), `MAD of ${a}: ${baselineMad(b)} vs ${madNormal(b)}`);
+    assert.ok(close(baselineMagnitude(b), oracleSummary(b, b).magnitude), `median |x| of ${a}`);
+  }
+  assert.equal(baselineMad(sorted(Array(9).fill(4))), 0);
+  // 1% at 1.7e308 moves σ to ~1.7e307, the MAD and median |x| hardly at all.
+  const real = Array.from({ length: 990 }, (_, i) => (i - 494.5) / 100);
+  const b = sorted([...real, ...Array(10).fill(1.7e308)]);
+  assert.ok(baselineStd(b) > 1e307);
+  assert.ok(baselineMad(b) < 1.1 * baselineMad(sorted(real)) && baselineMagnitude(b) < 3, `${baselineMad(b)}, ${baselineMagnitude(b)}`);
 });
