@@ -16,7 +16,7 @@ function mask(text: string): string {
   return text
     .split('\n')
     .map((line) => {
-      if (/^drift_exporter_(last_run_timestamp_seconds|last_success_timestamp_seconds|run_duration_seconds)\{/.test(line)) return line.replace(/ \S+$/, ' <masked>');
+      if (/^drift_exporter_(last_run_timestamp_seconds|last_success_timestamp_seconds|run_duration_seconds|model_loaded_timestamp_seconds)\{/.test(line)) return line.replace(/ \S+$/, ' <masked>');
       return line.replace(/nodejs_version="[^"]*"/, 'nodejs_version="<masked>"').replace(/version="[^"]*",nodejs/, 'version="<masked>",nodejs');
     })
     .join('\n');
