@@ -157,7 +157,18 @@ class ModelRunner {
           this.events.succeeded(report, t);
           const drifted = report.features.filter((f) => f.drift).map((f) => f.feature);
           this.log.info(
-            { duration_ms: Math.round(t.durationS * 1000), window_rows: report.window.rows, baseline_rows: report.baseline.rows, drift: report.drift, drift_share: report.drift_share, drifted },
+            {
+              duration_ms: Math.round(t.durationS * 1000),
+              status: report.status,
+              window_rows: report.window.rows,
+              window_end: report.window.end ?? report.as_of,
+              newest_event: report.window.newest_event,
+              baseline_rows: report.baseline.rows,
+              drift: report.drift,
+              drift_share: report.drift_share,
+              drifted,
+              feature_errors: report.feature_errors,
+            },
             'run finished',
           );
         },
