@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { pino, type Logger } from 'pino';
-import { durationProblem, loadConfig, loadWebConfig, parseDuration, TIMER_MAX_MS, type Config } from '../config/index.js';
+import { durationProblem, loadConfig, loadWebConfig, parseDuration, redact, TIMER_MAX_MS, type Config } from '../config/index.js';
 import { DriftMetrics, ExporterState, formatListen, ListenError, parseListen, startServer, type RunningServer } from '../exporter/index.js';
 import { scheduleIntervalSeconds, Scheduler } from '../schedule/index.js';
 import { EXIT, UsageError } from './errors.js';
@@ -41,6 +41,7 @@ async function run(a: ServeArgs): Promise<number> {
   loopDelay.enable();
   const metrics = new DriftMetrics({ version: VERSION, nodejsVersion: process.version });
   const state = new ExporterState(metrics);
+  state.setRedaction((text) => redact(text, config.interpolated));
   state.setModels(entries(config));
   let server: RunningServer;
   try {

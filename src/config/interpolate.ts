@@ -11,18 +11,18 @@ const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const FORMS = '${NAME} or ${NAME:-default} (NAME: letters, digits and _; write $$ for a literal $)';
 
 /** Replaces references in every string value of a parsed YAML tree, naming the key path of any problem. */
-export function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, at: (string | number)[] = []): unknown {
-  if (typeof value === 'string') return expandString(value, env, (why) => new ConfigError(`${file}: ${keyPath(at)}: ${why}`));
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, file, [...at, i]));
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, at: (string | number)[] = [], used?: Map<string, string>): unknown {
+  if (typeof value === 'string') return expandString(value, env, (why) => new ConfigError(`${file}: ${keyPath(at)}: ${why}`), used);
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, file, [...at, i], used));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, file, [...at, k])]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, file, [...at, k], used)]));
   }
   return value;
 }
 
-/** Expands one string; `fail` builds the error for a message. */
-export function expandString(text: string, env: NodeJS.ProcessEnv, fail: (why: string) => Error): string {
-  const [out] = expand(text, 0, false, true, env, fail);
+/** Expands one string; `fail` builds the error for a message; `used` collects the variables whose values went in. */
+export function expandString(text: string, env: NodeJS.ProcessEnv, fail: (why: string) => Error, used?: Map<string, string>): string {
+  const [out] = expand(text, 0, false, true, { ...env }, fail, used);
   return out;
 }
 
@@ -32,7 +32,7 @@ export function expandString(text: string, env: NodeJS.ProcessEnv, fail: (why: s
  * false it only checks the syntax: an unused default's unset variables are
  * no error, as in the shell.
  */
-function expand(text: string, i: number, nested: boolean, use: boolean, env: NodeJS.ProcessEnv, fail: (why: string) => Error): [string, number] {
+function expand(text: string, i: number, nested: boolean, use: boolean, env: NodeJS.ProcessEnv, fail: (why: string) => Error, used?: Map<string, string>): [string, number] {
   let out = '';
   while (i < text.length) {
     const c = text[i];
@@ -55,6 +55,7 @@ function expand(text: string, i: number, nested: boolean, use: boolean, env: Nod
     const value = env[name];
     if (text[i] === '}') {
       if (use && value === undefined) throw fail(`environment variable ${name} is not set (use \${${name}:-default} for a default)`);
+      if (use && value) used?.set(name, value);
       out += value ?? '';
       i++;
       continue;
@@ -62,8 +63,9 @@ function expand(text: string, i: number, nested: boolean, use: boolean, env: Nod
     if (!text.startsWith(':-', i)) throw fail(`malformed reference "${excerpt(text, start)}": expected ${FORMS}`);
     // As in the shell, ":-" takes the default when the variable is unset or empty.
     const useDefault = value === undefined || value === '';
-    const [fallback, end] = expand(text, i + 2, true, use && useDefault, env, fail);
+    const [fallback, end] = expand(text, i + 2, true, use && useDefault, env, fail, used);
     if (end >= text.length) throw fail(`unterminated reference "${excerpt(text, start)}": a "}" is missing`);
+    if (use && !useDefault) used?.set(name, value!);
     out += useDefault ? fallback : value;
     i = end + 1;
   }
@@ -73,4 +75,11 @@ function expand(text: string, i: number, nested: boolean, use: boolean, env: Nod
 function excerpt(text: string, from: number): string {
   const s = text.slice(from);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/** The text with every value taken from the environment replaced by its reference, longest first: what the HTTP endpoints may show. */
+export function redact(text: string, used: ReadonlyMap<string, string>): string {
+  const values = [...used].filter(([, v]) => v.length > 0).sort((a, b) => b[1].length - a[1].length);
+  for (const [name, value] of values) text = text.replaceAll(value, `\${${name}}`);
+  return text;
 }

@@ -43,11 +43,15 @@ export interface ModelConfig {
 export interface Config {
   file: string;
   models: ModelConfig[];
+  /** The environment variables interpolated into it, by name: their values are kept out of what the HTTP endpoints show. */
+  interpolated: ReadonlyMap<string, string>;
 }
 
 /** Reads, interpolates, validates and resolves a YAML config file. */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  return resolveConfig(interpolate(withoutExtensions(readYamlFile(file, 'config')), env, file), file);
+  const used = new Map<string, string>();
+  const raw = interpolate(withoutExtensions(readYamlFile(file, 'config')), env, file, [], used);
+  return { ...resolveConfig(raw, file), interpolated: used };
 }
 
 /** Top-level `x-` keys hold YAML anchors for `<<:` merges (as in Docker Compose); they configure nothing. */
@@ -61,7 +65,7 @@ export function resolveConfig(raw: unknown, file: string, baseDir = path.dirname
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error.issues));
   const cfg = parsed.data;
-  return { file, models: cfg.models.map((m) => resolveModel(m, cfg.defaults ?? {}, baseDir)) };
+  return { file, models: cfg.models.map((m) => resolveModel(m, cfg.defaults ?? {}, baseDir)), interpolated: new Map() };
 }
 
 function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']>, baseDir: string): ModelConfig {

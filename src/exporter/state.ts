@@ -51,8 +51,15 @@ export interface RunTiming {
 /** The exporter's state; every update is synchronous, so a reader never sees half of one. */
 export class ExporterState {
   private readonly models = new Map<string, ModelStatus>();
+  /** Applied to run errors before the HTTP endpoints show them (the log keeps them whole). */
+  private redact: (text: string) => string = (t) => t;
 
   constructor(private readonly metrics: DriftMetrics) {}
+
+  /** Sets how run errors are redacted for display: values interpolated from the environment are not shown. */
+  setRedaction(redact: (text: string) => string): void {
+    this.redact = redact;
+  }
 
   /** Sets the configured models: new ones start empty, removed ones lose their series. */
   setModels(entries: readonly ModelEntry[]): void {
@@ -97,7 +104,7 @@ export class ExporterState {
   runFailed(model: string, error: string, timing: RunTiming): void {
     const m = this.models.get(model);
     if (!m) return;
-    Object.assign(m, { running: false, lastRun: { ...timing, ok: false, error } });
+    Object.assign(m, { running: false, lastRun: { ...timing, ok: false, error: this.redact(error) } });
     this.metrics.runEnded(model, { ...timing, ok: false });
   }
 

@@ -117,6 +117,10 @@ test('no endpoint echoes request input or reveals values interpolated from the e
     assert.ok(!body.includes(secret), `${p} reveals the interpolated value`);
     assert.ok(!body.includes('<script>'), `${p} echoes the request`);
   }
+  // The error is shown, naming the path by its reference; the log keeps it whole.
   const page = await (await fetch(`${served.url}/`)).text();
-  assert.match(page, /failed \(the error is in the log\)/);
+  assert.match(page, /FAILED: window \$\{DATA_ROOT\}\/missing-\*\.parquet: no file matches/);
+  const report = await (await fetch(`${served.url}/api/report`)).json();
+  assert.match(report.runs.find((r: any) => r.model === 'broken').last_run.error, /^window \$\{DATA_ROOT\}\/missing-\*\.parquet: no file matches/);
+  assert.ok(served.logs.some((l) => l.msg === 'run failed' && String(l.error).includes(secretDir)), 'the log names the real path');
 });
