@@ -97,10 +97,10 @@ describe('serve, on a schedule', () => {
     const failed = served.logs.find((l) => l.model === 'slow' && l.msg === 'run failed')!;
     assert.match(String(failed.error), /run_timeout/);
     assert.ok((failed.duration_ms as number) < 2000, `abandoned after ${failed.duration_ms} ms`);
-    // The other model is unaffected, and the readiness counts failed runs as completed.
+    // The other model is unaffected; a model that never succeeded keeps the exporter not ready.
     assert.equal(value(families, 'drift_exporter_run_failures_total', 'fast'), 0);
     assert.ok(value(families, 'ml_drift_window_rows', 'fast')! > 0);
-    assert.equal((await fetch(`${served.url}/readyz`)).status, 200);
+    assert.equal((await fetch(`${served.url}/readyz`)).status, 503);
   });
 
   it('keeps the last good values while the window is corrupt, and recovers when it is readable again', async (t) => {
