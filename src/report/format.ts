@@ -13,7 +13,8 @@ export function formatReport(report: Report, format: Format): string {
 
 const num = (v: number | null | undefined, digits = 3): string => {
   if (v === null || v === undefined) return '-';
-  if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(1);
+  // Tiny and huge values in exponent form, so that a column keeps its width.
+  if ((v !== 0 && Math.abs(v) < 10 ** -digits) || Math.abs(v) >= 1e5) return v.toExponential(1);
   return v.toFixed(digits);
 };
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);

@@ -179,3 +179,13 @@ test('control characters in names from the data never reach the terminal raw', a
     assert.match(r.stdout, /b\\u202eevil/);
   }
 });
+
+test('huge and tiny scores keep the table within 80 columns', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT sin(i) AS x FROM range(2000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT CASE WHEN i % 5 = 0 THEN 1e308 ELSE sin(i) END AS x FROM range(2000) t(i)`);
+  const r = await cli(['report', '--baseline', baseline, '--window', window]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^! x +num +\d\.\de\+\d+ /m);
+  for (const line of r.stdout.split('\n').slice(1)) assert.ok(line.length <= 80, `too wide: ${line}`);
+});

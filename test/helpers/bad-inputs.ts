@@ -1,5 +1,5 @@
 /**
- * Bad inputs shared by the robustness suites: each case builds a baseline and
+ * Bad inputs shared by the bad-input suites (test/cli and test/exporter): each case builds a baseline and
  * a window (or a config) and says what `report` must do with them. The serve
  * suite runs the data cases through a live daemon.
  */
