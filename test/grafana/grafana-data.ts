@@ -57,7 +57,13 @@ export function tableFrames(results: { refId: string; result: VectorSample[] }[]
   });
 }
 
-/** The rows of a frame as objects, field name to value. */
+/** The column headers a table panel shows: display names, which renames set. */
+export function columns(frame: DataFrame): string[] {
+  return frame.fields.map((f) => data.getFieldDisplayName(f, frame));
+}
+
+/** The rows of a frame as objects, column header to value. */
 export function rows(frame: DataFrame): Record<string, unknown>[] {
-  return Array.from({ length: frame.length }, (_, i) => Object.fromEntries(frame.fields.map((f) => [f.name, f.values[i]])));
+  const names = columns(frame);
+  return Array.from({ length: frame.length }, (_, i) => Object.fromEntries(frame.fields.map((f, j) => [names[j], f.values[i]])));
 }
