@@ -163,5 +163,6 @@ export function labelNamesIn(expr: string): string[] {
 
 /** Substitutes Grafana variables as Grafana would: intervals by a duration, the rest by "all". */
 export function grafanaToPromql(expr: string): string {
-  return expr.replace(/\$(?:__rate_interval|__interval|__range)\b/g, '5m').replace(/\$\{[^}]*\}|\$\w+/g, '.*');
+  // Only Grafana's variables ($name, ${name}): label_replace's "$1" is PromQL's own and stays.
+  return expr.replace(/\$(?:__rate_interval|__interval|__range)\b/g, '5m').replace(/\$\{[A-Za-z_]\w*[^}]*\}|\$[A-Za-z_]\w*/g, '.*');
 }
