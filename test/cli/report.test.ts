@@ -189,3 +189,22 @@ test('huge and tiny scores keep the table within 80 columns', async (t) => {
   assert.match(r.stdout, /^! x +num +\d\.\de\+\d+ /m);
   for (const line of r.stdout.split('\n').slice(1)) assert.ok(line.length <= 80, `too wide: ${line}`);
 });
+
+test('the table shows the p-value of the configured significance test, or none', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT (i % 100)::DOUBLE AS x FROM range(3000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT (i % 100 + 3)::DOUBLE AS x FROM range(3000) t(i)`);
+  const json = JSON.parse((await cli(['report', '--baseline', baseline, '--window', window, '--format', 'json'])).stdout);
+  const tests = json.models[0].features[0].tests;
+  const run = async (significance: unknown) => {
+    const file = path.join(dir, 'c.yaml');
+    writeFileSync(file, JSON.stringify({ models: [{ name: 'm', baseline, window, significance: { numeric: significance } }] }));
+    const r = await cli(['report', '--config', file]);
+    return r.stdout.split('\n').find((l) => /^[ !] x /.test(l))!.slice(2).trim().split(/\s+/)[3];
+  };
+  const fmt = (p: number) => (p !== 0 && p < 1e-3 ? p.toExponential(1) : p.toFixed(3));
+  assert.equal(await run('ks'), fmt(tests.ks.p_value));
+  assert.equal(await run('chi2'), fmt(tests.chi2.p_value));
+  assert.notEqual(fmt(tests.ks.p_value), fmt(tests.chi2.p_value), 'the two p-values differ, so the column shows which');
+  assert.equal(await run(null), '-');
+});
