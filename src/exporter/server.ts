@@ -183,6 +183,9 @@ class LiveWebConfig {
   }
 }
 
+/** Idle time after which an HTTP/2 session is closed (node:http2 keeps them open forever otherwise). */
+const H2_IDLE_MS = 120_000;
+
 /** How often a refused web config is tried again when none of its files changed. */
 const RETRY_REFUSED_MS = 5000;
 
@@ -232,7 +235,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const server: NetServer = !tls
     ? createServer(handle)
     : live!.current.http2
-      ? createSecureServer({ ...tlsOptions(tls), allowHTTP1: true }, handle)
+      ? // node:http2 has no idle timeout of its own; idle sessions (and HTTP/1.1 fallback sockets) end after two minutes.
+        createSecureServer({ ...tlsOptions(tls), allowHTTP1: true }, handle).setTimeout(H2_IDLE_MS)
       : createTlsServer(tlsOptions(tls), handle);
   if (tls) {
     // Ahead of the TLS listener, so that the connection being accepted already gets a rotated certificate.

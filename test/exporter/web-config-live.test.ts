@@ -195,3 +195,30 @@ test('the health socket answers /healthz and /readyz without TLS or auth while t
   await served.exited;
   assert.throws(() => statSync(socket), /ENOENT/, 'the socket is removed at shutdown');
 });
+
+test('client certificates are checked over HTTP/2 as over HTTP/1.1 (RequireAnyClientCert)', { timeout: 60_000 }, async (t) => {
+  if (!haveOpenssl(t)) return;
+  const dir = tempDir(t);
+  const config = await fixtureConfig(dir);
+  const { cert, key } = selfSigned(dir);
+  const client = selfSigned(dir, 'client');
+  const ca = readFileSync(cert);
+  const web = path.join(dir, 'web.yml');
+  writeFileSync(web, stringify({ tls_server_config: { cert_file: cert, key_file: key, client_auth_type: 'RequireAnyClientCert' } }));
+  const served = await startServe(config, { args: ['--web.config.file', web] });
+  t.after(() => served.kill());
+  const https = served.url.replace('http://', 'https://');
+  const h2 = (withCert: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      const session = http2Connect(https, { ca, ...(withCert ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}) });
+      session.on('error', reject);
+      const req = session.request({ ':path': '/metrics' });
+      req.on('response', (h) => {
+        req.resume();
+        req.on('end', () => (session.close(), resolve(Number(h[':status']))));
+      });
+      req.on('error', reject);
+    });
+  assert.equal(await h2(false), 403);
+  assert.equal(await h2(true), 200);
+});
