@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
 # Build: compile TypeScript to dist/.
-FROM node:20-bookworm-slim AS build
+# Node 22 LTS, pinned to a patch release (Node 20 reached end of life on 2026-04-30).
+FROM node:22.22.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No lifecycle scripts: `prepare` runs tsc, and the sources are not copied yet.
@@ -12,7 +13,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime: production dependencies and the compiled code only.
-FROM node:20-bookworm-slim
+FROM node:22.22.0-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -24,14 +25,18 @@ COPY --from=build /app/dist ./dist
 COPY config ./config
 COPY baselines ./baselines
 COPY examples ./examples
-# DuckDB spills to .tmp/ in the working directory; the rest stays read-only.
-RUN mkdir .tmp && chown node:node .tmp
+# DuckDB spills to .tmp/ in the working directory; run/ (private to the
+# exporter's user) holds the health socket; the rest stays read-only.
+RUN mkdir .tmp && mkdir -m 0700 run && chown node:node .tmp run
+# `serve` also answers /healthz on this socket, whatever --listen, TLS or basic auth say.
+ENV DRIFT_EXPORTER_HEALTH_SOCKET=/app/run/health.sock
 
 # The `node` user (uid 1000) comes with the base image.
 USER node
 EXPOSE 9109
-# No curl in slim images; Node 20 has fetch. Follows the default --listen port.
+# No curl in slim images: node asks the health socket, plain HTTP without auth,
+# so the check holds with TLS, basic auth or another --listen.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9109/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "require('node:http').get({ socketPath: process.env.DRIFT_EXPORTER_HEALTH_SOCKET, path: '/healthz', timeout: 4000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('timeout', () => process.exit(1)).on('error', () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["serve", "--config", "config/example.yaml", "--listen", "0.0.0.0:9109"]

@@ -18,6 +18,12 @@ function options(y: Argv) {
     .option('listen', { type: 'string', default: '0.0.0.0:9109', describe: 'HOST:PORT to serve on; [::1]:9109 for IPv6' })
     .option('log-level', { choices: LOG_LEVELS, default: 'info' as (typeof LOG_LEVELS)[number], describe: 'JSON log lines on stdout at this level and above' })
     .option('web.config.file', { type: 'string', describe: 'TLS and basic auth, in the Prometheus exporter-toolkit format (see README)' })
+    .option('health.socket', {
+      type: 'string',
+      default: process.env.DRIFT_EXPORTER_HEALTH_SOCKET || undefined,
+      defaultDescription: '$DRIFT_EXPORTER_HEALTH_SOCKET, else none',
+      describe: 'Also answer GET /healthz and /readyz on this Unix socket (mode 0600), without TLS or auth: for a container health check',
+    })
     .option('shutdown-timeout', { type: 'string', default: '10s', describe: 'On SIGTERM/SIGINT, how long a run in progress may take to finish' })
     .example('$0 serve --config config/example.yaml', 'serve http://0.0.0.0:9109/metrics')
     .example('$0 serve -c drift.yaml --listen 127.0.0.1:9109 --log-level debug', 'loopback only, verbose');
@@ -33,8 +39,19 @@ async function run(a: ServeArgs): Promise<number> {
   if (graceMs === null) throw new UsageError(`--shutdown-timeout: ${durationProblem(a['shutdown-timeout'], TIMER_MAX_MS)} (found "${a['shutdown-timeout']}")`);
   let config = loadConfig(a.config);
   const webFile = a['web.config.file'];
-  const web = webFile ? loadWebConfig(webFile) : undefined;
+  const webConfig = webFile ? loadWebConfig(webFile) : undefined;
   const log = pino({ level: a['log-level'], base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
+  // Re-read by the server when the file or a certificate changes, as the exporter-toolkit does.
+  const web = webFile && webConfig
+    ? {
+        file: webFile,
+        config: webConfig,
+        onReload: (error: Error | null) =>
+          error
+            ? log.error({ web_config: webFile, error: error.message }, 'web config reload refused; the running web config stays')
+            : log.info({ web_config: webFile }, 'web config reloaded'),
+      }
+    : undefined;
 
   // Runs happen in engine processes; this shows the HTTP loop stayed free (logged at shutdown).
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
@@ -45,13 +62,13 @@ async function run(a: ServeArgs): Promise<number> {
   state.setModels(entries(config));
   let server: RunningServer;
   try {
-    server = await startServer({ listen, metrics, state, name: 'drift-exporter', version: VERSION, web });
+    server = await startServer({ listen, metrics, state, name: 'drift-exporter', version: VERSION, web, healthSocket: a['health.socket'] });
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     process.stderr.write(`drift-exporter: ${err.message}\n`);
     return EXIT.error;
   }
-  log.info({ listen: formatListen(server.address), config: config.file, models: config.models.map((m) => m.name), version: VERSION }, 'drift-exporter listening');
+  log.info({ listen: formatListen(server.address), health_socket: a['health.socket'], config: config.file, models: config.models.map((m) => m.name), version: VERSION }, 'drift-exporter listening');
 
   const scheduler = new Scheduler(
     {

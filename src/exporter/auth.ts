@@ -5,9 +5,8 @@ import type { WebConfig } from '../config/index.js';
 import { bcryptCost, type PasswordChecker } from './password-check.js';
 
 /**
- * A check a request must pass before any route. Written against node:http
- * rather than express, so that /metrics, served ahead of express, passes the
- * same checks as every other route.
+ * A check a request must pass before any route, written against node:http
+ * (HTTP/2's compatibility API passes the same way).
  */
 export type Guard = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 

@@ -3,9 +3,14 @@
 // `docker build` / `compose up` time, which CI does not run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import bcrypt from 'bcryptjs';
+import { parse, stringify } from 'yaml';
+import { fixtureModel, tempDir, writeConfig, writeFixture } from '../helpers/fixtures.js';
+import { startServe } from '../helpers/spawn.js';
+import { haveOpenssl, selfSigned } from '../exporter/tls.js';
 
 interface Instruction {
   op: string;
@@ -87,13 +92,33 @@ function flag(service: string, name: string): string | undefined {
   return words.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
+/** The HEALTHCHECK's command, as the exec form gives it to the container runtime. */
+function healthcheckArgv(): string[] {
+  const hc = dockerfile().filter((i) => i.op === 'HEALTHCHECK').at(-1);
+  assert.ok(hc && !/^NONE\b/i.test(hc.args), 'expected a HEALTHCHECK');
+  const m = /\bCMD\s+(\[.*\])\s*$/.exec(hc.args);
+  assert.ok(m, `expected HEALTHCHECK ... CMD [exec form], found ${hc.args}`);
+  return JSON.parse(m[1]) as string[];
+}
+
+function healthcheck(): string {
+  return healthcheckArgv().join(' ');
+}
+
+/** The health socket path the image sets. */
+function healthSocketPath(): string | undefined {
+  const env = dockerfile().filter((i) => i.op === 'ENV').map((i) => /\bDRIFT_EXPORTER_HEALTH_SOCKET=(\S+)/.exec(i.args)?.[1]);
+  return env.find((v) => v !== undefined);
+}
+
 describe('Dockerfile', () => {
   const ins = dockerfile();
   const all = (op: string) => ins.filter((i) => i.op === op);
 
-  it('builds in one stage and runs in another', () => {
+  it('builds in one stage and runs in another, on a Node LTS pinned to a patch release', () => {
     assert.ok(all('FROM').length > 1, 'expected a multi-stage build');
-    assert.match(all('FROM').at(-1)!.args, /^node:20-bookworm-slim\b/);
+    // Node 20 reached end of life on 2026-04-30; 22 is LTS until 2027-04-30.
+    for (const from of all('FROM')) assert.match(from.args, /^node:22\.\d+\.\d+-bookworm-slim\b/);
   });
 
   it('copies only paths that exist and that .dockerignore lets through', () => {
@@ -119,11 +144,17 @@ describe('Dockerfile', () => {
     assert.ok(runtime.some((i) => i.op === 'COPY' && /--from=\S+.*\bdist\b/.test(i.args)), 'dist should come from the build stage');
   });
 
-  it('exposes 9109 and checks /healthz', () => {
+  it('exposes 9109 and checks /healthz on the health socket, in a directory private to the user', () => {
     assert.ok(all('EXPOSE').some((i) => i.args.split(/\s+/).includes('9109')));
-    const hc = all('HEALTHCHECK').at(-1);
-    assert.ok(hc && !/^NONE\b/i.test(hc.args), 'expected a HEALTHCHECK');
-    assert.match(hc.args, /127\.0\.0\.1:9109\/healthz/);
+    const hc = healthcheck();
+    assert.ok(hc.includes('process.env.DRIFT_EXPORTER_HEALTH_SOCKET') && hc.includes("'/healthz'"), hc);
+    const socket = healthSocketPath();
+    assert.ok(socket, 'expected ENV DRIFT_EXPORTER_HEALTH_SOCKET=<path>');
+    const dir = path.posix.relative('/app', path.posix.dirname(socket));
+    assert.ok(all('WORKDIR').at(-1)?.args === '/app' && !dir.startsWith('..'), `socket ${socket} should be under the working directory /app`);
+    const run = all('RUN').find((i) => new RegExp(`mkdir -m 0700 ${dir}\\b`).test(i.args));
+    assert.ok(run, `expected RUN mkdir -m 0700 ${dir}`);
+    assert.match(run.args, new RegExp(`chown node:node .*\\b${dir}\\b`));
   });
 
   it('runs as a non-root user', () => {
@@ -194,5 +225,33 @@ describe('docker-compose.yml', () => {
     hosts.push(...ds.datasources.map((d) => new URL(d.url).hostname));
     assert.deepEqual(hosts, ['drift-exporter', 'alertmanager', 'prometheus']);
     for (const h of hosts) assert.ok(h in compose.services, `${h} is not a compose service`);
+  });
+});
+
+describe('the HEALTHCHECK command, run as it is', () => {
+  it('exits 0 against a serve with TLS, basic auth and a random port, and 1 once it is stopped', { timeout: 60_000 }, async (t) => {
+    if (!haveOpenssl(t)) return;
+    const dir = tempDir(t);
+    const files = await writeFixture(dir, { baselineRows: 200, windowRows: 100 });
+    const config = writeConfig(path.join(dir, 'config.yaml'), [fixtureModel('m', files.baseline, files.window)]);
+    const { cert, key } = selfSigned(dir);
+    const web = path.join(dir, 'web.yml');
+    writeFileSync(web, stringify({ tls_server_config: { cert_file: cert, key_file: key }, basic_auth_users: { prometheus: bcrypt.hashSync('s3cret', 4) } }));
+    const run = path.join(dir, 'run');
+    mkdirSync(run, { mode: 0o700 });
+    // The image's path, moved under the test's directory; the command itself is run unchanged.
+    const socket = path.join(run, path.posix.basename(healthSocketPath()!));
+    const env = { DRIFT_EXPORTER_HEALTH_SOCKET: socket };
+    const served = await startServe(config, { args: ['--web.config.file', web], env });
+    t.after(() => served.kill());
+    assert.equal(served.logs.find((l) => l.msg === 'drift-exporter listening')?.health_socket, socket);
+
+    const [cmd, ...args] = healthcheckArgv();
+    assert.equal(cmd, 'node');
+    const check = () => new Promise<number | null>((resolve) => execFile(process.execPath, args, { env: { ...process.env, ...env }, timeout: 10_000 }, (err) => resolve(err ? ((err as { code?: number }).code ?? -1) : 0)));
+    assert.equal(await check(), 0, 'healthy while serving');
+    served.child.kill('SIGTERM');
+    assert.equal((await served.exited).code, 0);
+    assert.equal(await check(), 1, 'unhealthy once stopped');
   });
 });

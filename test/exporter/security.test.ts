@@ -1,7 +1,6 @@
 // --web.config.file (TLS, basic auth), and what the endpoints never reveal.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
@@ -11,26 +10,7 @@ import { cli } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServe } from '../helpers/spawn.js';
 import { fixtureModel, writeConfig, writeFixture } from '../helpers/fixtures.js';
-
-/** Whether openssl is there to make certificates; on CI its absence fails the test. */
-function haveOpenssl(t: TestContext): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI) assert.fail('openssl not installed, and CI is set: apt-get install openssl');
-    t.skip('openssl not installed: apt-get install openssl');
-    return false;
-  }
-}
-
-/** A self-signed certificate for 127.0.0.1, made with openssl. */
-function selfSigned(dir: string): { cert: string; key: string } {
-  const cert = path.join(dir, 'server.crt');
-  const key = path.join(dir, 'server.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert, key };
-}
+import { haveOpenssl, selfSigned } from './tls.js';
 
 function get(url: string, opts: { ca?: Buffer; auth?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -84,6 +64,11 @@ test('the web config is validated at start, naming the file and key', async (t) 
     [{ tls_server_config: { cert_file: cert, key_file: key, client_auth_type: 'RequireAndVerifyClientCert' } }, /tls_server_config\.client_ca_file: required/],
     [{ basic_auth_users: { admin: 'plaintext-password' } }, /web\.yml: basic_auth_users\.admin: expected a bcrypt hash/],
     [{ basic_auth: {} }, /web\.yml: basic_auth: unknown or unsupported key/],
+    [{ basic_auth_users: { prometheus: '$2y$03$' + 'a'.repeat(53) } }, /web\.yml: basic_auth_users\.prometheus: bcrypt cost 3 is outside the allowed range 4-14/],
+    [{ basic_auth_users: { prometheus: '$2y$31$' + 'a'.repeat(53) } }, /web\.yml: basic_auth_users\.prometheus: bcrypt cost 31 is outside the allowed range 4-14/],
+    [{ tls_server_config: { cert_file: cert, key_file: key, min_version: 'TLS13', max_version: 'TLS12' } }, /web\.yml: tls_server_config\.min_version: TLS13 is above max_version TLS12/],
+    [{ tls_server_config: { cert_file: cert, key_file: key, client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: key } }, /web\.yml: tls_server_config\.client_ca_file: .*server\.key holds no PEM certificate/],
+    [{ http_server_config: { headers: { 'Access-Control-Allow-Origin': '*' } } }, /web\.yml: http_server_config\.headers\.Access-Control-Allow-Origin: this header cannot be configured/],
   ];
   for (const [content, message] of cases) {
     writeFileSync(web, stringify(content));
