@@ -90,7 +90,7 @@ function healthRoutes(state: ExporterState): Record<string, Route> {
     '/healthz': (req, res) => send(req, res, 200, TEXT, 'ok\n'),
     '/readyz': (req, res) => {
       const ready = state.ready;
-      send(req, res, ready ? 200 : 503, TEXT, ready ? 'ready\n' : 'not ready: waiting for the first run of every model\n');
+      send(req, res, ready ? 200 : 503, TEXT, ready ? 'ready\n' : 'not ready: a model has not succeeded yet (see /api/report)\n');
     },
   };
 }
