@@ -101,3 +101,29 @@ test('1% of sentinels at 1.7e308 on both sides cannot hide a +5σ shift of the r
     assert.deepEqual([x.drift, y.drift, y.score, r.status], [true, false, 0, 'drift'], `collectValues ${collectValues}`);
   }
 });
+
+test('a window rewritten in place during the run (same size, mtime put back) fails the run naming the file', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT i::DOUBLE AS x FROM range(5000) t(i)`);
+  const window = path.join(dir, 'w.parquet');
+  const other = path.join(dir, 'other.parquet');
+  // Uncompressed doubles: both files have the same size, as with `dd conv=notrunc`.
+  await writeParquet(window, `SELECT i::DOUBLE + 0.5 AS x FROM range(5000) t(i)`, { uncompressed: true });
+  await writeParquet(other, `SELECT i::DOUBLE + 1000.25 AS x FROM range(5000) t(i)`, { uncompressed: true });
+  const { readFileSync, statSync, utimesSync, writeFileSync } = await import('node:fs');
+  const m = model({ baseline, window });
+  const ok = await runModel(m);
+  assert.equal(ok.status, 'ok', 'untouched, the same run succeeds');
+  const rewrite = () => {
+    const before = statSync(window);
+    const bytes = readFileSync(other);
+    assert.equal(bytes.length, before.size);
+    writeFileSync(window, bytes, { flag: 'r+' });
+    utimesSync(window, before.atime, before.mtime);
+  };
+  let done = false;
+  await assert.rejects(
+    runModel(m, { onPhase: (phase) => { if (phase === 'baseline profile' && !done) { done = true; rewrite(); } } }),
+    (err: Error) => err.name === 'DataSourceError' && err.message.includes(window) && /changed during the run/.test(err.message),
+  );
+});

@@ -10,10 +10,10 @@ import { stringify } from 'yaml';
 let conn: Promise<DuckDBConnection> | null = null;
 
 /** Writes the result of a SELECT to a Parquet file through DuckDB (parent folders created). */
-export async function writeParquet(file: string, select: string): Promise<string> {
+export async function writeParquet(file: string, select: string, opts: { uncompressed?: boolean } = {}): Promise<string> {
   conn ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
   mkdirSync(path.dirname(file), { recursive: true });
-  await (await conn).run(`COPY (${select}) TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
+  await (await conn).run(`COPY (${select}) TO '${file.replaceAll("'", "''")}' (FORMAT parquet${opts.uncompressed ? ', COMPRESSION uncompressed' : ''})`);
   return file;
 }
 
