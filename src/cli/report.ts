@@ -79,6 +79,15 @@ function progressLine(p: Progress): void {
   process.stderr.write(`\r\x1b[K${p.model}: ${p.step} (${p.done}/${p.total})${p.step === 'done' ? '\n' : ''}`);
 }
 
+/** One model's run: its report, or the error it failed with. */
+interface Ran {
+  model: ModelConfig;
+  report: ModelReport | null;
+  error?: unknown;
+  durationS: number;
+  endedAt: Date;
+}
+
 /** Where a batch run publishes, from the flags, checked before any model runs. */
 interface Outputs {
   push?: PushTarget;
@@ -127,7 +136,7 @@ async function run(a: ReportArgs): Promise<number> {
   const { runModel } = await import('../engine/index.js');
   const asOf = parseAsOf(a['as-of']);
   const selected = names.length ? config.models.filter((m) => names.includes(m.name)) : config.models;
-  const runs: { model: ModelConfig; report: ModelReport | null; error?: unknown; durationS: number; endedAt: Date }[] = [];
+  const runs: Ran[] = [];
   for (const model of selected) {
     const started = performance.now();
     let report: ModelReport | null = null;
@@ -160,7 +169,7 @@ async function run(a: ReportArgs): Promise<number> {
 }
 
 /** The runs as the exporter publishes them, with what each model's config says of its schedule. */
-async function batchRuns(runs: { model: ModelConfig; report: ModelReport | null; durationS: number; endedAt: Date }[]): Promise<BatchRun[]> {
+async function batchRuns(runs: readonly Ran[]): Promise<BatchRun[]> {
   const { scheduleIntervalSeconds } = await import('../schedule/index.js');
   return runs.map((r) => ({
     model: r.model.name,

@@ -10,7 +10,7 @@ import { renderBatch, type BatchRun, type PreviousSample } from './registry.js';
 
 /** Refuses a path the collector would not read (it reads `*.prom` only). */
 export function checkTextfilePath(file: string): void {
-  if (!file.endsWith('.prom') || path.basename(file) === '.prom') throw new Error(`node_exporter's textfile collector reads only files named *.prom (found "${file}")`);
+  if (!file.endsWith('.prom')) throw new Error(`node_exporter's textfile collector reads only files named *.prom (found "${file}")`);
 }
 
 /** Writes the runs' series to `file`, replacing it atomically; errors name the file. */
