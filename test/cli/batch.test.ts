@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
+import bcrypt from 'bcryptjs';
 import { DriftMetrics } from '../../src/exporter/index.js';
 import type { ModelReport } from '../../src/report/index.js';
 import { fixtureModel, tempDir, writeConfig, writeFixture } from '../helpers/fixtures.js';
@@ -40,40 +41,48 @@ function freePort(): Promise<number> {
   });
 }
 
-let gateway: Promise<string> | null = null;
-let gatewayChild: ChildProcess | null = null;
+const children: ChildProcess[] = [];
 after(() => {
-  gatewayChild?.kill('SIGKILL');
+  for (const c of children) c.kill('SIGKILL');
 });
+
+/** Whether the Pushgateway is installed; skips the test otherwise (fails on CI). */
+function needPushgateway(t: TestContext): boolean {
+  if (PUSHGATEWAY) return true;
+  const why = 'prometheus-pushgateway not installed: apt-get install prometheus-pushgateway';
+  if (process.env.CI === 'true') assert.fail(`${why} (CI=true: .ci/run installs it)`);
+  console.log(`# skipped: ${why}`);
+  t.skip(why);
+  return false;
+}
+
+/** Starts a Pushgateway on a free loopback port and resolves with its URL once it is ready. */
+async function startPushgateway(args: string[] = []): Promise<string> {
+  const port = await freePort();
+  // No --persistence.file: the groups live in memory only and go with the process.
+  const child = spawn(PUSHGATEWAY!, [`--web.listen-address=127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`the pushgateway on ${url}`, async () => {
+    if (child.exitCode !== null) throw new Error(`prometheus-pushgateway exited ${child.exitCode}: ${stderr}`);
+    try {
+      return (await fetch(`${url}/-/ready`)).status !== 0;
+    } catch {
+      return false;
+    }
+  }, 15_000);
+  return url;
+}
+
+let shared: Promise<string> | null = null;
 
 /** The URL of one Pushgateway shared by this file's tests (each uses a job of its own); null after skipping. */
 async function pushgateway(t: TestContext): Promise<string | null> {
-  if (!PUSHGATEWAY) {
-    const why = 'prometheus-pushgateway not installed: apt-get install prometheus-pushgateway';
-    if (process.env.CI === 'true') assert.fail(`${why} (CI=true: .ci/run installs it)`);
-    console.log(`# skipped: ${why}`);
-    t.skip(why);
-    return null;
-  }
-  gateway ??= (async () => {
-    const port = await freePort();
-    // No --persistence.file: the groups live in memory only and go with the process.
-    const child = spawn(PUSHGATEWAY, [`--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    gatewayChild = child;
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const url = `http://127.0.0.1:${port}`;
-    await waitFor(`the pushgateway on ${url} (stderr: ${stderr})`, async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus-pushgateway exited ${child.exitCode}: ${stderr}`);
-      try {
-        return (await fetch(`${url}/-/ready`)).ok;
-      } catch {
-        return false;
-      }
-    }, 15_000);
-    return url;
-  })();
-  return gateway;
+  if (!needPushgateway(t)) return null;
+  shared ??= startPushgateway();
+  return shared;
 }
 
 /** Series by key, without the labels `drop`, from the samples `keep` selects. */
@@ -232,6 +241,27 @@ test('a push refused by the gateway exits 2 after the report, naming the URL and
   assert.deepEqual(r.models.map((m) => m.model), ['m'], 'the report is printed first');
   assert.match(r.stderr, new RegExp(`push of model m failed: PUT ${url}/nowhere/metrics/job/drift-exporter/model_name/m: HTTP 404`));
   assert.doesNotMatch(r.stderr, /s3cr|ops/);
+});
+
+test('basic auth from the URL reaches a Pushgateway that requires it; a wrong password is refused with 401, never shown', { timeout: 180_000 }, async (t) => {
+  if (!needPushgateway(t)) return;
+  const dir = tempDir(t);
+  const web = path.join(dir, 'web.yml');
+  writeFileSync(web, `basic_auth_users:\n  pusher: ${bcrypt.hashSync('p@ss:wörd', 4)}\n`);
+  const url = await startPushgateway([`--web.config.file=${web}`]);
+  assert.equal((await fetch(`${url}/metrics`)).status, 401, 'the gateway requires auth');
+  const files = await writeFixture(dir, { baselineRows: 2000, windowRows: 500 });
+  const config = writeConfig(path.join(dir, 'drift.yaml'), [fixtureModel('m', files.baseline, files.window)], SCHEDULE);
+  const userinfo = `pusher:${encodeURIComponent('p@ss:wörd')}@`;
+  const ok = await report(['--config', config, '--push-gateway', url.replace('http://', `http://${userinfo}`)]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Basic ${Buffer.from('pusher:p@ss:wörd').toString('base64')}` } });
+  assert.match(await res.text(), /ml_data_drift_score\{.*job="drift-exporter".*model_name="m"/);
+
+  const wrong = await report(['--config', config, '--push-gateway', url.replace('http://', 'http://pusher:guess@')]);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /PUT http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/drift-exporter\/model_name\/m: HTTP 401/);
+  assert.doesNotMatch(wrong.stderr, /guess|pusher/);
 });
 
 test('a gateway that never answers is given up after --push-timeout, with exit 2', { timeout: 120_000 }, async (t) => {
