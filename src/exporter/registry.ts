@@ -25,6 +25,13 @@ export interface RunOutcome {
   endedAt: Date;
 }
 
+/** What the config says of a model's schedule, in seconds; the interval is null when the schedule never fires twice. */
+export interface ScheduleFacts {
+  intervalS: number | null;
+  timeoutS: number;
+  maxLogLagS: number;
+}
+
 const gzipAsync = promisify(gzipCallback);
 
 /** The exposition, plain and (once asked for) gzipped. */
@@ -67,12 +74,9 @@ export class DriftMetrics {
   }
 
   /** Publishes what the config says of a model's schedule (seconds), and when the model was loaded. */
-  setSchedule(model: string, s: { intervalS: number | null; timeoutS: number; maxLogLagS: number; loadedAt?: Date }): void {
-    const labels = { model_name: model };
-    if (s.intervalS !== null) this.gauge(METRICS.interval).set(labels, s.intervalS);
-    this.gauge(METRICS.timeout).set(labels, s.timeoutS);
-    this.gauge(METRICS.maxLogLag).set(labels, s.maxLogLagS);
-    if (s.loadedAt) this.gauge(METRICS.loaded).set(labels, s.loadedAt.getTime() / 1000);
+  setSchedule(model: string, s: ScheduleFacts & { loadedAt?: Date }): void {
+    for (const x of scheduleSamples(model, s, (def) => this.gauge(def))) x.gauge.set(x.labels, x.value);
+    if (s.loadedAt) this.gauge(METRICS.loaded).set({ model_name: model }, s.loadedAt.getTime() / 1000);
   }
 
   /** Replaces the model's drift series with those of a successful run's report. */
@@ -91,13 +95,8 @@ export class DriftMetrics {
 
   /** Records how a run ended; drift values are left alone (see publish). */
   runEnded(model: string, outcome: RunOutcome): void {
-    const labels = { model_name: model };
-    const endedS = outcome.endedAt.getTime() / 1000;
-    this.gauge(METRICS.lastRun).set(labels, endedS);
-    this.gauge(METRICS.duration).set(labels, outcome.durationS);
-    this.gauge(METRICS.lastRunSuccess).set(labels, outcome.ok ? 1 : 0);
-    if (outcome.ok) this.gauge(METRICS.lastSuccess).set(labels, endedS);
-    else this.counter(METRICS.failures).inc(labels);
+    for (const s of outcomeSamples(model, outcome, (def) => this.gauge(def))) s.gauge.set(s.labels, s.value);
+    if (!outcome.ok) this.counter(METRICS.failures).inc({ model_name: model });
   }
 
   /** Counts a scheduled tick skipped because the model's previous run was still in progress. */
@@ -168,6 +167,70 @@ export class DriftMetrics {
   }
 }
 
+/** One model's run in batch mode (`report --push-gateway`, `report --textfile`). */
+export interface BatchRun {
+  model: string;
+  /** The report of a successful run; null when the run failed. */
+  report: ModelReport | null;
+  outcome: RunOutcome;
+  schedule: ScheduleFacts;
+}
+
+/** One sample of an earlier batch output. */
+export interface PreviousSample {
+  name: string;
+  labels: Labels;
+  value: number;
+}
+
+/**
+ * The families of a batch run: the daemon's gauges, without what only a
+ * long-lived process knows (the run counters, when the model was loaded),
+ * and without the build info, which on a Pushgateway carries a job and
+ * instance that no `up` series has (DriftExporterAbsent would fire).
+ */
+const BATCH_DEFS: readonly MetricDef[] = [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)].filter(
+  (d) => d.type === 'gauge' && d.name !== METRICS.loaded.name && d.name !== METRICS.buildInfo.name,
+);
+
+/** The families a failed run writes; the others keep the series of the model's last successful run. */
+export const FAILED_RUN_FAMILIES: ReadonlySet<string> = new Set(
+  [METRICS.lastRun, METRICS.duration, METRICS.lastRunSuccess, METRICS.interval, METRICS.timeout, METRICS.maxLogLag].map((d) => d.name),
+);
+
+/**
+ * Renders batch runs in the text format with the series `serve` would
+ * publish for them: for a successful run its drift series and outcome; for a
+ * failed run its outcome, plus the last good series of that model found in
+ * `previous` (an earlier output), as the daemon keeps them. Only families
+ * that hold a sample are written: an empty family pushed with POST would
+ * delete that family's series from the group.
+ */
+export async function renderBatch(runs: readonly BatchRun[], previous: readonly PreviousSample[] = []): Promise<string> {
+  const registry = new Registry();
+  const gauges = new Map(BATCH_DEFS.map((d) => [d.name, new Gauge({ name: d.name, help: d.help, labelNames: [...d.labels], registers: [registry] })]));
+  const used = new Set<string>();
+  const gauge = (def: MetricDef) => {
+    used.add(def.name);
+    return gauges.get(def.name)!;
+  };
+  for (const run of runs) {
+    const drift = run.report ? samples(run.report, gauge) : [];
+    for (const s of [...drift, ...outcomeSamples(run.model, run.outcome, gauge), ...scheduleSamples(run.model, run.schedule, gauge)]) s.gauge.set(s.labels, s.value);
+  }
+  const failed = new Set(runs.filter((r) => !r.report).map((r) => r.model));
+  for (const p of previous) {
+    const def = BATCH_DEFS.find((d) => d.name === p.name);
+    if (!def || FAILED_RUN_FAMILIES.has(def.name) || !failed.has(p.labels.model_name)) continue;
+    const names = Object.keys(p.labels).sort().join(',');
+    if (names !== [...def.labels].sort().join(',')) throw new Error(`${p.name} has the labels {${names}}, not those drift-exporter publishes {${[...def.labels].sort().join(',')}}`);
+    gauge(def).set(p.labels, p.value);
+  }
+  const texts: string[] = [];
+  for (const d of BATCH_DEFS) if (used.has(d.name)) texts.push(await registry.getSingleMetricAsString(d.name));
+  return texts.length > 0 ? `${texts.join('\n\n')}\n` : '';
+}
+
 /**
  * The drift samples of one report. No data (an empty window or baseline, or
  * no feature comparable) is not "no drift": it publishes the row counts, the
@@ -228,4 +291,19 @@ function featureSamples(model: string, f: FeatureReport, gauge: (def: MetricDef)
   if (f.type === 'categorical') add(METRICS.unseen, f.unseen_ratio);
   else add(METRICS.outOfRange, f.out_of_range_ratio);
   return out;
+}
+
+/** How a run ended: what every run writes, failed or not (and the last success only when it succeeded). */
+function outcomeSamples(model: string, outcome: RunOutcome, gauge: (def: MetricDef) => Gauge): Sample[] {
+  const endedS = outcome.endedAt.getTime() / 1000;
+  const values: [MetricDef, number][] = [[METRICS.lastRun, endedS], [METRICS.duration, outcome.durationS], [METRICS.lastRunSuccess, outcome.ok ? 1 : 0]];
+  if (outcome.ok) values.push([METRICS.lastSuccess, endedS]);
+  return values.map(([def, value]) => ({ family: def.name, gauge: gauge(def), labels: { model_name: model }, value }));
+}
+
+/** What the config says of the model's schedule. */
+function scheduleSamples(model: string, s: ScheduleFacts, gauge: (def: MetricDef) => Gauge): Sample[] {
+  const values: [MetricDef, number][] = [[METRICS.timeout, s.timeoutS], [METRICS.maxLogLag, s.maxLogLagS]];
+  if (s.intervalS !== null) values.unshift([METRICS.interval, s.intervalS]);
+  return values.map(([def, value]) => ({ family: def.name, gauge: gauge(def), labels: { model_name: model }, value }));
 }
