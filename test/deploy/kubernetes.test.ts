@@ -63,12 +63,12 @@ function flagsOf(command: string): Set<string> {
   return helpFlags.get(command)!;
 }
 
-/** Parses a Kubernetes memory quantity into bytes. */
+/** Bytes of a Kubernetes memory quantity (1Gi, 512M) or a config size (256MiB, 1GB). */
 function bytes(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
+  const m = /^(\d+(?:\.\d+)?)\s*(?:(K|M|G|T)(i?)B?|k)?$/i.exec(q);
   assert.ok(m, `memory quantity ${q}`);
-  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2] ?? ''] ?? 1;
-  return Number(m[1]) * unit;
+  const power = m[2] ? 'KMGT'.indexOf(m[2].toUpperCase()) + 1 : /k$/.test(q) ? 1 : 0;
+  return Number(m[1]) * (m[3] ? 1024 : 1000) ** power;
 }
 
 /** The ConfigMap's drift config and where the container reads it. */
@@ -195,10 +195,13 @@ describe('deploy/kubernetes: pods', () => {
   });
 
   it('request and limit memory by the sizing rule', () => {
-    // base/deployment.yaml: 100 MiB + processes × (150 MiB + duckdb_memory_limit + profile_cache_bytes).
+    // base/deployment.yaml: 100 MiB + processes × (150 MiB + duckdb_memory_limit + profile_cache_bytes),
+    // from the config's `engine:` block, else from the values the comments size for.
     const Mi = 2 ** 20;
-    const rule = 100 * Mi + 2 * (150 * Mi + 256 * Mi + 64 * Mi);
-    for (const { where, r } of workloads) {
+    for (const { where, dir, r } of workloads) {
+      const engine = (parse(configOf(dir, r).text) as { engine?: Record<string, number | string> }).engine;
+      const e = { processes: 2, duckdb_memory_limit: '256MiB', profile_cache_bytes: '64MiB', ...engine };
+      const rule = 100 * Mi + Number(e.processes) * (150 * Mi + bytes(String(e.duckdb_memory_limit)) + bytes(String(e.profile_cache_bytes)));
       const res = containers(r)[0].resources;
       assert.ok(res?.requests?.cpu, `${where}: no CPU request`);
       assert.equal(res.limits?.cpu, undefined, `${where}: a CPU limit throttles /metrics`);
