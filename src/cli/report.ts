@@ -2,8 +2,7 @@ import type { Argv } from 'yargs';
 import { durationProblem, loadConfig, parseDuration, parseInstant, resolveConfig, TIMER_MAX_MS, WINDOW_MAX_MS, type Config, type ModelConfig } from '../config/index.js';
 import type { Progress } from '../engine/index.js';
 import type { BatchRun, PushTarget } from '../exporter/index.js';
-import { formatReport, FORMATS, type Format, type ModelReport } from '../report/index.js';
-import { printable } from '../report/format.js';
+import { formatReport, FORMATS, printable, type Format, type ModelReport } from '../report/index.js';
 import { EXIT, UsageError } from './errors.js';
 import type { Command } from './index.js';
 

@@ -12,7 +12,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { printable } from '../report/format.js';
+import { printable } from '../report/index.js';
 import { renderBatch, type BatchRun } from './registry.js';
 
 /** Where and how to push; built by pushTarget. */
