@@ -119,11 +119,11 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
   const pick = <K extends keyof typeof DEFAULTS & keyof ModelFile>(key: K) => (m[key] ?? defaults[key as keyof typeof defaults] ?? DEFAULTS[key]) as (typeof DEFAULTS)[K];
   return {
     name: m.name,
-    baseline: location(typeof m.baseline === 'string' ? m.baseline : m.baseline.source, baseDir),
-    window: location(typeof m.window === 'string' ? m.window : m.window.source, baseDir),
-    baselineFormat: typeof m.baseline === 'string' ? null : (m.baseline.format ?? null),
-    windowFormat: typeof m.window === 'string' ? null : (m.window.format ?? null),
-    datePartition: typeof m.window === 'string' ? null : (m.window.date_partition ?? null),
+    baseline: location(m.baseline.source, baseDir),
+    window: location(m.window.source, baseDir),
+    baselineFormat: m.baseline.format ?? null,
+    windowFormat: m.window.format ?? null,
+    datePartition: m.window.date_partition ?? null,
     storage,
     timestampColumn: m.timestamp_column ?? null,
     windowDurationMs: parseDuration(pick('window_duration'))!,

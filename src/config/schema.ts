@@ -64,16 +64,27 @@ const modelSettings = {
 
 const featureType = z.enum(['numeric', 'categorical']);
 
-/** A source: a path, glob, directory or URI, or `{source, format}` (the map form later issues extend). */
-const source = z.union([
-  z.string().min(1),
-  z.strictObject({
-    source: z.string().min(1),
-    format: z.enum(['parquet', 'json', 'csv']).optional(),
-    /** The hive key whose `key=YYYY-MM-DD` values are each row's UTC timestamp date: partitions outside the window are not read. */
-    date_partition: z.string().min(1).optional(),
-  }),
-]);
+/** A source: a path, glob, directory or URI, or `{source, format}` (the map form later issues extend); read as the map form. */
+const source = z.preprocess(
+  // "" stays a string, refused below as too short at the key itself.
+  (v) => (typeof v === 'string' && v !== '' ? { source: v } : v),
+  z.strictObject(
+    {
+      source: z.string().min(1),
+      format: z.enum(['parquet', 'json', 'csv']).optional(),
+      /** The hive key whose `key=YYYY-MM-DD` values are each row's UTC timestamp date: partitions outside the window are not read. */
+      date_partition: z.string().min(1).optional(),
+    },
+    {
+      error: (iss) =>
+        iss.input === ''
+          ? 'Too small: expected string to have >=1 characters'
+          : iss.code === 'invalid_type'
+          ? `Invalid input: expected string, received ${iss.input === null ? 'null' : Array.isArray(iss.input) ? 'array' : typeof iss.input}; a source is a path, glob, directory or URI, or {source, format}`
+          : undefined,
+    },
+  ),
+);
 
 /** One `storage:` entry, mapped onto a DuckDB secret (data/storage.ts). */
 const storageSecret = z
@@ -139,7 +150,7 @@ export const configFileSchema = z
       seen.add(m.name);
       for (const role of ['baseline', 'window'] as const) {
         const src = m[role];
-        if (typeof src === 'object' && src.date_partition !== undefined && (role === 'baseline' || m.timestamp_column === undefined)) {
+        if (src.date_partition !== undefined && (role === 'baseline' || m.timestamp_column === undefined)) {
           const why = role === 'baseline' ? 'only a window is read by time' : 'needs timestamp_column: partitions are pruned against the window';
           ctx.addIssue({ code: 'custom', path: ['models', i, role, 'date_partition'], message: why, input: src.date_partition });
         }
