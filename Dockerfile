@@ -19,6 +19,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# DuckDB's object-storage extensions, installed now into a directory baked into
+# the image: a run never downloads one. Configs reading s3://, gs://, az://...
+# set `duckdb: { extension_directory: /app/duckdb-extensions }`.
+RUN node -e "require('@duckdb/node-api').DuckDBInstance.create(':memory:').then((db) => db.connect()).then(async (c) => { await c.run(\"SET extension_directory = '/app/duckdb-extensions'\"); for (const e of ['httpfs', 'aws', 'azure']) { await c.run('INSTALL ' + e); await c.run('LOAD ' + e); } })" \
+  && ls /app/duckdb-extensions/*/*/httpfs.duckdb_extension
 # The shipped example, so the default command runs as is. Mount your own
 # read-only over them: -v ./config:/app/config:ro -v ./baselines:/app/baselines:ro
 # (bind mounts, not VOLUMEs, which would leave an anonymous volume per run).

@@ -13,11 +13,32 @@ export interface FeatureSpec {
   type: FeatureType | null;
 }
 
-/** One model, fully resolved: paths absolute, durations in ms, defaults applied. */
+/** A source's file format, as data/ names them. */
+export type SourceFormat = 'parquet' | 'json' | 'csv';
+
+/** How remote sources are reached (data/storage.ts's StorageSettings). */
+export interface StorageConfig {
+  secrets: Record<string, StorageSecretConfig>;
+  extensionDirectory: string | null;
+  httpTimeoutS: number;
+  httpRetries: number;
+}
+
+/** One `storage:` entry, provider defaulted. */
+export type StorageSecretConfig = NonNullable<ConfigFile['storage']>[string] & { provider: 'config' | 'credential_chain' | 'environment' };
+
+/** One model, fully resolved: paths absolute (URIs as written), durations in ms, defaults applied. */
 export interface ModelConfig {
   name: string;
   baseline: string;
   window: string;
+  /** null: from the files' extension. */
+  baselineFormat: SourceFormat | null;
+  windowFormat: SourceFormat | null;
+  /** The window's hive key holding the timestamp's UTC date, or null. */
+  datePartition: string | null;
+  /** Shared by every model of the config. */
+  storage: StorageConfig;
   timestampColumn: string | null;
   windowDurationMs: number;
   /** Pinned window end (replays, the shipped example); null = now. */
@@ -51,8 +72,15 @@ export interface Config {
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
   const used = new Map<string, string>();
   const raw = interpolate(withoutExtensions(readYamlFile(file, 'config')), env, file, [], used);
-  return { ...resolveConfig(raw, file), interpolated: used };
+  const config = resolveConfig(raw, file);
+  // Secrets written literally are hidden like interpolated ones.
+  for (const [name, s] of Object.entries(config.models[0]?.storage.secrets ?? {})) {
+    for (const key of SECRET_KEYS) if (s[key] && ![...used.values()].includes(s[key]!)) used.set(`storage.${name}.${key}`, s[key]!);
+  }
+  return { ...config, interpolated: used };
 }
+
+const SECRET_KEYS = ['key_id', 'secret', 'session_token', 'connection_string', 'bearer_token'] as const;
 
 /** Top-level `x-` keys hold YAML anchors for `<<:` merges (as in Docker Compose); they configure nothing. */
 function withoutExtensions(doc: unknown): unknown {
@@ -65,10 +93,21 @@ export function resolveConfig(raw: unknown, file: string, baseDir = path.dirname
   const parsed = configFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error.issues));
   const cfg = parsed.data;
-  return { file, models: cfg.models.map((m) => resolveModel(m, cfg.defaults ?? {}, baseDir)), interpolated: new Map() };
+  const storage: StorageConfig = {
+    secrets: Object.fromEntries(Object.entries(cfg.storage ?? {}).map(([name, s]) => [name, { ...s, provider: s.provider ?? 'config' }])),
+    extensionDirectory: cfg.duckdb?.extension_directory ? path.resolve(baseDir, cfg.duckdb.extension_directory) : null,
+    httpTimeoutS: parseDuration(cfg.duckdb?.http_timeout ?? DEFAULTS.http_timeout)! / 1000,
+    httpRetries: cfg.duckdb?.http_retries ?? DEFAULTS.http_retries,
+  };
+  return { file, models: cfg.models.map((m) => resolveModel(m, cfg.defaults ?? {}, baseDir, storage)), interpolated: new Map() };
 }
 
-function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']>, baseDir: string): ModelConfig {
+/** A source's location: a local path made absolute, a URI (s3://, https://...) as written. */
+function location(spec: string, baseDir: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !/^file:\/\//i.test(spec) ? spec : path.resolve(baseDir, spec.replace(/^file:\/\//i, ''));
+}
+
+function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']>, baseDir: string, storage: StorageConfig): ModelConfig {
   const policy = mergePolicy(mergePolicy(basePolicy(), defaults), m);
   const featurePolicies: Record<string, DriftPolicy> = {};
   for (const [name, settings] of Object.entries(m.feature_overrides ?? {})) featurePolicies[name] = mergePolicy(policy, settings);
@@ -80,8 +119,12 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
   const pick = <K extends keyof typeof DEFAULTS & keyof ModelFile>(key: K) => (m[key] ?? defaults[key as keyof typeof defaults] ?? DEFAULTS[key]) as (typeof DEFAULTS)[K];
   return {
     name: m.name,
-    baseline: path.resolve(baseDir, m.baseline),
-    window: path.resolve(baseDir, m.window),
+    baseline: location(m.baseline.source, baseDir),
+    window: location(m.window.source, baseDir),
+    baselineFormat: m.baseline.format ?? null,
+    windowFormat: m.window.format ?? null,
+    datePartition: m.window.date_partition ?? null,
+    storage,
     timestampColumn: m.timestamp_column ?? null,
     windowDurationMs: parseDuration(pick('window_duration'))!,
     asOf: m.as_of ?? null,

@@ -64,10 +64,60 @@ const modelSettings = {
 
 const featureType = z.enum(['numeric', 'categorical']);
 
+/** A source: a path, glob, directory or URI, or `{source, format}` (the map form later issues extend); read as the map form. */
+const source = z.preprocess(
+  // "" stays a string, refused below as too short at the key itself.
+  (v) => (typeof v === 'string' && v !== '' ? { source: v } : v),
+  z.strictObject(
+    {
+      source: z.string().min(1),
+      format: z.enum(['parquet', 'json', 'csv']).optional(),
+      /** The hive key whose `key=YYYY-MM-DD` values are each row's UTC timestamp date: partitions outside the window are not read. */
+      date_partition: z.string().min(1).optional(),
+    },
+    {
+      error: (iss) =>
+        iss.input === ''
+          ? 'Too small: expected string to have >=1 characters'
+          : iss.code === 'invalid_type'
+          ? `Invalid input: expected string, received ${iss.input === null ? 'null' : Array.isArray(iss.input) ? 'array' : typeof iss.input}; a source is a path, glob, directory or URI, or {source, format}`
+          : undefined,
+    },
+  ),
+);
+
+/** One `storage:` entry, mapped onto a DuckDB secret (data/storage.ts). */
+const storageSecret = z
+  .strictObject({
+    type: z.enum(['s3', 'gcs', 'r2', 'azure', 'http']),
+    provider: z.enum(['config', 'credential_chain', 'environment']).optional(),
+    scope: z.string().min(1).optional(),
+    key_id: z.string().min(1).optional(),
+    secret: z.string().min(1).optional(),
+    session_token: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+    endpoint: z.string().min(1).optional(),
+    url_style: z.enum(['path', 'vhost']).optional(),
+    use_ssl: z.boolean().optional(),
+    account_id: z.string().min(1).optional(),
+    account_name: z.string().min(1).optional(),
+    connection_string: z.string().min(1).optional(),
+    bearer_token: z.string().min(1).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const provider = s.provider ?? 'config';
+    if (provider === 'config' && (s.type === 's3' || s.type === 'gcs' || s.type === 'r2') && (s.key_id === undefined) !== (s.secret === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [s.key_id === undefined ? 'key_id' : 'secret'], message: 'explicit keys need both key_id and secret (or provider: credential_chain)', input: s });
+    }
+    if (provider !== 'config' && (s.key_id !== undefined || s.secret !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['provider'], message: `provider ${provider} finds its own credentials: drop key_id and secret, or use provider: config`, input: provider });
+    }
+  });
+
 const model = z.strictObject({
   name: z.string().min(1).max(200),
-  baseline: z.string().min(1),
-  window: z.string().min(1),
+  baseline: source,
+  window: source,
   timestamp_column: z.string().min(1).optional(),
   as_of: instant.optional(),
   id_columns: z.array(z.string().min(1)).optional(),
@@ -81,6 +131,14 @@ const model = z.strictObject({
 export const configFileSchema = z
   .strictObject({
     defaults: z.strictObject(modelSettings).optional(),
+    storage: z.record(z.string().regex(/^[A-Za-z0-9_]+$/, 'a storage name is letters, digits and _'), storageSecret).optional(),
+    duckdb: z
+      .strictObject({
+        extension_directory: z.string().min(1).optional(),
+        http_timeout: duration(TIMER_MAX_MS).optional(),
+        http_retries: z.number().int().min(0).max(10).optional(),
+      })
+      .optional(),
     models: z.array(model).min(1, 'expected at least one model'),
   })
   .superRefine((cfg, ctx) => {
@@ -90,6 +148,13 @@ export const configFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"`, input: m.name });
       }
       seen.add(m.name);
+      for (const role of ['baseline', 'window'] as const) {
+        const src = m[role];
+        if (src.date_partition !== undefined && (role === 'baseline' || m.timestamp_column === undefined)) {
+          const why = role === 'baseline' ? 'only a window is read by time' : 'needs timestamp_column: partitions are pruned against the window';
+          ctx.addIssue({ code: 'custom', path: ['models', i, role, 'date_partition'], message: why, input: src.date_partition });
+        }
+      }
       if (m.window_duration !== undefined && m.timestamp_column === undefined) {
         ctx.addIssue({ code: 'custom', path: ['models', i, 'window_duration'], message: 'needs timestamp_column: without one the whole window source is compared', input: m.window_duration });
       }

@@ -1,8 +1,8 @@
 /**
- * Which files a source covers, and a cheap fingerprint of each, through
- * node:fs. DuckDB's own glob skips directories it cannot list, so the files
- * are listed here and DuckDB is handed the exact list: whatever the source
- * should cover but cannot be read fails, naming it.
+ * Which files a source covers, in which format, and a cheap fingerprint of
+ * each, through node:fs. DuckDB's own glob skips directories it cannot list,
+ * so local files are listed here and DuckDB is handed the exact list:
+ * whatever the source should cover but cannot be read fails, naming it.
  */
 import { createHash } from 'node:crypto';
 import { constants, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
@@ -15,8 +15,58 @@ export class FileAccessError extends Error {
 
 const GLOB_CHARS = /[*?[]/;
 
-/** The files a spec covers, in byte order of their paths; `directory` when the spec is a directory (read as hive partitions). */
-export function listFiles(spec: string): { files: string[]; directory: boolean } {
+/** The file formats a source may have. */
+export type Format = 'parquet' | 'json' | 'csv';
+
+/** The formats, for messages and config validation. */
+export const FORMATS: readonly Format[] = ['parquet', 'json', 'csv'];
+
+const EXTENSIONS: [RegExp, Format][] = [
+  [/\.(parquet|parq)$/i, 'parquet'],
+  [/\.(json|jsonl|ndjson)(\.gz)?$/i, 'json'],
+  [/\.csv(\.gz)?$/i, 'csv'],
+];
+
+/** A file's format from its name's extension, or null when the extension is none of them. */
+export function formatOf(file: string): Format | null {
+  return EXTENSIONS.find(([re]) => re.test(file))?.[1] ?? null;
+}
+
+/** True for a URI DuckDB reads through an extension (s3://, gs://, https://, ...); file:// and plain paths are local. */
+export function isRemote(spec: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !/^file:\/\//i.test(spec);
+}
+
+/**
+ * The one format of a source's files: `format` when given (then every file is
+ * read as it, whatever its name), else their extension, which must be known
+ * and the same for all.
+ */
+export function formatOfFiles(files: readonly string[], format: Format | null): Format {
+  if (format) return format;
+  const found = new Map<Format, string>();
+  for (const f of files) {
+    const fmt = formatOf(f);
+    if (!fmt) throw new FileAccessError(`cannot tell the format of ${f} from its extension (.parquet, .json, .jsonl, .ndjson, .csv, optionally .gz): set format: ${FORMATS.join(' | ')}`);
+    if (!found.has(fmt)) found.set(fmt, f);
+  }
+  if (found.size > 1) {
+    throw new FileAccessError(`files of different formats: ${[...found].map(([fmt, f]) => `${f} (${fmt})`).join(', ')}; a source has one format: narrow it with a glob`);
+  }
+  return [...found.keys()][0];
+}
+
+/** The data files of a directory listing: those of the format, or of any known format when none is given. */
+export function dataFiles(files: readonly string[], format: Format | null): string[] {
+  return files.filter((f) => (format ? formatOf(f) === format : formatOf(f) !== null));
+}
+
+/**
+ * The files a spec covers, in byte order of their paths; `directory` when the
+ * spec is a directory (read as hive partitions). A directory holds the files
+ * of `format`, or of the one format its files' extensions name.
+ */
+export function listFiles(spec: string, format: Format | null = null): { files: string[]; directory: boolean } {
   // A path that exists is read literally, even when its name holds glob characters.
   let stat: Stats | null;
   try {
@@ -27,8 +77,8 @@ export function listFiles(spec: string): { files: string[]; directory: boolean }
     stat = null;
   }
   if (stat?.isDirectory()) {
-    const files = walk(spec.replace(/(.)\/+$/, '$1'), ['**', '*.parquet']);
-    if (files.length === 0) throw new FileAccessError('directory holds no .parquet file');
+    const files = dataFiles(walk(spec.replace(/(.)\/+$/, '$1'), ['**', '*']), format);
+    if (files.length === 0) throw new FileAccessError(`directory holds no ${format ?? 'data'} file (${format ? `format: ${format}` : '.parquet, .json, .jsonl, .ndjson, .csv, optionally .gz'})`);
     return { files, directory: true };
   }
   if (stat) {
@@ -168,7 +218,7 @@ export interface FileStamp {
   /** Changes on every write, and cannot be set back by the writer (unlike mtime). */
   ctimeNs: bigint;
   ino: bigint;
-  /** SHA-256 of the Parquet footer and the first and last 64 KiB: the whole of a small file. */
+  /** SHA-256 of the first and last 64 KiB (the whole of a small file), and of a Parquet file's footer. */
   digest: string;
 }
 
@@ -235,4 +285,26 @@ function describe(err: unknown): string {
   if (c === 'EACCES' || c === 'EPERM') return 'permission denied';
   if (c === 'ENOENT') return 'no such file (a dangling link, or removed)';
   return err instanceof Error ? err.message : String(err);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The files whose hive segment `key=YYYY-MM-DD` names a UTC day that meets
+ * the window (start, end]; a file without that segment, or whose value is no
+ * such date, is kept. Used only when the config says the key is the
+ * timestamp's date: then the files dropped hold no row of the window.
+ */
+export function prunePartitions(files: readonly string[], key: string, start: Date, end: Date): string[] {
+  const prefix = `${key}=`;
+  return files.filter((file) => {
+    const seg = file.split('/').slice(0, -1).find((s) => s.startsWith(prefix));
+    const value = seg === undefined ? '' : decodeURIComponent(seg.slice(prefix.length));
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    if (!m) return true;
+    const day = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    if (!Number.isFinite(day) || new Date(day).toISOString().slice(0, 10) !== value) return true;
+    // Some t with start < t <= end lies in [day, day + 1 day).
+    return day <= end.getTime() && day + DAY_MS > start.getTime();
+  });
 }

@@ -6,16 +6,16 @@ import { resolveFeatures } from './features.js';
 export async function checkModel(model: ModelConfig): Promise<string[]> {
   return withConnection(async (conn) => {
     const problems: string[] = [];
-    const open = async (role: Source['role'], spec: string) => {
+    const open = async (role: Source['role'], spec: string, like?: Source) => {
       try {
-        return await openSource(conn, role, spec);
+        return await openSource(conn, role, spec, { format: role === 'baseline' ? model.baselineFormat : model.windowFormat, storage: model.storage, like });
       } catch (err) {
         problems.push((err as Error).message);
         return undefined;
       }
     };
     const baseline = await open('baseline', model.baseline);
-    const window = await open('window', model.window);
+    const window = await open('window', model.window, baseline);
     if (!baseline || !window) return problems;
     if (model.timestampColumn) {
       const ts = window.columns.get(model.timestampColumn);

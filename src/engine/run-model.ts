@@ -54,8 +54,9 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
   const progress = (step: string, done: number, total: number) => opts.onProgress?.({ model: model.name, step, done, total });
   progress('reading the baseline', 0, 1);
   return withConnection(async (conn) => {
-    const baselineSource = await openSource(conn, 'baseline', model.baseline);
-    const window = await openSource(conn, 'window', model.window);
+    const baselineSource = await openSource(conn, 'baseline', model.baseline, { format: model.baselineFormat, storage: model.storage });
+    const prune = filter && model.datePartition ? { key: model.datePartition, start: filter.start, end: filter.end } : null;
+    const window = await openSource(conn, 'window', model.window, { format: model.windowFormat, storage: model.storage, like: baselineSource, prune });
     // The baseline's schema decides the features; its summaries are cached across runs.
     const features = resolveFeatures(model, baselineSource, window);
     const columns: FeatureColumn[] = features.map((f) => ({ name: f.name, type: f.type }));

@@ -166,7 +166,7 @@ test('an unreadable partition directory, or file, fails the source naming it (di
 test('a directory source names the directory when it holds no Parquet file', async (t) => {
   const dir = tempDir(t);
   mkdirSync(path.join(dir, 'empty', 'date=1'), { recursive: true });
-  await refused(path.join(dir, 'empty'), /empty: directory holds no \.parquet file/);
+  await refused(path.join(dir, 'empty'), /empty: directory holds no data file/);
 });
 
 /** Overwrites `file` in place with `bytes` (as `dd conv=notrunc` does) and sets its times back to `seconds`. */

@@ -157,6 +157,24 @@ describe('Dockerfile', () => {
     assert.match(run.args, new RegExp(`chown node:node .*\\b${dir}\\b`));
   });
 
+  it('installs the DuckDB extensions remote sources load into a baked directory, with a production dependency', async () => {
+    const runtime = ins.slice(ins.map((i) => i.op).lastIndexOf('FROM'));
+    const at = runtime.findIndex((i) => i.op === 'RUN' && /INSTALL/.test(i.args));
+    assert.ok(at >= 0, 'expected a RUN step that INSTALLs DuckDB extensions');
+    const step = runtime[at].args;
+    assert.ok(runtime.slice(0, at).some((i) => i.op === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args)), 'runs after the production install');
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+    assert.ok(step.includes("require('@duckdb/node-api')") && pkg.dependencies['@duckdb/node-api'], 'uses the production DuckDB binding');
+    assert.ok(existsSync('node_modules/@duckdb/node-api/package.json'));
+    const dir = /extension_directory = '([^']+)'/.exec(step)?.[1];
+    assert.equal(dir, '/app/duckdb-extensions');
+    assert.ok(step.includes(`ls ${dir}/*/*/httpfs.duckdb_extension`), 'the build fails when nothing was installed');
+    // Every extension data/ may LOAD for a store or a credential chain.
+    const { extensionsFor } = await import('../../src/data/storage.js');
+    const needed = new Set((['s3', 'gcs', 'r2', 'azure', 'http'] as const).flatMap((s) => extensionsFor(s, [{ type: s, provider: 'credential_chain' }])));
+    for (const ext of needed) assert.ok(new RegExp(`'${ext}'`).test(step), `the image should INSTALL ${ext}`);
+  });
+
   it('runs as a non-root user', () => {
     const user = all('USER').at(-1)?.args.split(':')[0];
     assert.ok(user && user !== 'root' && user !== '0', `last USER is ${user ?? 'unset (root)'}`);
