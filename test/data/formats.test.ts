@@ -5,7 +5,7 @@ import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { countRows, DataSourceError, openSource, withConnection, type OpenOptions } from '../../src/data/index.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { writeAs } from './write.js';
+import { writeAs } from '../helpers/fixtures.js';
 
 const open = (spec: string, opts: OpenOptions = {}) => withConnection((conn) => openSource(conn, 'window', spec, opts));
 const rowsOf = (spec: string, opts: OpenOptions = {}) => withConnection(async (conn) => (await countRows(conn, await openSource(conn, 'window', spec, opts), [], null)).rows);

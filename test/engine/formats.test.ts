@@ -5,7 +5,7 @@ import path from 'node:path';
 import { resolveConfig } from '../../src/config/index.js';
 import { runModel } from '../../src/engine/index.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { writeAs } from '../data/write.js';
+import { writeAs } from '../helpers/fixtures.js';
 
 const model = (over: Record<string, unknown>) => resolveConfig({ models: [{ name: 'm', ...over }] }, 'test', '/').models[0];
 

@@ -17,6 +17,15 @@ export async function writeParquet(file: string, select: string, opts: { uncompr
   return file;
 }
 
+/** Writes a SELECT's rows as Parquet, JSON lines or CSV (optionally gzip) through DuckDB's COPY, for the format tests. */
+export async function writeAs(file: string, format: 'parquet' | 'json' | 'csv', select: string, gzip = false): Promise<string> {
+  conn ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
+  mkdirSync(path.dirname(file), { recursive: true });
+  const options = `FORMAT ${format}${gzip ? ', COMPRESSION gzip' : ''}`;
+  await (await conn).run(`COPY (${select}) TO '${file.replaceAll("'", "''")}' (${options})`);
+  return file;
+}
+
 /** A fresh temp directory, removed when the test ends. */
 export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'drift-test-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
