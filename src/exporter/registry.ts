@@ -63,7 +63,7 @@ export class DriftMetrics {
   private rendering: Promise<Rendered> | null = null;
   private readonly texts = new Map<string, string>();
   private readonly stale = new Set<string>();
-  /** prom-client's process_* and nodejs_* families: collected at every scrape, so never cached. */
+  /** prom-client's process_* families: collected at every scrape, so never cached. */
   private readonly live: string[];
   /** Per engine, the counters of its current process as last reported (turned into increments). */
   private readonly engineCounters = new Map<string, CacheCounters>();
@@ -73,10 +73,13 @@ export class DriftMetrics {
     this.gauge(METRICS.buildInfo).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
     const own = new Set(this.registry.getMetricsAsArray().map((m) => (m as { name: string }).name));
     collectDefaultMetrics({ register: this.registry });
-    this.live = this.registry
+    const added = this.registry
       .getMetricsAsArray()
       .map((m) => (m as { name: string }).name)
       .filter((n) => !own.has(n));
+    // process_* only: the nodejs_* families add GC and heap-space series, and the event-loop lag ones print NaN as "Nan".
+    for (const n of added) if (!n.startsWith('process_')) this.registry.removeSingleMetric(n);
+    this.live = added.filter((n) => n.startsWith('process_'));
   }
 
   /** Publishes the pool's size. */
