@@ -33,6 +33,8 @@ const PROFILE_SCANS = 4;
 
 /** Estimated bytes of a category and its count in a Map (the string, the entry, the number). */
 const CATEGORY_BYTES = 64;
+/** Estimated bytes of a profile itself (its object, maps and source), whatever its features. */
+export const PROFILE_BYTES = 512;
 
 /** How often a profile was reused or (re)computed in this process, and what the cache holds. */
 export const profileCacheStats = { hits: 0, misses: 0, evictions: 0, bytes: 0, entries: 0 };
@@ -146,7 +148,7 @@ export async function baselineProfile<T>(
   const reduced = await reducing;
   const extending = profile !== undefined;
   profile ??= { source, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
-  let bytes = 0;
+  let bytes = extending ? 0 : PROFILE_BYTES;
   numeric.forEach((name, c) => {
     profile!.missing.set(name, rows - reduced[c].finite);
     profile!.numeric.set(name, reduced[c].value);
