@@ -3,7 +3,8 @@
  * for each one measures the floor (DuckDB reading every feature column once)
  * and the job (a full report, cold then warm) in fresh child processes, and
  * writes bench/RESULTS.md. Flags: `--large` adds W3, `--runs N` (default 3),
- * `--only W1,W2`.
+ * `--only W1,W2`. `--fleet` runs only the fleet benchmark (bench/fleet.ts;
+ * `--fleet-models 1,10,50,200`, `--fleet-rounds 10`) and rewrites only its section.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,6 +45,28 @@ const range = (xs: number[], digits = 2, unit = '') => {
   const s = stats(xs);
   return `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 };
+
+if (args.includes('--fleet')) {
+  const { fleetSection, runFleet } = await import('./fleet.js');
+  const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const sizes = (opt('--fleet-models') ?? '1,10,50,200').split(',').map(Number);
+  const rounds = Number(opt('--fleet-rounds')) || 10;
+  const results = [];
+  for (const n of sizes) {
+    // The small fleets need fewer rounds to show their curve.
+    results.push(await runFleet(workDir, path.join(root, 'dist', 'src', 'main.js'), n, n >= 200 ? rounds : Math.min(rounds, 3)));
+    console.log(JSON.stringify(results.at(-1)));
+  }
+  const note = `- Date: ${new Date().toISOString()}; ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}. The machine was shared with other agents' builds and tests while this ran: CPU and latency figures are upper bounds.`;
+  const section = fleetSection(results, note);
+  const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+  const start = previous.indexOf('<!-- fleet:');
+  const end = previous.indexOf('<!-- /fleet -->');
+  const next = start >= 0 && end > start ? previous.slice(0, start) + section + previous.slice(end + '<!-- /fleet -->\n'.length) : `${previous.trimEnd()}\n\n${section}`;
+  writeFileSync(resultsFile, next);
+  console.error(`wrote the fleet section of ${path.relative(root, resultsFile)}`);
+  process.exit(0);
+}
 
 const specs = workloadSpecs(workDir).filter((w) => (w.name !== 'W3' || large) && (!only || only.includes(w.name)));
 const rowsOut: string[] = [];

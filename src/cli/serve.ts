@@ -1,9 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { pino, type Logger } from 'pino';
-import { durationProblem, loadConfig, loadWebConfig, parseDuration, redact, TIMER_MAX_MS, type Config } from '../config/index.js';
+import { durationProblem, loadConfig, loadWebConfig, parseDuration, redact, TIMER_MAX_MS, type Config, type Shard } from '../config/index.js';
 import { DriftMetrics, ExporterState, formatListen, ListenError, parseListen, startServer, type RunningServer } from '../exporter/index.js';
-import { scheduleIntervalSeconds, Scheduler } from '../schedule/index.js';
+import { inShard, parseShard, scheduleIntervalSeconds, Scheduler } from '../schedule/index.js';
 import { EXIT, UsageError } from './errors.js';
 import type { Command } from './index.js';
 import { VERSION } from './version.js';
@@ -25,6 +25,7 @@ function options(y: Argv) {
       describe: 'Also answer GET /healthz and /readyz on this Unix socket (mode 0600), without TLS or auth: for a container health check',
     })
     .option('shutdown-timeout', { type: 'string', default: '10s', describe: 'On SIGTERM/SIGINT, how long a run in progress may take to finish' })
+    .option('shard', { type: 'string', describe: "INDEX/COUNT: run and publish only this replica's share of the models (e.g. 0/3); overrides the config's shard" })
     .example('$0 serve --config config/example.yaml', 'serve http://0.0.0.0:9109/metrics')
     .example('$0 serve -c drift.yaml --listen 127.0.0.1:9109 --log-level debug', 'loopback only, verbose');
 }
@@ -37,7 +38,10 @@ async function run(a: ServeArgs): Promise<number> {
   if (!listen) throw new UsageError(`--listen: expected HOST:PORT, [IPv6]:PORT or :PORT with a port up to 65535 (found "${a.listen}")`);
   const graceMs = parseDuration(a['shutdown-timeout'], TIMER_MAX_MS);
   if (graceMs === null) throw new UsageError(`--shutdown-timeout: ${durationProblem(a['shutdown-timeout'], TIMER_MAX_MS)} (found "${a['shutdown-timeout']}")`);
+  const shardFlag = a.shard === undefined ? null : parseShard(a.shard);
+  if (a.shard !== undefined && !shardFlag) throw new UsageError(`--shard: expected INDEX/COUNT with 0 <= INDEX < COUNT <= 10000, e.g. 0/3 (found "${a.shard}")`);
   let config = loadConfig(a.config);
+  const shardOfConfig = (c: Config): Shard => shardFlag ?? c.shard ?? { index: 0, count: 1 };
   const webFile = a['web.config.file'];
   const webConfig = webFile ? loadWebConfig(webFile) : undefined;
   const log = pino({ level: a['log-level'], base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
@@ -57,9 +61,14 @@ async function run(a: ServeArgs): Promise<number> {
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   loopDelay.enable();
   const metrics = new DriftMetrics({ version: VERSION, nodejsVersion: process.version });
+  metrics.configLoaded(true);
   const state = new ExporterState(metrics);
   state.setRedaction((text) => redact(text, config.interpolated));
-  state.setModels(entries(config));
+  let shard = shardOfConfig(config);
+  let models = inShard(config.models, shard);
+  state.setModels(entries(models));
+  metrics.setShard(shard, models.length);
+  metrics.setEngineProcesses(config.engine.processes);
   let server: RunningServer;
   try {
     server = await startServer({ listen, metrics, state, name: 'drift-exporter', version: VERSION, web, healthSocket: a['health.socket'] });
@@ -68,18 +77,27 @@ async function run(a: ServeArgs): Promise<number> {
     process.stderr.write(`drift-exporter: ${err.message}\n`);
     return EXIT.error;
   }
-  log.info({ listen: formatListen(server.address), health_socket: a['health.socket'], config: config.file, models: config.models.map((m) => m.name), version: VERSION }, 'drift-exporter listening');
+  const engine = config.engine;
+  log.info(
+    { listen: formatListen(server.address), health_socket: a['health.socket'], config: config.file, models: models.map((m) => m.name), shard, engine, version: VERSION },
+    'drift-exporter listening',
+  );
 
+  const { processes, ...bounds } = engine;
   const scheduler = new Scheduler(
     {
-      started: (model) => state.runStarted(model),
+      started: (model, waitS) => state.runStarted(model, waitS),
       succeeded: (report, timing) => state.runSucceeded(report, timing),
       failed: (model, error, timing) => state.runFailed(model, error.message, timing),
       skipped: (model) => state.runSkipped(model),
+      queueDepth: (depth) => metrics.setQueueDepth(depth),
+      engineStats: (i, stats) => metrics.engineStats(i, stats),
+      engineGone: (i) => metrics.engineGone(i),
     },
     log,
+    { processes, bounds },
   );
-  scheduler.apply(config.models);
+  scheduler.apply(models);
 
   let stopping = false;
   const reload = () => {
@@ -88,14 +106,20 @@ async function run(a: ServeArgs): Promise<number> {
     try {
       next = loadConfig(a.config);
     } catch (err) {
+      metrics.configLoaded(false);
       log.error({ config: a.config, error: err instanceof Error ? err.message : String(err) }, 'config reload refused; the running config stays');
       return;
     }
     config = next;
-    // Both in one tick: a scrape sees the old models or the new ones.
-    state.setModels(entries(config));
-    const changes = scheduler.apply(config.models);
-    log.info({ config: config.file, ...changes }, 'config reloaded');
+    shard = shardOfConfig(config);
+    models = inShard(config.models, shard);
+    // All in one tick: a scrape sees the old models or the new ones.
+    state.setModels(entries(models));
+    metrics.setShard(shard, models.length);
+    metrics.configLoaded(true);
+    const changes = scheduler.apply(models);
+    log.info({ config: config.file, shard, ...changes }, 'config reloaded');
+    if (JSON.stringify(config.engine) !== JSON.stringify(engine)) log.warn({ running: engine, configured: config.engine }, 'engine settings changed: they take effect at the next start');
   };
 
   await new Promise<void>((resolve) => {
@@ -130,8 +154,8 @@ async function shutdown(log: Logger, ...steps: Promise<void>[]): Promise<void> {
 export const command: Command = { options, run };
 
 /** The models as the exporter lists them, with what their config says of their schedule. */
-function entries(config: Config) {
-  return config.models.map((m) => ({
+function entries(models: Config['models']) {
+  return models.map((m) => ({
     name: m.name,
     schedule: m.schedule,
     intervalS: scheduleIntervalSeconds(m.schedule),

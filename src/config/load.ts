@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { DriftPolicy, FeatureType } from '../stats/index.js';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, engineDefaults, type Machine } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { ConfigError, formatIssues } from './errors.js';
 import { interpolate } from './interpolate.js';
@@ -60,10 +62,27 @@ export interface ModelConfig {
   criticalFeatures: string[];
 }
 
+/** The pool of engine processes of `serve` (config key `engine`), defaults applied. */
+export interface EngineSettings {
+  processes: number;
+  duckdbMemoryLimitBytes: number;
+  duckdbThreads: number;
+  profileCacheBytes: number;
+}
+
+/** A replica's share of the models (config key `shard`, or `serve --shard`). */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
 /** The validated configuration. */
 export interface Config {
   file: string;
   models: ModelConfig[];
+  engine: EngineSettings;
+  /** null: this replica runs every model. */
+  shard: Shard | null;
   /** The environment variables interpolated into it, by name: their values are kept out of what the HTTP endpoints show. */
   interpolated: ReadonlyMap<string, string>;
 }
@@ -99,7 +118,40 @@ export function resolveConfig(raw: unknown, file: string, baseDir = path.dirname
     httpTimeoutS: parseDuration(cfg.duckdb?.http_timeout ?? DEFAULTS.http_timeout)! / 1000,
     httpRetries: cfg.duckdb?.http_retries ?? DEFAULTS.http_retries,
   };
-  return { file, models: cfg.models.map((m) => resolveModel(m, cfg.defaults ?? {}, baseDir, storage)), interpolated: new Map() };
+  return {
+    file,
+    models: cfg.models.map((m) => resolveModel(m, cfg.defaults ?? {}, baseDir, storage)),
+    engine: resolveEngine(cfg.engine ?? {}, machine()),
+    shard: cfg.shard ?? null,
+    interpolated: new Map(),
+  };
+}
+
+/** The engine settings: what the config gives, the rest from the machine (see engineDefaults). */
+export function resolveEngine(e: NonNullable<ConfigFile['engine']>, m: Machine): EngineSettings {
+  const d = engineDefaults(m, e.processes);
+  return {
+    processes: e.processes ?? d.processes,
+    duckdbMemoryLimitBytes: e.duckdb_memory_limit ?? d.duckdb_memory_limit,
+    duckdbThreads: e.duckdb_threads ?? d.duckdb_threads,
+    profileCacheBytes: e.profile_cache_bytes ?? d.profile_cache_bytes,
+  };
+}
+
+/** This machine's cores and memory; memory is the cgroup's limit when one is set and lower (a container's). */
+export function machine(): Machine {
+  let memoryBytes = os.totalmem();
+  // cgroup v2, then v1; "max" or an absurd v1 value means no limit.
+  for (const file of ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']) {
+    try {
+      const limit = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isFinite(limit) && limit > 0 && limit < memoryBytes) memoryBytes = limit;
+      break;
+    } catch {
+      // Not there: not in a cgroup of that version.
+    }
+  }
+  return { cores: os.availableParallelism(), memoryBytes };
 }
 
 /** A source's location: a local path made absolute, a URI (s3://, https://...) as written. */

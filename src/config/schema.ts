@@ -25,6 +25,33 @@ const cron = z.string().refine(isValidCron, {
   message: 'expected a cron expression (5 fields, or 6 with seconds first), e.g. "*/5 * * * *"',
 });
 
+/** Byte sizes: a number of bytes, or a string such as "512MB", "1.5GiB" (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024). */
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+const byteSize = (min: number) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const m = typeof v === 'number' ? null : /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
+    const unit = m ? BYTE_UNITS[(m[2] || 'b').toLowerCase()] : 1;
+    const bytes = typeof v === 'number' ? v : m && unit ? Math.floor(Number(m[1]) * unit) : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < min) {
+      ctx.addIssue({ code: 'custom', message: `expected a size of at least ${min} bytes, as a number of bytes or e.g. "512MB", "2GiB" (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)`, input: v });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+/** The pool of engine processes (README "Running a fleet"); every key defaults from the machine's cores and memory. */
+const engine = z.strictObject({
+  processes: z.number().int().min(1).max(1024).optional(),
+  duckdb_memory_limit: byteSize(16 * 2 ** 20).optional(),
+  duckdb_threads: z.number().int().min(1).max(1024).optional(),
+  profile_cache_bytes: byteSize(0).optional(),
+});
+
+/** This replica's share of the models: those whose name hashes to `index` of `count`. */
+export const shardSchema = z
+  .strictObject({ index: z.number().int().min(0), count: z.number().int().min(1).max(10000) })
+  .refine((s) => s.index < s.count, { message: 'index must be below count (shards are numbered from 0)', path: ['index'] });
+
 const testId = z.enum(TEST_IDS as [TestId, ...TestId[]]);
 
 // One threshold key per registered test: p-values lie in (0, 1), distances are positive.
@@ -139,6 +166,8 @@ export const configFileSchema = z
         http_retries: z.number().int().min(0).max(10).optional(),
       })
       .optional(),
+    engine: engine.optional(),
+    shard: shardSchema.optional(),
     models: z.array(model).min(1, 'expected at least one model'),
   })
   .superRefine((cfg, ctx) => {
@@ -173,4 +202,5 @@ export const configFileSchema = z
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ModelFile = z.infer<typeof model>;
+export type EngineFile = z.infer<typeof engine>;
 export type TestSettings = { [K in keyof typeof testSettings]?: z.infer<(typeof testSettings)[K]> };

@@ -2,11 +2,38 @@ import { DuckDBDoubleVector, DuckDBInstance, type DuckDBConnection, type DuckDBD
 
 let instance: Promise<DuckDBInstance> | null = null;
 
+/** Bounds of the process's DuckDB; unset ones keep DuckDB's defaults (80% of RAM, one thread per core). */
+export interface DuckSettings {
+  memoryLimitBytes?: number;
+  threads?: number;
+}
+
+let settings: DuckSettings = {};
+
+/** Sets the bounds the DuckDB instance is created with; only before its first use (an engine process sets them at start). */
+export function configureDuck(s: DuckSettings): void {
+  if (instance) throw new Error('configureDuck: the DuckDB instance already exists');
+  settings = { ...s };
+}
+
 /** The process-wide in-memory DuckDB; each run gets its own connection. */
 function getInstance(): Promise<DuckDBInstance> {
   // Created lazily so that `--help` and config checks never load the native library.
-  instance ??= DuckDBInstance.create(':memory:');
+  instance ??= DuckDBInstance.create(':memory:', duckOptions(settings));
   return instance;
+}
+
+/** DuckDB's options for these settings; KiB, because DuckDB's memory_limit takes no plain byte count. */
+function duckOptions(s: DuckSettings): Record<string, string> {
+  const options: Record<string, string> = {};
+  if (s.memoryLimitBytes !== undefined) options.memory_limit = `${Math.max(1, Math.floor(s.memoryLimitBytes / 1024))}KiB`;
+  if (s.threads !== undefined) options.threads = String(s.threads);
+  return options;
+}
+
+/** The current value of a DuckDB setting (for tests and logs). */
+export async function duckSetting(name: string): Promise<unknown> {
+  return withConnection(async (conn) => (await rows(conn, 'SELECT current_setting($1) AS v', [name]))[0]?.v);
 }
 
 /** 16 MB: as fast as 64 MB on the benchmark's W1 and W2, and ~80 MB less peak memory (bench/RESULTS.md). */

@@ -17,23 +17,71 @@ export interface BaselineProfile<T = Float64Array> {
   categorical: Map<string, CategoryCounts>;
 }
 
-const cache = new Map<string, BaselineProfile<unknown>>();
+/** A cached profile, its estimated size, and how its reduced values are let go. */
+interface Entry {
+  profile: BaselineProfile<unknown>;
+  bytes: number;
+  release?: (value: unknown) => void;
+}
+
+/** Least recently used first: a Map iterates in insertion order, and a hit re-inserts. */
+const cache = new Map<string, Entry>();
+let budgetBytes = Infinity;
 
 /** Numeric columns are read in this many scans, so that reducing one scan's columns overlaps reading the next. */
 const PROFILE_SCANS = 4;
 
-/** Drops a baseline's cached profile: the next run computes it again. */
-export function forgetProfile(spec: string): void {
-  cache.delete(spec);
+/** Estimated bytes of a category and its count in a Map (the string, the entry, the number). */
+const CATEGORY_BYTES = 64;
+/** Estimated bytes of a profile itself (its object, maps and source), whatever its features. */
+export const PROFILE_BYTES = 512;
+
+/** How often a profile was reused or (re)computed in this process, and what the cache holds. */
+export const profileCacheStats = { hits: 0, misses: 0, evictions: 0, bytes: 0, entries: 0 };
+
+/**
+ * Bounds the profile cache to about `bytes` (estimated from the reduced
+ * values' own sizes): the least recently used profiles are dropped beyond it.
+ * Unbounded by default (a one-shot report).
+ */
+export function setProfileCacheBudget(bytes: number): void {
+  budgetBytes = bytes;
+  evict(null);
 }
 
-/** How often a profile was reused or (re)computed in this process. */
-export const profileCacheStats = { hits: 0, misses: 0 };
+/** Drops a baseline's cached profile and lets its reduced values go: the next run computes it again. */
+export function forgetProfile(spec: string): void {
+  drop(spec);
+}
 
-/** A numeric column reduced: the caller's value (null when no value is finite) and how many values were finite. */
+function drop(spec: string): void {
+  const e = cache.get(spec);
+  if (!e) return;
+  cache.delete(spec);
+  profileCacheStats.bytes -= e.bytes;
+  profileCacheStats.entries = cache.size;
+  if (e.release) for (const v of e.profile.numeric.values()) if (v !== null) e.release(v);
+}
+
+/** Drops least recently used entries other than `keep` while the cache is over its budget. */
+function evict(keep: string | null): void {
+  for (const spec of cache.keys()) {
+    if (profileCacheStats.bytes <= budgetBytes) return;
+    if (spec === keep) continue;
+    drop(spec);
+    profileCacheStats.evictions++;
+  }
+}
+
+/**
+ * A numeric column reduced: the caller's value (null when no value is
+ * finite), how many values were finite, and the bytes the value holds (for
+ * the cache's budget; 0 when unknown).
+ */
 export interface Reduced<T> {
   value: T | null;
   finite: number;
+  bytes?: number;
 }
 
 /**
@@ -43,21 +91,28 @@ export interface Reduced<T> {
  * receives each numeric feature's values in file order, NULL as NaN (the
  * array is handed over: it may reorder or transfer it), and counts the
  * finite ones; NaN and ±Infinity are missing. The columns are reduced
- * concurrently when `reduce` returns promises.
+ * concurrently when `reduce` returns promises. A profile dropped from the
+ * cache (evicted, replaced, forgotten) has `release` called on each of its
+ * reduced values, so that whoever holds them (a summary thread) frees them.
  */
 export async function baselineProfile<T>(
   conn: DuckDBConnection,
   source: Source,
   features: readonly FeatureColumn[],
   reduce: (values: Float64Array) => Reduced<T> | Promise<Reduced<T>>,
+  release?: (value: T) => void,
 ): Promise<BaselineProfile<T>> {
   const spec = source.spec;
-  let profile = cache.get(spec) as BaselineProfile<T> | undefined;
+  const cached = cache.get(spec);
+  let profile = cached?.profile as BaselineProfile<T> | undefined;
   if (profile?.source.fingerprint !== source.fingerprint) profile = undefined;
   const has = (f: FeatureColumn) => (f.type === 'numeric' ? profile?.numeric.has(f.name) : profile?.categorical.has(f.name));
   const todo = features.filter((f) => source.columns.has(f.name) && !has(f));
-  if (profile && todo.length === 0) {
+  if (cached && profile && todo.length === 0) {
     profileCacheStats.hits++;
+    // Most recently used now.
+    cache.delete(spec);
+    cache.set(spec, cached);
     return profile;
   }
   profileCacheStats.misses++;
@@ -91,17 +146,39 @@ export async function baselineProfile<T>(
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
   const categories = await categoryCountsAll(conn, source, categorical, null);
   const reduced = await reducing;
+  const extending = profile !== undefined;
   profile ??= { source, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  let bytes = extending ? 0 : PROFILE_BYTES;
   numeric.forEach((name, c) => {
     profile!.missing.set(name, rows - reduced[c].finite);
     profile!.numeric.set(name, reduced[c].value);
+    bytes += reduced[c].bytes ?? 0;
   });
   for (const [name, col] of categories) {
     profile.categorical.set(name, col.counts);
     profile.missing.set(name, col.missing);
+    bytes += col.counts.size * CATEGORY_BYTES;
   }
   // Cached only when it was read from one version of every file.
   await assertUnchanged(source);
-  cache.set(spec, profile as BaselineProfile<unknown>);
+  // A profile of an older version of the files is let go; one extended with more features keeps its entry.
+  const previous = cache.get(spec);
+  if (previous && (!extending || previous.profile !== profile)) drop(spec);
+  else if (previous) {
+    cache.delete(spec);
+    profileCacheStats.bytes -= previous.bytes;
+    bytes += previous.bytes;
+  }
+  cache.set(spec, { profile: profile as BaselineProfile<unknown>, bytes, release: release as Entry['release'] });
+  profileCacheStats.bytes += bytes;
+  profileCacheStats.entries = cache.size;
+  evict(spec);
+  // Over the budget on its own: this run uses it, and it is not kept (its values go when no longer referenced).
+  if (profileCacheStats.bytes > budgetBytes) {
+    cache.delete(spec);
+    profileCacheStats.bytes -= bytes;
+    profileCacheStats.entries = cache.size;
+    profileCacheStats.evictions++;
+  }
   return profile;
 }

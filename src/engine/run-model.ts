@@ -9,7 +9,7 @@ import type { ModelReport, Report } from '../report/index.js';
 import { decideModel } from '../stats/index.js';
 import { compareFeature } from './compare-feature.js';
 import { resolveFeatures } from './features.js';
-import { summarizeOffThread } from './threads/index.js';
+import { releaseOffThread, summarizeOffThread } from './threads/index.js';
 import { COLLECT_BUDGET_VALUES, readWindow, type Phase } from './window-scan.js';
 
 /** Progress of a run, for a progress line: what it is doing, and how far through that step. */
@@ -60,7 +60,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     // The baseline's schema decides the features; its summaries are cached across runs.
     const features = resolveFeatures(model, baselineSource, window);
     const columns: FeatureColumn[] = features.map((f) => ({ name: f.name, type: f.type }));
-    const baseline = await baselineProfile(conn, baselineSource, columns, summarizeOffThread);
+    const baseline = await baselineProfile(conn, baselineSource, columns, summarizeOffThread, releaseOffThread);
     phase('baseline profile');
     progress('scanning the window', 0, 1);
     const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));

@@ -62,6 +62,18 @@ export const METRICS = {
   runs: { name: 'drift_exporter_runs_total', type: 'counter', labels: MODEL, help: 'Drift runs started for the model.' },
   failures: { name: 'drift_exporter_run_failures_total', type: 'counter', labels: MODEL, help: 'Drift runs of the model that failed or timed out.' },
   skipped: { name: 'drift_exporter_skipped_runs_total', type: 'counter', labels: MODEL, help: 'Scheduled ticks skipped because the previous run of the model was still in progress.' },
+  queueDepth: { name: 'drift_exporter_run_queue_depth', type: 'gauge', labels: [], help: 'Runs waiting for an engine process of the pool (at most one per model).' },
+  queueWait: { name: 'drift_exporter_run_queue_wait_seconds', type: 'gauge', labels: MODEL, help: "How long the model's last run waited in the queue for an engine process before it started." },
+  engineProcesses: { name: 'drift_exporter_engine_processes', type: 'gauge', labels: [], help: 'Size of the pool of engine processes (config engine.processes): at most this many runs at once.' },
+  engineRss: { name: 'drift_exporter_engine_resident_memory_bytes', type: 'gauge', labels: ['engine'], help: "Resident memory of each engine process of the pool, as it reported after its last run; absent while the engine's process is not up." },
+  cacheBytes: { name: 'drift_exporter_profile_cache_bytes', type: 'gauge', labels: ['engine'], help: 'Estimated bytes of the baseline profiles cached by each engine process (bounded by engine.profile_cache_bytes), after its last run.' },
+  cacheHits: { name: 'drift_exporter_profile_cache_hits_total', type: 'counter', labels: [], help: 'Runs whose baseline profile was found in their engine process\'s cache, summed over the engines.' },
+  cacheMisses: { name: 'drift_exporter_profile_cache_misses_total', type: 'counter', labels: [], help: 'Runs that (re)computed their baseline profile: not cached in their engine, evicted, or the baseline changed.' },
+  cacheEvictions: { name: 'drift_exporter_profile_cache_evictions_total', type: 'counter', labels: [], help: 'Baseline profiles dropped from an engine\'s cache to keep it within engine.profile_cache_bytes.' },
+  reloadOk: { name: 'drift_exporter_config_last_reload_successful', type: 'gauge', labels: [], help: 'Whether the last config load (at start or on SIGHUP) succeeded: 1, or 0 when it was refused and the previous config stays.' },
+  reloadTime: { name: 'drift_exporter_config_last_reload_success_timestamp_seconds', type: 'gauge', labels: [], help: 'Unix time of the last successful config load.' },
+  shardInfo: { name: 'drift_exporter_shard_info', type: 'gauge', labels: ['index', 'count'], help: 'This replica\'s shard: it runs the models whose name hashes to index of count (serve --shard); always 1.' },
+  shardModels: { name: 'drift_exporter_shard_models', type: 'gauge', labels: [], help: "Models of the config this replica runs and publishes (its shard's share)." },
   buildInfo: { name: 'drift_exporter_build_info', type: 'gauge', labels: ['version', 'nodejs_version'], help: 'Build information of drift-exporter; always 1.' },
 } as const satisfies Record<string, MetricDef>;
 

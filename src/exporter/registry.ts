@@ -4,7 +4,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport } from '../report/index.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
 
@@ -40,6 +40,14 @@ interface Rendered {
   gzipped: Promise<Buffer> | null;
 }
 
+/** Cumulative profile-cache counters, as an engine process reports them. */
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  evictions: number;
+  bytes: number;
+}
+
 const isNumber = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -62,10 +70,68 @@ export class DriftMetrics {
   private rendering: Promise<Rendered> | null = null;
   private readonly texts = new Map<string, string>();
   private readonly stale = new Set<string>();
+  /** prom-client's process_* families: collected at every scrape, so never cached. */
+  private readonly live: string[];
+  /** Per engine, the counters of its current process as last reported (turned into increments). */
+  private readonly engineCounters = new Map<string, CacheCounters>();
 
   constructor(build: { version: string; nodejsVersion: string }) {
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
     this.gauge(METRICS.buildInfo).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
+    const own = new Set(this.registry.getMetricsAsArray().map((m) => (m as { name: string }).name));
+    collectDefaultMetrics({ register: this.registry });
+    const added = this.registry
+      .getMetricsAsArray()
+      .map((m) => (m as { name: string }).name)
+      .filter((n) => !own.has(n));
+    // process_* only: the nodejs_* families add GC and heap-space series, and the event-loop lag ones print NaN as "Nan".
+    for (const n of added) if (!n.startsWith('process_')) this.registry.removeSingleMetric(n);
+    this.live = added.filter((n) => n.startsWith('process_'));
+  }
+
+  /** Publishes the pool's size. */
+  setEngineProcesses(n: number): void {
+    this.gauge(METRICS.engineProcesses).set(n);
+  }
+
+  /** Publishes the run queue's depth. */
+  setQueueDepth(depth: number): void {
+    this.gauge(METRICS.queueDepth).set(depth);
+  }
+
+  /** An engine's memory and cache after a run; its cumulative counters become increments of the summed counters. */
+  engineStats(engine: number, s: { rssBytes: number; cache: CacheCounters }): void {
+    const labels = { engine: String(engine) };
+    this.gauge(METRICS.engineRss).set(labels, s.rssBytes);
+    this.gauge(METRICS.cacheBytes).set(labels, s.cache.bytes);
+    const prev = this.engineCounters.get(labels.engine) ?? { hits: 0, misses: 0, evictions: 0, bytes: 0 };
+    // Lower than before: a new process that was not reported gone; its counts start from 0.
+    const inc = (now: number, before: number) => (now >= before ? now - before : now);
+    this.counter(METRICS.cacheHits).inc(inc(s.cache.hits, prev.hits));
+    this.counter(METRICS.cacheMisses).inc(inc(s.cache.misses, prev.misses));
+    this.counter(METRICS.cacheEvictions).inc(inc(s.cache.evictions, prev.evictions));
+    this.engineCounters.set(labels.engine, { ...s.cache });
+  }
+
+  /** An engine's process ended: its memory series go (nothing is resident), and its next process counts from 0. */
+  engineGone(engine: number): void {
+    const labels = { engine: String(engine) };
+    this.gauge(METRICS.engineRss).remove(labels);
+    this.gauge(METRICS.cacheBytes).remove(labels);
+    this.engineCounters.delete(labels.engine);
+  }
+
+  /** Records a config load (at start or on reload): whether it succeeded, and when it last did. */
+  configLoaded(ok: boolean, at = new Date()): void {
+    this.gauge(METRICS.reloadOk).set(ok ? 1 : 0);
+    if (ok) this.gauge(METRICS.reloadTime).set(at.getTime() / 1000);
+  }
+
+  /** Publishes this replica's shard and how many models it runs. */
+  setShard(shard: { index: number; count: number }, models: number): void {
+    this.gauge(METRICS.shardInfo).reset();
+    this.gauge(METRICS.shardInfo).set({ index: String(shard.index), count: String(shard.count) }, 1);
+    this.gauge(METRICS.shardModels).set(models);
   }
 
   /** Creates the run counters at 0, so that rate() and increase() see the first increment. */
@@ -88,9 +154,10 @@ export class DriftMetrics {
     this.published.set(report.model, next);
   }
 
-  /** Counts a run that has just started. */
-  runStarted(model: string): void {
+  /** Counts a run that has just started, after waiting `waitS` in the queue. */
+  runStarted(model: string, waitS?: number): void {
     this.counter(METRICS.runs).inc({ model_name: model });
+    if (waitS !== undefined) this.gauge(METRICS.queueWait).set({ model_name: model }, waitS);
   }
 
   /** Records how a run ended; drift values are left alone (see publish). */
@@ -109,7 +176,7 @@ export class DriftMetrics {
     this.unpublish(model);
     this.published.delete(model);
     const labels = { model_name: model };
-    for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration, METRICS.lastRunSuccess, METRICS.interval, METRICS.timeout, METRICS.maxLogLag, METRICS.loaded]) this.gauge(def).remove(labels);
+    for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration, METRICS.lastRunSuccess, METRICS.interval, METRICS.timeout, METRICS.maxLogLag, METRICS.loaded, METRICS.queueWait]) this.gauge(def).remove(labels);
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).remove(labels);
   }
 
@@ -122,10 +189,14 @@ export class DriftMetrics {
       this.rendering ??= this.renderText().finally(() => (this.rendering = null));
       r = await this.rendering;
     }
-    if (!gzip) return { contentType, body: r.plain };
-    // Compressed once per change, not per scrape (Prometheus asks for gzip on every scrape), and on libuv's thread pool.
+    // The process families, fresh at every scrape, follow the cached text; they are small.
+    const live = Buffer.from(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`, 'utf8');
+    if (!gzip) return { contentType, body: Buffer.concat([r.plain, live]) };
+    // The cached part is compressed once per change, not per scrape (Prometheus asks for gzip on every scrape), on libuv's
+    // thread pool; the live part is a gzip member of its own, appended (a gzip stream is a series of members, RFC 1952 2.2).
     r.gzipped ??= gzipAsync(r.plain);
-    return { contentType, body: await r.gzipped };
+    const [head, tail] = await Promise.all([r.gzipped, gzipAsync(live)]);
+    return { contentType, body: Buffer.concat([head, tail]) };
   }
 
   private async renderText(): Promise<Rendered> {
@@ -133,7 +204,7 @@ export class DriftMetrics {
     this.stale.clear();
     for (const name of names) this.texts.set(name, await this.registry.getSingleMetricAsString(name));
     // Joined as Registry.metrics() joins them: families in registration order.
-    const text = `${this.registry.getMetricsAsArray().map((m) => this.texts.get((m as { name: string }).name)).join('\n\n')}\n`;
+    const text = `${[...this.texts.keys()].map((name) => this.texts.get(name)).join('\n\n')}\n`;
     const r: Rendered = { plain: Buffer.from(text, 'utf8'), gzipped: null };
     // A change while rendering marks its families again: this text then answers these scrapes only.
     this.rendered = this.stale.size === 0 ? r : null;

@@ -83,12 +83,12 @@ export class ExporterState {
     for (const [name, status] of next) this.models.set(name, status);
   }
 
-  /** A run of the model started. */
-  runStarted(model: string): void {
+  /** A run of the model started (an engine took it after `waitS` in the queue). */
+  runStarted(model: string, waitS?: number): void {
     const m = this.models.get(model);
     if (!m) return;
     m.running = true;
-    this.metrics.runStarted(model);
+    this.metrics.runStarted(model, waitS);
   }
 
   /** A run succeeded: its report replaces the published values. */

@@ -1,5 +1,5 @@
 /**
- * A long-lived engine process for one model. A forked process rather than a
+ * A long-lived engine process of the pool, running one model at a time. A forked process rather than a
  * worker thread: DuckDB's native queries cannot be interrupted from outside,
  * and Worker.terminate() during one blocks until the query ends and then
  * aborts the whole process. A child process can be killed at once.
@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from '../config/index.js';
+import type { EngineBounds, EngineStats } from '../engine/index.js';
 import { fromWire, type ModelReport } from '../report/index.js';
 import type { RunReply, RunRequest } from './run-entry.js';
 
@@ -42,11 +43,39 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** Runs a model's engine in a child process, one run at a time. */
+/** Runs models in a child process, one run at a time; a killed process is replaced by the next run. */
 export class EngineProcess {
   private child: ChildProcess | null = null;
   private pending: Pending | null = null;
   private nextId = 1;
+  /** Processes started so far: a cache lives as long as one generation. */
+  generation = 0;
+
+  /**
+   * @param bounds the engine's DuckDB and cache bounds (none: DuckDB's defaults, an unbounded cache)
+   * @param onStats called with the process's stats after each run
+   * @param onGone called when a process ended (killed, or it died)
+   */
+  constructor(
+    private readonly bounds: EngineBounds | null = null,
+    private readonly onStats: (s: EngineStats) => void = () => {},
+    private readonly onGone: () => void = () => {},
+  ) {}
+
+  /** True while a run is in progress. */
+  get busy(): boolean {
+    return this.pending !== null;
+  }
+
+  /** True while a process is up (its cache is warm). */
+  get alive(): boolean {
+    return this.child !== null;
+  }
+
+  /** The process id, while one is up. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   /** Runs the model; rejects with RunTimeoutError after `timeoutMs`, killing the process. */
   run(model: ModelConfig, timeoutMs: number): Promise<ModelReport> {
@@ -68,6 +97,7 @@ export class EngineProcess {
     const child = this.child;
     this.child = null;
     child?.kill('SIGKILL');
+    if (child) this.onGone();
     this.settle(null, reason);
   }
 
@@ -76,7 +106,7 @@ export class EngineProcess {
     const chrt = findIdleLauncher();
     // chrt execs node in place, so the child keeps its pid and IPC channel.
     const launch = chrt ? { execPath: chrt, execArgv: ['--idle', '0', process.execPath, ...process.execArgv] } : {};
-    const child = fork(ENTRY, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...launch });
+    const child = fork(ENTRY, this.bounds ? [JSON.stringify(this.bounds)] : [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...launch });
     try {
       // Also niced: the threads it starts inherit both, and nice is all there is without chrt.
       if (child.pid) setPriority(child.pid, 10);
@@ -84,6 +114,7 @@ export class EngineProcess {
       // Not permitted here: runs keep the default priority.
     }
     child.on('message', (reply: RunReply) => {
+      if (this.child === child) this.onStats(reply.stats);
       if (this.pending?.id !== reply.id) return;
       this.settle(reply.ok ? (reply.report as ModelReport) : null, reply.ok ? null : fromWire(reply.error));
     });
@@ -93,9 +124,11 @@ export class EngineProcess {
     child.on('exit', (code, signal) => {
       if (this.child !== child) return; // killed on purpose
       this.child = null;
+      this.onGone();
       this.settle(null, new Error(`engine process exited unexpectedly (${signal ?? `code ${code}`})`));
     });
     this.child = child;
+    this.generation++;
     return child;
   }
 

@@ -1,13 +1,13 @@
 /**
- * Runs every model on its cron schedule, each independently: its own engine
- * process, its own timeout, no overlapping runs. Results go out through
- * RunEvents; the scheduler knows nothing of metrics or HTTP.
+ * Runs every model on its cron schedule, each independently (its own
+ * timeout, no overlapping runs), in a bounded pool of engine processes.
+ * Results go out through RunEvents; the scheduler knows nothing of metrics or HTTP.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { ModelConfig } from '../config/index.js';
 import type { ModelReport } from '../report/index.js';
-import { EngineProcess } from './run-process.js';
+import { EnginePool, RunCancelledError, type PoolEvents, type PoolOptions } from './engine-pool.js';
 
 /** Timing of a finished run. */
 export interface RunTiming {
@@ -16,8 +16,9 @@ export interface RunTiming {
 }
 
 /** What the scheduler reports; each call is made synchronously in one tick. */
-export interface RunEvents {
-  started(model: string): void;
+export interface RunEvents extends PoolEvents {
+  /** An engine took the model's run after it waited `waitS` in the queue. */
+  started(model: string, waitS: number): void;
   succeeded(report: ModelReport, timing: RunTiming): void;
   failed(model: string, error: Error, timing: RunTiming): void;
   /** A scheduled tick came while the model's previous run was still in progress. */
@@ -34,11 +35,16 @@ export interface ApplyResult {
 /** The cron-driven runs of a set of models. */
 export class Scheduler {
   private readonly runners = new Map<string, ModelRunner>();
+  /** The engine processes every model's runs share. */
+  readonly pool: EnginePool;
 
   constructor(
     private readonly events: RunEvents,
     private readonly log: Logger,
-  ) {}
+    pool: PoolOptions = { processes: 1, bounds: null },
+  ) {
+    this.pool = new EnginePool(pool, events);
+  }
 
   /**
    * Makes `models` the scheduled set: removed models stop at once (their run
@@ -56,7 +62,7 @@ export class Scheduler {
     for (const model of models) {
       const runner = this.runners.get(model.name);
       if (!runner) {
-        const r = new ModelRunner(model, this.events, this.log.child({ model: model.name }));
+        const r = new ModelRunner(model, this.pool, this.events, this.log.child({ model: model.name }));
         this.runners.set(model.name, r);
         r.start();
         result.added.push(model.name);
@@ -68,20 +74,22 @@ export class Scheduler {
     return result;
   }
 
-  /** Stops every schedule, gives runs in progress up to `graceMs` to finish, then kills the engines. */
+  /** Stops every schedule, drops queued runs, gives runs in progress up to `graceMs` to finish, then kills the engines. */
   async stop(graceMs: number): Promise<void> {
     await Promise.all([...this.runners.values()].map((r) => r.stop(graceMs)));
+    this.pool.close(new Error('stopped'));
   }
 }
 
 // Configs are plain data built in a fixed key order by the loader, so their JSON compares them.
 const sameConfig = (a: ModelConfig, b: ModelConfig) => JSON.stringify(a) === JSON.stringify(b);
 
-/** One model: its cron task, its engine process, and at most one run at a time. */
+/** One model: its cron task, and at most one run at a time, queued or running in the pool. */
 class ModelRunner {
   private task: ScheduledTask | null = null;
-  private readonly engine = new EngineProcess();
   private inFlight: Promise<void> | null = null;
+  /** The run in flight has left the queue: a config change now needs another run. */
+  private started = false;
   /** Run again as soon as the current run ends (the config changed during it). */
   private rerun = false;
   /** Stopped: results of an abandoned run are dropped. */
@@ -90,6 +98,7 @@ class ModelRunner {
 
   constructor(
     public model: ModelConfig,
+    private readonly pool: EnginePool,
     private readonly events: RunEvents,
     private readonly log: Logger,
   ) {}
@@ -108,19 +117,22 @@ class ModelRunner {
     this.runSoon();
   }
 
-  /** Stops ticking; waits up to `graceMs` for the run in progress, then kills the engine process. */
+  /** Stops ticking and drops a queued run; waits up to `graceMs` for the run in progress, then kills its engine process. */
   async stop(graceMs: number): Promise<void> {
     this.task?.destroy();
     this.task = null;
     this.rerun = false;
-    if (this.inFlight && graceMs > 0) {
+    if (this.pool.cancel(this.model.name)) this.closed = true;
+    if (this.inFlight && graceMs > 0 && !this.closed) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.inFlight, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
     }
-    if (this.inFlight && !this.closed) this.log.warn('run abandoned: the model is stopping');
+    if (this.inFlight && !this.closed) {
+      this.log.warn('run abandoned: the model is stopping');
+      this.pool.kill(this.model.name, new Error('stopped'));
+    }
     this.closed = true;
-    this.engine.kill(new Error('stopped'));
   }
 
   private schedule(): void {
@@ -137,19 +149,26 @@ class ModelRunner {
   }
 
   private runSoon(): void {
-    if (this.inFlight) this.rerun = true;
+    // Still queued: it will run with the config of when it starts.
+    if (this.inFlight) this.rerun ||= this.started;
     else this.run();
   }
 
   private run(): void {
-    const model = this.model;
-    const t0 = performance.now();
+    const name = this.model.name;
+    let t0 = performance.now();
+    // From the run's start, not its queueing (run_timeout counts from there too).
     const timing = () => ({ durationS: (performance.now() - t0) / 1000, endedAt: new Date() });
     this.skips = 0;
-    this.events.started(model.name);
-    this.log.info('run started');
-    this.inFlight = this.engine
-      .run(model, model.runTimeoutMs)
+    this.started = false;
+    const onStart = (waitS: number) => {
+      t0 = performance.now();
+      this.started = true;
+      this.events.started(name, waitS);
+      this.log.info({ queue_wait_ms: Math.round(waitS * 1000) }, 'run started');
+    };
+    this.inFlight = this.pool
+      .submit(name, () => this.model, onStart)
       .then(
         (report) => {
           if (this.closed) return;
@@ -173,15 +192,16 @@ class ModelRunner {
           );
         },
         (err: Error) => {
-          if (this.closed) return;
+          if (this.closed || err instanceof RunCancelledError) return;
           const t = timing();
-          this.events.failed(model.name, err, t);
+          this.events.failed(name, err, t);
           this.log.error({ duration_ms: Math.round(t.durationS * 1000), error: err.message, error_type: err.name }, 'run failed');
         },
       )
       .catch((err: unknown) => this.log.error({ error: String(err) }, 'internal error while recording a run'))
       .finally(() => {
         this.inFlight = null;
+        this.started = false;
         if (this.rerun && !this.closed) {
           this.rerun = false;
           this.run();

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, openSync, readFileSync, statSync, utimesSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { baselineProfile, openSource, profileCacheStats, withConnection, type FeatureColumn } from '../../src/data/index.js';
+import { PROFILE_BYTES } from '../../src/data/profile.js';
+import { baselineProfile, openSource, profileCacheStats, setProfileCacheBudget, withConnection, type FeatureColumn } from '../../src/data/index.js';
 import { tempDir, writeParquet } from '../helpers/fixtures.js';
 
 const FEATURES: FeatureColumn[] = [{ name: 'x', type: 'numeric' }];
@@ -27,4 +28,39 @@ test('a baseline rewritten in place with the same size and mtime is profiled aga
   closeSync(fd);
   utimesSync(a, 1_700_000_000, 1_700_000_000);
   assert.equal(await profileSum(a), 24_500, 'the new content, not the cached profile');
+});
+
+test('the profile cache keeps the most recently used within its byte budget, counts hits, misses and evictions, and releases what it evicts', async (t) => {
+  const dir = tempDir(t);
+  const files = await Promise.all([0, 1, 2, 3].map((k) => writeParquet(path.join(dir, `b${k}.parquet`), `SELECT (i % 10 + ${k})::DOUBLE AS x FROM range(100) t(i)`)));
+  const released: number[] = [];
+  // Each profile's one numeric value says it holds 1000 bytes, plus the profile's own: a budget of 3500 keeps two.
+  const sized = (values: Float64Array) => ({ value: values.reduce((a, b) => a + b, 0), finite: values.length, bytes: 1000 });
+  const profile = (spec: string) =>
+    withConnection(async (conn) => (await baselineProfile(conn, await openSource(conn, 'baseline', spec), FEATURES, sized, (v) => released.push(v))).numeric.get('x'));
+  setProfileCacheBudget(0); // empties the cache of earlier tests' profiles
+  setProfileCacheBudget(3500);
+  t.after(() => setProfileCacheBudget(Infinity));
+  const start = { ...profileCacheStats };
+  const delta = () => ({ hits: profileCacheStats.hits - start.hits, misses: profileCacheStats.misses - start.misses, evictions: profileCacheStats.evictions - start.evictions });
+
+  await profile(files[0]);
+  await profile(files[1]);
+  await profile(files[0]); // hit: b0 is now the most recently used
+  assert.deepEqual(delta(), { hits: 1, misses: 2, evictions: 0 });
+  await profile(files[2]); // over the budget: b1, the least recently used, goes
+  assert.deepEqual(delta(), { hits: 1, misses: 3, evictions: 1 });
+  assert.deepEqual(released, [(0 + 4.5) * 100 + 100 * 1], 'b1 released (sum 550)');
+  await profile(files[0]); // still cached
+  await profile(files[1]); // computed again, evicting b2
+  assert.deepEqual(delta(), { hits: 2, misses: 4, evictions: 2 });
+  assert.ok(profileCacheStats.bytes <= 3500 && profileCacheStats.bytes === 2 * (1000 + PROFILE_BYTES), `within budget: ${profileCacheStats.bytes} bytes`);
+
+  // A profile bigger than the whole budget serves its run and is not kept.
+  setProfileCacheBudget(500);
+  assert.equal(profileCacheStats.entries, 0, 'a lower budget evicts at once');
+  assert.equal(await profile(files[3]), (4.5 + 3) * 100);
+  assert.equal(profileCacheStats.bytes, 0);
+  await profile(files[3]);
+  assert.equal(delta().hits, 2, 'never a hit');
 });

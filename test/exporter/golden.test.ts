@@ -16,7 +16,8 @@ function mask(text: string): string {
   return text
     .split('\n')
     .map((line) => {
-      if (/^drift_exporter_(last_run_timestamp_seconds|last_success_timestamp_seconds|run_duration_seconds|model_loaded_timestamp_seconds)\{/.test(line)) return line.replace(/ \S+$/, ' <masked>');
+      if (/^drift_exporter_(last_run_timestamp_seconds|last_success_timestamp_seconds|run_duration_seconds|model_loaded_timestamp_seconds|run_queue_wait_seconds|engine_resident_memory_bytes|profile_cache_bytes|config_last_reload_success_timestamp_seconds|engine_processes)\b/.test(line)) return line.replace(/ \S+$/, ' <masked>');
+      if (/^process_/.test(line)) return line.replace(/ \S+$/, ' <masked>');
       return line.replace(/nodejs_version="[^"]*"/, 'nodejs_version="<masked>"').replace(/version="[^"]*",nodejs/, 'version="<masked>",nodejs');
     })
     .join('\n');

@@ -221,6 +221,50 @@ describe('DriftMetrics and ExporterState', () => {
     assert.deepEqual(state.report().models.map((r) => r.model), ['o']);
   });
 
+  it("sum the engines' cumulative cache counters as increments, across a replaced process, and drop a gone engine's memory series", async () => {
+    const { metrics, scrape } = setup();
+    const stats = (rssBytes: number, hits: number, misses: number, evictions: number, bytes: number) => ({ rssBytes, cache: { hits, misses, evictions, bytes } });
+    metrics.engineStats(0, stats(100e6, 1, 1, 0, 5000));
+    metrics.engineStats(1, stats(120e6, 0, 2, 1, 7000));
+    metrics.engineStats(0, stats(110e6, 3, 1, 0, 5000));
+    let s = await scrape();
+    assert.equal(s.get(seriesKey('drift_exporter_profile_cache_hits_total', {})), 3);
+    assert.equal(s.get(seriesKey('drift_exporter_profile_cache_misses_total', {})), 3);
+    assert.equal(s.get(seriesKey('drift_exporter_profile_cache_evictions_total', {})), 1);
+    assert.equal(s.get(seriesKey('drift_exporter_engine_resident_memory_bytes', { engine: '0' })), 110e6);
+    assert.equal(s.get(seriesKey('drift_exporter_profile_cache_bytes', { engine: '1' })), 7000);
+    // Engine 0 is killed (a timeout): its memory series go; its new process counts from 0 again.
+    metrics.engineGone(0);
+    s = await scrape();
+    assert.equal(s.get(seriesKey('drift_exporter_engine_resident_memory_bytes', { engine: '0' })), undefined);
+    assert.equal(s.get(seriesKey('drift_exporter_engine_resident_memory_bytes', { engine: '1' })), 120e6);
+    metrics.engineStats(0, stats(90e6, 0, 1, 0, 2000));
+    s = await scrape();
+    assert.equal(s.get(seriesKey('drift_exporter_profile_cache_hits_total', {})), 3, 'counters never go down');
+    assert.equal(s.get(seriesKey('drift_exporter_profile_cache_misses_total', {})), 4);
+  });
+
+  it('publish the queue, the reload outcome and the shard', async () => {
+    const { metrics, state, scrape } = setup();
+    state.setModels([{ name: 'a', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
+    metrics.setQueueDepth(4);
+    state.runStarted('a', 2.5);
+    metrics.configLoaded(true, new Date(1_000_000));
+    metrics.configLoaded(false);
+    metrics.setShard({ index: 2, count: 5 }, 40);
+    metrics.setShard({ index: 1, count: 5 }, 41);
+    const s = await scrape();
+    assert.equal(s.get(seriesKey('drift_exporter_run_queue_depth', {})), 4);
+    assert.equal(s.get(seriesKey('drift_exporter_run_queue_wait_seconds', { model_name: 'a' })), 2.5);
+    assert.equal(s.get(seriesKey('drift_exporter_config_last_reload_successful', {})), 0);
+    assert.equal(s.get(seriesKey('drift_exporter_config_last_reload_success_timestamp_seconds', {})), 1000, 'the last success stays');
+    assert.equal(s.get(seriesKey('drift_exporter_shard_info', { index: '2', count: '5' })), undefined, 'one shard identity');
+    assert.equal(s.get(seriesKey('drift_exporter_shard_info', { index: '1', count: '5' })), 1);
+    assert.equal(s.get(seriesKey('drift_exporter_shard_models', {})), 41);
+    state.setModels([]);
+    assert.equal((await scrape()).get(seriesKey('drift_exporter_run_queue_wait_seconds', { model_name: 'a' })), undefined, "a removed model's wait goes");
+  });
+
   it('render only changed families, yet always the same text as the whole registry, plain and gzipped', async () => {
     const { metrics, state } = setup();
     // Each step changes different families; after each, the cached rendering must equal a full one.
@@ -235,17 +279,19 @@ describe('DriftMetrics and ExporterState', () => {
       () => state.runSucceeded(report('a', [feature('x', { score: null, tests: {} })]), at(12)),
       () => state.setModels([{ name: 'b', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]),
     ];
+    // The process_* values move from one collection to the next; the rest must be the same text.
+    const steady = (text: string) => text.replace(/^process_\S+ .*$/gm, 'process_<masked>');
     for (const [i, step] of steps.entries()) {
       step();
-      const full = await metrics.registry.metrics();
-      assert.equal((await metrics.render()).body.toString('utf8'), full, `plain text after step ${i}`);
-      assert.equal(gunzipSync((await metrics.render(true)).body).toString('utf8'), full, `gzipped text after step ${i}`);
+      const full = steady(await metrics.registry.metrics());
+      assert.equal(steady((await metrics.render()).body.toString('utf8')), full, `plain text after step ${i}`);
+      assert.equal(steady(gunzipSync((await metrics.render(true)).body).toString('utf8')), full, `gzipped text after step ${i}`);
     }
     // Scrapes that arrive together share one rendering, and each gets all of it.
     state.runSkipped('b');
     const together = await Promise.all([metrics.render(true), metrics.render(), metrics.render(true)]);
-    const full = await metrics.registry.metrics();
-    assert.deepEqual(together.map((r, i) => (i === 1 ? r.body : gunzipSync(r.body)).toString('utf8')), [full, full, full]);
+    const full = steady(await metrics.registry.metrics());
+    assert.deepEqual(together.map((r, i) => steady((i === 1 ? r.body : gunzipSync(r.body)).toString('utf8'))), [full, full, full]);
   });
 });
 

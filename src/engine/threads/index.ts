@@ -1,2 +1,2 @@
-export { summarizeOffThread, settleOffThread, SummaryThreadError, type BaselineRef } from './pool.js';
+export { summarizeOffThread, settleOffThread, releaseOffThread, setSummaryThreads, SummaryThreadError, type BaselineRef } from './pool.js';
 export { WindowColumns } from './window-columns.js';

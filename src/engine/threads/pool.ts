@@ -80,10 +80,16 @@ export class Thread {
 }
 
 let threads: Thread[] = [];
+let threadCount: number | null = null;
 
-/** The process's summary threads, started on first use (one per core, at most four); a failed one is replaced. */
+/** Sets how many summary threads the process starts (an engine of a pool: its share of the cores). */
+export function setSummaryThreads(n: number): void {
+  threadCount = Math.max(1, Math.floor(n));
+}
+
+/** The process's summary threads, started on first use (one per core, at most four, unless set); a failed one is replaced. */
 function pool(): Thread[] {
-  const size = Math.max(1, Math.min(4, availableParallelism()));
+  const size = threadCount ?? Math.max(1, Math.min(4, availableParallelism()));
   threads = threads.filter((t) => !t.failure);
   while (threads.length < size) threads.push(new Thread());
   return threads;
@@ -122,15 +128,21 @@ const unreferenced = new FinalizationRegistry<{ thread: Thread; key: number }>((
  * summarizes them there (the array is handed over; NaN and ±Infinity are
  * missing values). The summary is null when no value is finite.
  */
-export async function summarizeOffThread(values: Float64Array): Promise<{ value: BaselineRef | null; finite: number }> {
+export async function summarizeOffThread(values: Float64Array): Promise<{ value: BaselineRef | null; finite: number; bytes: number }> {
   const all = pool();
   const thread = all[nextThread++ % all.length];
   const key = newKey();
-  const { finite, intervals } = await thread.call<{ finite: number; intervals: number }>({ op: 'summarize', key, values }, [values.buffer as ArrayBuffer]);
-  if (finite === 0) return { value: null, finite };
+  const { finite, intervals, bytes } = await thread.call<{ finite: number; intervals: number; bytes: number }>({ op: 'summarize', key, values }, [values.buffer as ArrayBuffer]);
+  if (finite === 0) return { value: null, finite, bytes: 0 };
   const ref = new BaselineRef(thread, key, intervals);
-  unreferenced.register(ref, { thread, key });
-  return { value: ref, finite };
+  unreferenced.register(ref, { thread, key }, ref);
+  return { value: ref, finite, bytes };
+}
+
+/** Drops a baseline summary from its thread now (the profile cache let it go), rather than when it is collected. */
+export function releaseOffThread(ref: BaselineRef): void {
+  unreferenced.unregister(ref);
+  if (!ref.thread.failure) ref.thread.call({ op: 'forget', key: ref.key }).catch(() => undefined);
 }
 
 export function alive(b: BaselineRef): void {

@@ -29,7 +29,7 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
       const summary = summarizeValues(req.values);
       if (!summary) return { value: { finite: 0, intervals: 0 } };
       baselines.set(req.key, summary);
-      return { value: { finite: summary.n, intervals: summary.grid.bnd.length + 1 } };
+      return { value: { finite: summary.n, intervals: summary.grid.bnd.length + 1, bytes: summaryBytes(summary) } };
     }
     case 'forget':
       baselines.delete(req.key);
@@ -66,4 +66,14 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
       for (const key of req.keys) summaries.delete(key);
       return { value: null };
   }
+}
+
+/** The bytes a summary keeps alive: its arrays' whole buffers (points and counts may be views of row-sized ones). */
+function summaryBytes(s: BaselineSummary): number {
+  const { grid } = s;
+  const arrays = [s.points, s.counts, s.edges, s.edgeAt, grid.bnd, grid.up, grid.region, grid.top, grid.index.table, grid.index.leafAt, grid.index.leafShift, grid.index.leaves];
+  const buffers = new Set(arrays.flatMap((a) => (a ? [a.buffer] : [])));
+  let bytes = 0;
+  for (const b of buffers) bytes += b.byteLength;
+  return bytes;
 }
