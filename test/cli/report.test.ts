@@ -90,7 +90,7 @@ test('an invalid config: exit 2 naming the file, the key path and what was found
     ['models:\n  - name: a\n    baseline: b.parquet\n    window: w.parquet\n    schedule: "every day"\n', /models\[0\]\.schedule: expected a cron expression .*found "every day"/],
     ['models:\n  - name: a\n    baseline: b.parquet\n    window: w.parquet\n    window_duration: 3 days\n', /models\[0\]\.window_duration: expected a duration/],
     ['models:\n  - { name: a, baseline: b, window: w }\n  - { name: a, baseline: b, window: w }\n', /models\[1\]\.name: duplicate model name "a"/],
-    ['models:\n  - name: a\n    baseline: 3\n    window: w\n', /models\[0\]\.baseline: Invalid input: expected string, received number \(found 3\)/],
+    ['models:\n  - name: a\n    baseline: 3\n    window: w\n', /models\[0\]\.baseline: Invalid input: expected string, received number; a source is a path, glob, directory or URI, or \{source, format\} \(found 3\)/],
     ['models: [\n', /bad\.yaml: invalid YAML/],
     ['models:\n  - name: a\n    baseline: ${DRIFT_TEST_UNSET_VAR}\n    window: w\n', /models\[0\]\.baseline: environment variable DRIFT_TEST_UNSET_VAR is not set/],
   ];
