@@ -89,7 +89,6 @@ const modelSettings = {
   max_log_lag: duration(WINDOW_MAX_MS).optional(),
 };
 
-const featureType = z.enum(['numeric', 'categorical']);
 
 /** A source: a path, glob, directory or URI, or `{source, format}` (the map form later issues extend); read as the map form. */
 const source = z.preprocess(

@@ -112,11 +112,6 @@ export function secretSql(name: string, s: StorageSecret): { sql: string; redact
   return { sql: `CREATE OR REPLACE SECRET ${ident(`drift_${name}`)} (${opts.join(', ')})`, redact };
 }
 
-/** Every value of the settings' secrets that must never be shown. */
-export function redactionList(settings: StorageSettings): string[] {
-  return Object.entries(settings.secrets).flatMap(([name, s]) => secretSql(name, s).redact);
-}
-
 /** The text with each listed value (longest first) replaced by "***". */
 export function redactText(text: string, values: readonly string[]): string {
   for (const v of [...values].sort((a, b) => b.length - a.length)) if (v.length > 0) text = text.replaceAll(v, '***');

@@ -3,9 +3,9 @@
  * baseline (cached across runs), read the window, compare each feature, and
  * decide the model.
  */
-import type { Config, ModelConfig } from '../config/index.js';
+import type { ModelConfig } from '../config/index.js';
 import { assertUnchanged, baselineProfile, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
-import type { ModelReport, Report } from '../report/index.js';
+import type { ModelReport } from '../report/index.js';
 import { decideModel } from '../stats/index.js';
 import { compareFeature } from './compare-feature.js';
 import { resolveFeatures } from './features.js';
@@ -29,14 +29,6 @@ export interface RunOptions {
   onPhase?: (phase: Phase, seconds: number) => void;
   /** Window values the engine may hold at once (8 bytes each; default COLLECT_BUDGET_VALUES): memory against speed. */
   collectValues?: number;
-}
-
-/** Runs every selected model in turn and returns the whole report. */
-export async function buildReport(config: Config, opts: RunOptions & { models?: readonly string[] } = {}): Promise<Report> {
-  const selected = opts.models?.length ? config.models.filter((m) => opts.models!.includes(m.name)) : config.models;
-  const models: ModelReport[] = [];
-  for (const model of selected) models.push(await runModel(model, opts));
-  return { generated_at: new Date().toISOString(), models };
 }
 
 /** Computes one model's report. Throws DataSourceError when its baseline or window cannot be read. */
