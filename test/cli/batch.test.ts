@@ -15,6 +15,7 @@ import type { ModelReport } from '../../src/report/index.js';
 import { fixtureModel, tempDir, writeConfig, writeFixture } from '../helpers/fixtures.js';
 import { parseExposition, seriesKey, type Family } from '../helpers/prom-text.js';
 import { cli, waitFor, WITHOUT_ROOT_READ_OVERRIDE } from '../helpers/spawn.js';
+import { freePort } from '../helpers/spawn.js';
 
 /** Schedule facts of every config below: */
 const SCHEDULE = { schedule: '*/10 * * * *', run_timeout: '60s' };
@@ -30,16 +31,6 @@ const TIMING = ['drift_exporter_last_run_timestamp_seconds', 'drift_exporter_las
 
 const PUSHGATEWAY = ['/usr/bin/prometheus-pushgateway', ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'prometheus-pushgateway'))].find((f) => existsSync(f));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 after(() => {

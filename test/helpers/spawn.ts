@@ -4,6 +4,7 @@
  * its /metrics scraped. Every wait is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { parseExposition, type Family } from './prom-text.js';
 
@@ -147,4 +148,16 @@ export async function scrape(url: string): Promise<Map<string, Family>> {
   const res = await fetch(`${url}/metrics`);
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
   return parseExposition(await res.text());
+}
+
+/** A TCP port free on 127.0.0.1 at the time of asking, for a tool the test starts itself. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -5,25 +5,15 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { cli } from '../helpers/spawn.js';
+import { freePort } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServe, waitFor } from '../helpers/spawn.js';
 import { fixtureModel, writeConfig, writeFixture } from '../helpers/fixtures.js';
 import { dashboardExprs, grafanaToPromql, ruleFiles } from './promql-exprs.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The shipped rule files with every `for:` cut to 2s, so alerts fire within a test. */
 function fastRules(dir: string): string[] {
