@@ -31,7 +31,7 @@ function report(model: string, features: FeatureReport[], over: Partial<ModelRep
     feature_errors: 0,
     as_of: '2026-03-02T00:00:00.000Z',
     window: { rows: 1000, start: '2026-03-01T00:00:00.000Z', end: '2026-03-02T00:00:00.000Z', newest_event: '2026-03-01T23:59:00.000Z' },
-    baseline: { rows: 5000, sha256: 'abc123' },
+    baseline: { rows: 5000, sha256: 'abc123', start: null, end: null },
     features,
     drift_share: 0.5,
     drift: true,
@@ -153,7 +153,7 @@ describe('DriftMetrics and ExporterState', () => {
     state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }, { name: 'o', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x'), feature('y')]), at(1));
     state.runSucceeded(report('o', [feature('x')]), at(1));
-    state.runSucceeded(report('m', [feature('x', { tests: { wasserstein: { statistic: 0.5, normed: 0.3 } } })], { baseline: { rows: 10, sha256: 'def' } }), at(2));
+    state.runSucceeded(report('m', [feature('x', { tests: { wasserstein: { statistic: 0.5, normed: 0.3 } } })], { baseline: { rows: 10, sha256: 'def', start: null, end: null } }), at(2));
     const s = await scrape();
     assert.deepEqual(namesOf(s, 'm', 'y'), []);
     assert.ok(!s.has(key('ml_drift_ks_statistic', 'm', 'x')), 'a test that no longer applies');
