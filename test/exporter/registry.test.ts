@@ -162,6 +162,20 @@ describe('DriftMetrics and ExporterState', () => {
     assert.equal(s.get(seriesKey('ml_drift_baseline_info', { model_name: 'm', baseline_sha256: 'def' })), 1);
   });
 
+  it('publish the reference range of a ranged baseline, and drop it when the baseline is whole again', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
+    const range = { rows: 10, sha256: 'abc', start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' };
+    state.runSucceeded(report('m', [feature('x')], { baseline: range }), at(1));
+    let s = await scrape();
+    assert.equal(s.get(key('ml_drift_baseline_start_timestamp_seconds', 'm')), Date.parse(range.start) / 1000);
+    assert.equal(s.get(key('ml_drift_baseline_end_timestamp_seconds', 'm')), Date.parse(range.end) / 1000);
+    state.runSucceeded(report('m', [feature('x')]), at(2));
+    s = await scrape();
+    assert.ok(!s.has(key('ml_drift_baseline_start_timestamp_seconds', 'm')), 'a whole baseline has no range');
+    assert.ok(!s.has(key('ml_drift_baseline_end_timestamp_seconds', 'm')));
+  });
+
   it('keep the last good values after a failed run, which shows in the counters and timestamps only', async () => {
     const { state, scrape } = setup();
     state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
