@@ -18,6 +18,14 @@ function options(y: Argv) {
     .option('prediction', { type: 'string', describe: 'Ad hoc: comma-separated prediction columns' })
     .option('timestamp-column', { type: 'string', describe: 'Ad hoc: column that places each row in time' })
     .option('window-duration', { type: 'string', describe: 'Ad hoc: window length, e.g. 1h, 1d (default 1d)' })
+    .option('id-columns', { type: 'string', describe: 'Ad hoc: comma-separated id columns, never compared as features' })
+    .option('baseline-from', { type: 'string', describe: 'Ad hoc: the reference is the baseline rows in (from, to], ISO-8601 (needs --baseline-to, --timestamp-column)' })
+    .option('baseline-to', { type: 'string', describe: 'Ad hoc: end of the fixed reference range, ISO-8601 (needs --baseline-from)' })
+    .option('baseline-offset', { type: 'string', describe: 'Ad hoc: the reference ends this long before the window\'s end, e.g. 7d (needs --timestamp-column)' })
+    .option('baseline-duration', { type: 'string', describe: 'Ad hoc: length of the --baseline-offset reference (default: the window duration)' })
+    .option('from', { type: 'string', describe: 'Over time: the first window end, ISO-8601 (with --to and --every)' })
+    .option('to', { type: 'string', describe: 'Over time: the last window end, ISO-8601; included when it falls on a step' })
+    .option('every', { type: 'string', describe: 'Over time: the step between window ends, e.g. 1d' })
     .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'Output format' })
     .option('fail-on-drift', { type: 'boolean', default: false, describe: 'Exit 1 when any model drifted or has features that could not be compared' })
     .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: when stderr is a TTY)' })
@@ -25,10 +33,15 @@ function options(y: Argv) {
     .option('push-job', { type: 'string', default: 'drift-exporter', describe: 'Batch mode: the job label of the pushed groups' })
     .option('push-timeout', { type: 'string', default: '10s', describe: 'Batch mode: bound on each push request' })
     .option('textfile', { type: 'string', describe: "Batch mode: write the metrics to this *.prom file (atomically) for node_exporter's textfile collector" })
-    .conflicts('config', ['baseline', 'window', 'features', 'categorical', 'prediction', 'timestamp-column', 'window-duration'])
+    .conflicts('config', ['baseline', 'window', 'features', 'categorical', 'prediction', 'timestamp-column', 'window-duration', 'id-columns', 'baseline-from', 'baseline-to', 'baseline-offset', 'baseline-duration'])
+    .conflicts('baseline-from', ['baseline-offset', 'baseline-duration'])
+    .conflicts('baseline-to', ['baseline-offset', 'baseline-duration'])
+    .conflicts('as-of', ['from', 'to', 'every'])
     .example('$0 report --config config/example.yaml', 'report every model of a config')
     .example('$0 report --baseline train.parquet --window "logs/*.parquet" --format json', 'ad hoc, no config file')
     .example('$0 report -c config/example.yaml --fail-on-drift', 'exit 1 when a model drifted (CI gate)')
+    .example('$0 report --baseline "logs/*.parquet" --window "logs/*.parquet" --timestamp-column ts --baseline-offset 7d', 'compare the last day with the same day a week earlier')
+    .example('$0 report -c drift.yaml --from 2026-01-01 --to 2026-01-31 --every 1d', 'drift over time: one window per day')
     .example('$0 report -c drift.yaml --push-gateway http://pushgateway:9091', 'batch mode (cron, CronJob, Airflow): publish what serve would');
 }
 
@@ -48,34 +61,66 @@ export function adHocConfig(a: ReportArgs): Config {
     if (problem) throw new UsageError(`--window-duration: ${problem} (found "${duration}")`);
     if (!a['timestamp-column']) throw new UsageError('--window-duration needs --timestamp-column: without one the whole window is compared');
   }
+  const from = a['baseline-from'];
+  const to = a['baseline-to'];
+  const offset = a['baseline-offset'];
+  const refDuration = a['baseline-duration'];
+  if ((from === undefined) !== (to === undefined)) throw new UsageError('--baseline-from and --baseline-to go together: the reference is the range (from, to]');
+  if (refDuration !== undefined && offset === undefined) throw new UsageError('--baseline-duration needs --baseline-offset');
+  const ranged = from !== undefined || offset !== undefined;
+  if (ranged && !a['timestamp-column']) throw new UsageError(`${from !== undefined ? '--baseline-from' : '--baseline-offset'} needs --timestamp-column: it places the baseline's rows in time`);
+  const baseline = !ranged
+    ? a.baseline
+    : { source: a.baseline, ...(from !== undefined ? { from, to } : { offset, ...(refDuration !== undefined ? { duration: refDuration } : {}) }) };
   const raw = {
     models: [
       {
         name: 'adhoc',
-        baseline: a.baseline,
+        baseline,
         window: a.window,
         ...(a['timestamp-column'] ? { timestamp_column: a['timestamp-column'] } : {}),
         ...(duration !== undefined ? { window_duration: duration } : {}),
         ...(features ? { features: Object.fromEntries(features.map((f) => [f, categorical.includes(f) ? 'categorical' : 'auto'])) } : {}),
         ...(a.prediction ? { prediction_columns: list(a.prediction) } : {}),
+        ...(a['id-columns'] ? { id_columns: list(a['id-columns']) } : {}),
       },
     ],
   };
   return resolveConfig(raw, 'command line', process.cwd());
 }
 
-/** `--as-of`, read exactly like a config's `as_of` (UTC unless a zone is given). */
-function parseAsOf(text: string | undefined): Date | undefined {
+/** `--as-of` (or another instant flag), read exactly like a config's `as_of` (UTC unless a zone is given). */
+function parseAsOf(text: string | undefined, flag = '--as-of'): Date | undefined {
   if (text === undefined) return undefined;
   try {
     return parseInstant(text);
   } catch (err) {
-    throw new UsageError(`--as-of: ${(err as Error).message} (found "${text}")`, { cause: err });
+    throw new UsageError(`${flag}: ${(err as Error).message} (found "${text}")`, { cause: err });
   }
 }
 
-function progressLine(p: Progress): void {
-  process.stderr.write(`\r\x1b[K${p.model}: ${p.step} (${p.done}/${p.total})${p.step === 'done' ? '\n' : ''}`);
+/** More steps than this is a mistyped --every, not a history. */
+const MAX_STEPS = 10_000;
+
+/**
+ * The window ends of an over-time run: from, from + every, ... up to `to`,
+ * which is included when it falls on a step. Undefined without --from/--to/--every.
+ */
+export function overTimeSteps(a: Pick<ReportArgs, 'from' | 'to' | 'every'>): Date[] | undefined {
+  if (a.from === undefined && a.to === undefined && a.every === undefined) return undefined;
+  if (a.from === undefined || a.to === undefined || a.every === undefined) throw new UsageError('--from, --to and --every go together: the window ends from, from + every, ... up to to');
+  const from = parseAsOf(a.from, '--from')!;
+  const to = parseAsOf(a.to, '--to')!;
+  const every = parseDuration(a.every, WINDOW_MAX_MS);
+  if (every === null) throw new UsageError(`--every: ${durationProblem(a.every, WINDOW_MAX_MS)} (found "${a.every}")`);
+  if (from.getTime() > to.getTime()) throw new UsageError(`--from ${from.toISOString()} is after --to ${to.toISOString()}`);
+  const count = Math.floor((to.getTime() - from.getTime()) / every) + 1;
+  if (count > MAX_STEPS) throw new UsageError(`--from/--to/--every: ${count} steps, at most ${MAX_STEPS}; take a longer --every`);
+  return Array.from({ length: count }, (_, k) => new Date(from.getTime() + k * every));
+}
+
+function progressLine(p: Progress, prefix = ''): void {
+  process.stderr.write(`\r\x1b[K${prefix}${p.model}: ${p.step} (${p.done}/${p.total})${p.step === 'done' ? '\n' : ''}`);
 }
 
 /** One model's run: its report, or the error it failed with. */
@@ -130,11 +175,14 @@ async function run(a: ReportArgs): Promise<number> {
   const names = a.model ?? [];
   const unknown = names.filter((n) => !config.models.some((m) => m.name === n));
   if (unknown.length) throw new UsageError(`--model ${unknown.join(', ')}: not in ${config.file}; models: ${config.models.map((m) => m.name).join(', ')}`);
+  const steps = overTimeSteps(a);
+  if (steps && (a['push-gateway'] !== undefined || a.textfile !== undefined)) throw new UsageError('--from/--to/--every print a history; they do not publish (drop --push-gateway, --textfile)');
   const batch = await outputs(a);
   const showProgress = a.progress ?? Boolean(process.stderr.isTTY);
   const { runModel } = await import('../engine/index.js');
   const asOf = parseAsOf(a['as-of']);
   const selected = names.length ? config.models.filter((m) => names.includes(m.name)) : config.models;
+  if (steps) return overTime(selected, steps, a, showProgress, runModel);
   const runs: Ran[] = [];
   for (const model of selected) {
     const started = performance.now();
@@ -165,6 +213,23 @@ async function run(a: ReportArgs): Promise<number> {
   // No data is its own outcome, never a pass; a gate fails on drift and on features that could not be compared.
   if (models.some((m) => m.status === 'no_data')) return EXIT.noData;
   return a['fail-on-drift'] && models.some((m) => m.drift || m.feature_errors > 0) ? EXIT.drift : EXIT.ok;
+}
+
+/**
+ * Over-time mode: every model at each step, in step order. A fixed baseline
+ * or reference range is profiled once for all steps (the process's profile
+ * cache); a moving reference reads its own range at each step.
+ */
+async function overTime(models: readonly ModelConfig[], steps: readonly Date[], a: ReportArgs, showProgress: boolean, runModel: typeof import('../engine/index.js').runModel): Promise<number> {
+  const reports: ModelReport[] = [];
+  for (const [k, asOf] of steps.entries()) {
+    const prefix = `step ${k + 1}/${steps.length} ${asOf.toISOString()}: `;
+    for (const model of models) reports.push(await runModel(model, { asOf, onProgress: showProgress ? (p) => progressLine(p, prefix) : undefined }));
+  }
+  const { formatOverTime } = await import('./over-time.js');
+  process.stdout.write(formatOverTime({ generated_at: new Date().toISOString(), models: reports }, a.format));
+  if (reports.some((m) => m.status === 'no_data')) return EXIT.noData;
+  return a['fail-on-drift'] && reports.some((m) => m.drift || m.feature_errors > 0) ? EXIT.drift : EXIT.ok;
 }
 
 /** The runs as the exporter publishes them, with what each model's config says of its schedule. */

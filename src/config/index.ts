@@ -1,4 +1,4 @@
-export { loadConfig, resolveConfig, machine, type Config, type ModelConfig, type Shard } from './load.js';
+export { loadConfig, resolveConfig, machine, type Config, type ModelConfig, type ReferenceRange, type Shard } from './load.js';
 export { ConfigError } from './errors.js';
 export { DEFAULTS } from './defaults.js';
 export { parseDuration, durationProblem, TIMER_MAX_MS, WINDOW_MAX_MS } from './duration.js';

@@ -39,6 +39,8 @@ export interface ModelConfig {
   windowFormat: SourceFormat | null;
   /** The window's hive key holding the timestamp's UTC date, or null. */
   datePartition: string | null;
+  /** The part of the baseline compared with: null for the whole source. */
+  reference: ReferenceRange | null;
   /** Shared by every model of the config. */
   storage: StorageConfig;
   timestampColumn: string | null;
@@ -61,6 +63,16 @@ export interface ModelConfig {
   /** Features whose drift pages as critical (feature_overrides.<name>.critical). */
   criticalFeatures: string[];
 }
+
+/**
+ * A reference window of the baseline, half-open like the window: the rows
+ * whose `column` lies in (start, end]. Fixed, or moving: it ends `offsetMs`
+ * before each run's as_of and lasts `durationMs`.
+ */
+export type ReferenceRange = { column: string; datePartition: string | null } & (
+  | { kind: 'fixed'; start: Date; end: Date }
+  | { kind: 'moving'; offsetMs: number; durationMs: number }
+);
 
 /** The pool of engine processes of `serve` (config key `engine`), defaults applied. */
 export interface EngineSettings {
@@ -176,6 +188,7 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     baselineFormat: m.baseline.format ?? null,
     windowFormat: m.window.format ?? null,
     datePartition: m.window.date_partition ?? null,
+    reference: reference(m, parseDuration(pick('window_duration'))!),
     storage,
     timestampColumn: m.timestamp_column ?? null,
     windowDurationMs: parseDuration(pick('window_duration'))!,
@@ -192,6 +205,16 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     maxLogLagMs: parseDuration(pick('max_log_lag'))!,
     criticalFeatures: Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.critical ? [name] : [])),
   };
+}
+
+/** The baseline's reference range; the schema has refused the impossible combinations. */
+function reference(m: ModelFile, windowDurationMs: number): ReferenceRange | null {
+  const b = m.baseline;
+  const column = b.timestamp_column ?? m.timestamp_column;
+  const datePartition = b.date_partition ?? null;
+  if (b.from && b.to && column) return { kind: 'fixed', column, datePartition, start: b.from, end: b.to };
+  if (b.offset && column) return { kind: 'moving', column, datePartition, offsetMs: parseDuration(b.offset)!, durationMs: b.duration ? parseDuration(b.duration)! : windowDurationMs };
+  return null;
 }
 
 function basePolicy(): DriftPolicy {

@@ -90,27 +90,40 @@ const modelSettings = {
 };
 
 
-/** A source: a path, glob, directory or URI, or `{source, format}` (the map form later issues extend); read as the map form. */
-const source = z.preprocess(
-  // "" stays a string, refused below as too short at the key itself.
-  (v) => (typeof v === 'string' && v !== '' ? { source: v } : v),
-  z.strictObject(
-    {
-      source: z.string().min(1),
-      format: z.enum(['parquet', 'json', 'csv']).optional(),
-      /** The hive key whose `key=YYYY-MM-DD` values are each row's UTC timestamp date: partitions outside the window are not read. */
-      date_partition: z.string().min(1).optional(),
-    },
-    {
+/** The map form of a source: where it is, how it is read, and (a window's) date partitions. */
+const sourceKeys = {
+  source: z.string().min(1),
+  format: z.enum(['parquet', 'json', 'csv']).optional(),
+  /** The hive key whose `key=YYYY-MM-DD` values are each row's UTC timestamp date: partitions outside the time range read are not read. */
+  date_partition: z.string().min(1).optional(),
+};
+
+/** A baseline's map form adds a reference range: fixed `(from, to]`, or `offset` + `duration` before each run's as_of. */
+const baselineKeys = {
+  ...sourceKeys,
+  timestamp_column: z.string().min(1).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  offset: duration(WINDOW_MAX_MS).optional(),
+  duration: duration(WINDOW_MAX_MS).optional(),
+};
+
+/** A source: a path, glob, directory or URI, or the map form `{source, format, ...}`; read as the map form. */
+const sourceOf = <T extends z.ZodRawShape>(keys: T) =>
+  z.preprocess(
+    // "" stays a string, refused below as too short at the key itself.
+    (v) => (typeof v === 'string' && v !== '' ? { source: v } : v),
+    z.strictObject(keys, {
       error: (iss) =>
         iss.input === ''
           ? 'Too small: expected string to have >=1 characters'
           : iss.code === 'invalid_type'
           ? `Invalid input: expected string, received ${iss.input === null ? 'null' : Array.isArray(iss.input) ? 'array' : typeof iss.input}; a source is a path, glob, directory or URI, or {source, format}`
           : undefined,
-    },
-  ),
-);
+    }),
+  );
+const source = sourceOf(sourceKeys);
+const baselineSource = sourceOf(baselineKeys);
 
 /** One `storage:` entry, mapped onto a DuckDB secret (data/storage.ts). */
 const storageSecret = z
@@ -142,7 +155,7 @@ const storageSecret = z
 
 const model = z.strictObject({
   name: z.string().min(1).max(200),
-  baseline: source,
+  baseline: baselineSource,
   window: source,
   timestamp_column: z.string().min(1).optional(),
   as_of: instant.optional(),
@@ -176,13 +189,12 @@ export const configFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"`, input: m.name });
       }
       seen.add(m.name);
-      for (const role of ['baseline', 'window'] as const) {
-        const src = m[role];
-        if (src.date_partition !== undefined && (role === 'baseline' || m.timestamp_column === undefined)) {
-          const why = role === 'baseline' ? 'only a window is read by time' : 'needs timestamp_column: partitions are pruned against the window';
-          ctx.addIssue({ code: 'custom', path: ['models', i, role, 'date_partition'], message: why, input: src.date_partition });
-        }
+      if (m.window.date_partition !== undefined && m.timestamp_column === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'window', 'date_partition'], message: 'needs timestamp_column: partitions are pruned against the window', input: m.window.date_partition });
       }
+      referenceProblems(m.baseline, m.timestamp_column).forEach(([key, message]) =>
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'baseline', key], message, input: m.baseline[key] }),
+      );
       if (m.window_duration !== undefined && m.timestamp_column === undefined) {
         ctx.addIssue({ code: 'custom', path: ['models', i, 'window_duration'], message: 'needs timestamp_column: without one the whole window source is compared', input: m.window_duration });
       }
@@ -198,6 +210,27 @@ export const configFileSchema = z
       }
     });
   });
+
+type BaselineFile = z.infer<typeof baselineSource>;
+
+/** Impossible reference ranges, as [key, why]: a range needs a timestamp column, and is either fixed or relative to as_of. */
+function referenceProblems(b: BaselineFile, modelTimestamp: string | undefined): [keyof BaselineFile, string][] {
+  const out: [keyof BaselineFile, string][] = [];
+  const fixed = b.from !== undefined || b.to !== undefined;
+  const moving = b.offset !== undefined || b.duration !== undefined;
+  const ranged = fixed || moving;
+  if (fixed && moving) out.push([b.from !== undefined ? 'from' : 'to', `a reference is either a fixed range (from, to) or relative to as_of (offset, duration), not both`]);
+  else if (fixed && (b.from === undefined || b.to === undefined)) out.push([b.from === undefined ? 'to' : 'from', `needs ${b.from === undefined ? 'from' : 'to'} as well: a fixed reference is the range (from, to]`]);
+  else if (fixed && b.from!.getTime() >= b.to!.getTime()) out.push(['from', `must be before to (${b.to!.toISOString()}): the reference is (from, to]`]);
+  if (b.duration !== undefined && b.offset === undefined && !fixed) out.push(['duration', 'needs offset: the reference ends offset before as_of and lasts duration']);
+  if (ranged && b.timestamp_column === undefined && modelTimestamp === undefined) {
+    const key = b.offset !== undefined ? 'offset' : b.from !== undefined ? 'from' : b.to !== undefined ? 'to' : 'duration';
+    out.push([key, "needs timestamp_column (the baseline's, or the model's) to place the baseline's rows in time"]);
+  }
+  if (!ranged && b.timestamp_column !== undefined) out.push(['timestamp_column', 'only read with a reference range: give from and to, or offset']);
+  if (b.date_partition !== undefined && !ranged) out.push(['date_partition', 'only a baseline with a reference range (from/to or offset) is read by time']);
+  return out;
+}
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ModelFile = z.infer<typeof model>;

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn } from './scan.js';
+import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn, type TimeFilter } from './scan.js';
 import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
@@ -9,6 +9,8 @@ import { assertUnchanged, DataSourceError, sha256, type Source } from './source.
  */
 export interface BaselineProfile<T = Float64Array> {
   source: Source;
+  /** The reference range read, (start, end]; null: the whole source. */
+  range: TimeFilter | null;
   sha256: string;
   rows: number;
   missing: Map<string, number>;
@@ -20,11 +22,13 @@ export interface BaselineProfile<T = Float64Array> {
 /** A cached profile, its estimated size, and how its reduced values are let go. */
 interface Entry {
   profile: BaselineProfile<unknown>;
+  /** A moving reference's range is not asked for again once the next one is read. */
+  moving: boolean;
   bytes: number;
   release?: (value: unknown) => void;
 }
 
-/** Least recently used first: a Map iterates in insertion order, and a hit re-inserts. */
+/** By source and range read (rangeKey). Least recently used first: a Map iterates in insertion order, and a hit re-inserts. */
 const cache = new Map<string, Entry>();
 let budgetBytes = Infinity;
 
@@ -49,15 +53,20 @@ export function setProfileCacheBudget(bytes: number): void {
   evict(null);
 }
 
-/** Drops a baseline's cached profile and lets its reduced values go: the next run computes it again. */
-export function forgetProfile(spec: string): void {
-  drop(spec);
+/** The cache key of a source read over a range: one entry per range actually read. */
+function rangeKey(spec: string, range: TimeFilter | null): string {
+  return range ? `${spec}\n${range.column} (${range.start.toISOString()}, ${range.end.toISOString()}]` : spec;
 }
 
-function drop(spec: string): void {
-  const e = cache.get(spec);
+/** Drops a baseline's cached profiles (every range of it) and lets their reduced values go: the next run computes them again. */
+export function forgetProfile(spec: string): void {
+  for (const [key, e] of cache) if (e.profile.source.spec === spec) drop(key);
+}
+
+function drop(key: string): void {
+  const e = cache.get(key);
   if (!e) return;
-  cache.delete(spec);
+  cache.delete(key);
   profileCacheStats.bytes -= e.bytes;
   profileCacheStats.entries = cache.size;
   if (e.release) for (const v of e.profile.numeric.values()) if (v !== null) e.release(v);
@@ -94,6 +103,10 @@ export interface Reduced<T> {
  * concurrently when `reduce` returns promises. A profile dropped from the
  * cache (evicted, replaced, forgotten) has `release` called on each of its
  * reduced values, so that whoever holds them (a summary thread) frees them.
+ * With `range`, only the rows whose timestamp lies in (start, end] are read,
+ * and the profile is cached for that range: a fixed reference is read once;
+ * a `moving` one replaces the source's previous moving range (each run asks
+ * for a new one), so it costs one read per run and holds one entry.
  */
 export async function baselineProfile<T>(
   conn: DuckDBConnection,
@@ -101,8 +114,10 @@ export async function baselineProfile<T>(
   features: readonly FeatureColumn[],
   reduce: (values: Float64Array) => Reduced<T> | Promise<Reduced<T>>,
   release?: (value: T) => void,
+  range: { filter: TimeFilter; moving: boolean } | null = null,
 ): Promise<BaselineProfile<T>> {
-  const spec = source.spec;
+  const filter = range?.filter ?? null;
+  const spec = rangeKey(source.spec, filter);
   const cached = cache.get(spec);
   let profile = cached?.profile as BaselineProfile<T> | undefined;
   if (profile?.source.fingerprint !== source.fingerprint) profile = undefined;
@@ -116,11 +131,12 @@ export async function baselineProfile<T>(
     return profile;
   }
   profileCacheStats.misses++;
-  // Hashing runs off the main thread while the scans below run.
-  const hashing = profile ? Promise.resolve(profile.sha256) : sha256(source.files);
+  // Hashing runs off the main thread while the scans below run; another range of the same files has the same hash.
+  const known = profile ?? [...cache.values()].find((e) => e.profile.source.spec === source.spec && e.profile.source.fingerprint === source.fingerprint)?.profile;
+  const hashing = known ? Promise.resolve(known.sha256) : sha256(source.files);
   hashing.catch(() => undefined);
-  // The row count comes from the files' metadata; missing values are counted while the columns stream.
-  const { rows } = await countRows(conn, source, [], null);
+  // The row count comes from the files' metadata (a range's, from a count); missing values are counted while the columns stream.
+  const { rows } = await countRows(conn, source, [], filter);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
   // Scans of a few columns each: while one streams, the previous one's columns are being reduced.
   const size = Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
@@ -129,12 +145,12 @@ export async function baselineProfile<T>(
     const group = numeric.slice(at, at + size);
     const all = group.map(() => new Float64Array(rows));
     let streamed = 0;
-    await streamNumeric(conn, source, group, null, (values, count) => {
+    await streamNumeric(conn, source, group, filter, (values, count) => {
       // Whole chunks, missing values included; rows beyond the metadata's count are only counted (reported below).
       if (streamed + count <= rows) for (let c = 0; c < values.length; c++) all[c].set(values[c].subarray(0, count), streamed);
       streamed += count;
     });
-    if (streamed !== rows) throw new DataSourceError(`baseline ${spec}: ${streamed} rows read, the files' metadata says ${rows}; did they change during the run?`);
+    if (streamed !== rows) throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, ${filter ? 'its count of the range' : "the files' metadata"} says ${rows}; did they change during the run?`);
     for (const values of all) {
       const reduced = Promise.resolve(rows > 0 ? reduce(values) : { value: null, finite: 0 });
       // Awaited below, after the other scans; until then a failure must not count as unhandled.
@@ -144,10 +160,10 @@ export async function baselineProfile<T>(
   }
   const reducing = Promise.all(reductions);
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
-  const categories = await categoryCountsAll(conn, source, categorical, null);
+  const categories = await categoryCountsAll(conn, source, categorical, filter);
   const reduced = await reducing;
   const extending = profile !== undefined;
-  profile ??= { source, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  profile ??= { source, range: filter, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   let bytes = extending ? 0 : PROFILE_BYTES;
   numeric.forEach((name, c) => {
     profile!.missing.set(name, rows - reduced[c].finite);
@@ -169,7 +185,9 @@ export async function baselineProfile<T>(
     profileCacheStats.bytes -= previous.bytes;
     bytes += previous.bytes;
   }
-  cache.set(spec, { profile: profile as BaselineProfile<unknown>, bytes, release: release as Entry['release'] });
+  const moving = range?.moving ?? false;
+  if (moving) for (const [key, e] of cache) if (key !== spec && e.moving && e.profile.source.spec === source.spec) drop(key);
+  cache.set(spec, { profile: profile as BaselineProfile<unknown>, moving, bytes, release: release as Entry['release'] });
   profileCacheStats.bytes += bytes;
   profileCacheStats.entries = cache.size;
   evict(spec);

@@ -1,7 +1,7 @@
 /**
  * One run of one model: open its baseline and window once, profile the
- * baseline (cached across runs), read the window, compare each feature, and
- * decide the model.
+ * baseline (or its reference range; cached across runs), read the window,
+ * compare each feature, and decide the model.
  */
 import type { ModelConfig } from '../config/index.js';
 import { assertUnchanged, baselineProfile, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
@@ -31,12 +31,22 @@ export interface RunOptions {
   collectValues?: number;
 }
 
+/** The baseline rows a run at `asOf` compares with, (start, end]; null: the whole baseline. */
+export function referenceFilter(model: ModelConfig, asOf: Date): TimeFilter | null {
+  const r = model.reference;
+  if (!r) return null;
+  if (r.kind === 'fixed') return { column: r.column, start: r.start, end: r.end };
+  const end = new Date(asOf.getTime() - r.offsetMs);
+  return { column: r.column, start: new Date(end.getTime() - r.durationMs), end };
+}
+
 /** Computes one model's report. Throws DataSourceError when its baseline or window cannot be read. */
 export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promise<ModelReport> {
   const asOf = opts.asOf ?? model.asOf ?? new Date();
   const filter: TimeFilter | null = model.timestampColumn
     ? { column: model.timestampColumn, start: new Date(asOf.getTime() - model.windowDurationMs), end: asOf }
     : null;
+  const reference = referenceFilter(model, asOf);
   let mark = performance.now();
   const phase = (name: Phase) => {
     const now = performance.now();
@@ -46,13 +56,15 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
   const progress = (step: string, done: number, total: number) => opts.onProgress?.({ model: model.name, step, done, total });
   progress('reading the baseline', 0, 1);
   return withConnection(async (conn) => {
-    const baselineSource = await openSource(conn, 'baseline', model.baseline, { format: model.baselineFormat, storage: model.storage });
+    const referencePrune = reference && model.reference?.datePartition ? { key: model.reference.datePartition, start: reference.start, end: reference.end } : null;
+    const baselineSource = await openSource(conn, 'baseline', model.baseline, { format: model.baselineFormat, storage: model.storage, prune: referencePrune });
     const prune = filter && model.datePartition ? { key: model.datePartition, start: filter.start, end: filter.end } : null;
     const window = await openSource(conn, 'window', model.window, { format: model.windowFormat, storage: model.storage, like: baselineSource, prune });
     // The baseline's schema decides the features; its summaries are cached across runs.
     const features = resolveFeatures(model, baselineSource, window);
     const columns: FeatureColumn[] = features.map((f) => ({ name: f.name, type: f.type }));
-    const baseline = await baselineProfile(conn, baselineSource, columns, summarizeOffThread, releaseOffThread);
+    const range = reference ? { filter: reference, moving: model.reference!.kind === 'moving' } : null;
+    const baseline = await baselineProfile(conn, baselineSource, columns, summarizeOffThread, releaseOffThread, range);
     phase('baseline profile');
     progress('scanning the window', 0, 1);
     const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));
@@ -82,7 +94,12 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
         end: filter ? filter.end.toISOString() : null,
         newest_event: data.newest === null ? null : new Date(data.newest).toISOString(),
       },
-      baseline: { rows: baseline.rows, sha256: baseline.sha256 },
+      baseline: {
+        rows: baseline.rows,
+        sha256: baseline.sha256,
+        start: reference ? reference.start.toISOString() : null,
+        end: reference ? reference.end.toISOString() : null,
+      },
       features: reports,
       drift_share,
       drift,

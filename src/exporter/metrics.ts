@@ -48,6 +48,8 @@ export const METRICS = {
   windowEnd: { name: 'ml_drift_window_end_timestamp_seconds', type: 'gauge', labels: MODEL, help: `End of the last evaluated window (its as_of), Unix time: it stops advancing when the window is pinned. ${SCHEDULED}` },
   newestEvent: { name: 'ml_drift_window_newest_event_timestamp_seconds', type: 'gauge', labels: MODEL, help: `Time of the newest logged row in the last evaluated window, Unix time; absent without a timestamp column or rows. ${SCHEDULED}` },
   featureErrors: { name: 'ml_drift_feature_errors', type: 'gauge', labels: MODEL, help: `Features of the model that could not be compared in the last successful run (each has an error in /api/report); their drift is unknown, not absent. ${SCHEDULED}` },
+  baselineStart: { name: 'ml_drift_baseline_start_timestamp_seconds', type: 'gauge', labels: MODEL, help: `Start of the baseline's reference range (start, end] in the last successful run, Unix time; absent when the whole baseline is the reference. ${SCHEDULED}` },
+  baselineEnd: { name: 'ml_drift_baseline_end_timestamp_seconds', type: 'gauge', labels: MODEL, help: `End of the baseline's reference range (start, end] in the last successful run, Unix time; absent when the whole baseline is the reference. ${SCHEDULED}` },
   windowRows: { name: 'ml_drift_window_rows', type: 'gauge', labels: MODEL, help: `Rows in the last evaluated window. ${SCHEDULED}` },
   baselineRows: { name: 'ml_drift_baseline_rows', type: 'gauge', labels: MODEL, help: `Rows in the model's baseline. ${SCHEDULED}` },
   baselineInfo: { name: 'ml_drift_baseline_info', type: 'gauge', labels: ['model_name', 'baseline_sha256'], help: `Identity of the baseline used by the last successful run; always 1. ${SCHEDULED}` },

@@ -319,6 +319,8 @@ function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[
   add(METRICS.baselineRows, model, report.baseline.rows);
   add(METRICS.baselineInfo, { ...model, baseline_sha256: report.baseline.sha256 }, 1);
   add(METRICS.featureErrors, model, report.feature_errors);
+  if (report.baseline.start !== null) add(METRICS.baselineStart, model, Date.parse(report.baseline.start) / 1000);
+  if (report.baseline.end !== null) add(METRICS.baselineEnd, model, Date.parse(report.baseline.end) / 1000);
   add(METRICS.windowEnd, model, Date.parse(report.window.end ?? report.as_of) / 1000);
   if (report.window.newest_event !== null) add(METRICS.newestEvent, model, Date.parse(report.window.newest_event) / 1000);
   // How each feature is compared holds with or without data: dashboards draw thresholds from it.

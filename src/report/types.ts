@@ -45,7 +45,8 @@ export interface ModelReport {
   as_of: string;
   /** The window's time range `(start, end]`, and the newest event time in it (null without a timestamp column or rows). */
   window: { rows: number; start: string | null; end: string | null; newest_event: string | null };
-  baseline: { rows: number; sha256: string };
+  /** The baseline's reference range `(start, end]` (null for both: the whole baseline), its rows and its files' hash. */
+  baseline: { rows: number; sha256: string; start: string | null; end: string | null };
   features: FeatureReport[];
   /** Share of the compared features that drifted; null when none was compared. */
   drift_share: number | null;

@@ -31,7 +31,7 @@ function report(model: string, features: FeatureReport[], over: Partial<ModelRep
     feature_errors: 0,
     as_of: '2026-03-02T00:00:00.000Z',
     window: { rows: 1000, start: '2026-03-01T00:00:00.000Z', end: '2026-03-02T00:00:00.000Z', newest_event: '2026-03-01T23:59:00.000Z' },
-    baseline: { rows: 5000, sha256: 'abc123' },
+    baseline: { rows: 5000, sha256: 'abc123', start: null, end: null },
     features,
     drift_share: 0.5,
     drift: true,
@@ -153,13 +153,27 @@ describe('DriftMetrics and ExporterState', () => {
     state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }, { name: 'o', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
     state.runSucceeded(report('m', [feature('x'), feature('y')]), at(1));
     state.runSucceeded(report('o', [feature('x')]), at(1));
-    state.runSucceeded(report('m', [feature('x', { tests: { wasserstein: { statistic: 0.5, normed: 0.3 } } })], { baseline: { rows: 10, sha256: 'def' } }), at(2));
+    state.runSucceeded(report('m', [feature('x', { tests: { wasserstein: { statistic: 0.5, normed: 0.3 } } })], { baseline: { rows: 10, sha256: 'def', start: null, end: null } }), at(2));
     const s = await scrape();
     assert.deepEqual(namesOf(s, 'm', 'y'), []);
     assert.ok(!s.has(key('ml_drift_ks_statistic', 'm', 'x')), 'a test that no longer applies');
     assert.ok(s.has(key('ml_drift_ks_statistic', 'o', 'x')), 'the other model keeps its series');
     assert.ok(!s.has(seriesKey('ml_drift_baseline_info', { model_name: 'm', baseline_sha256: 'abc123' })), 'an old baseline identity');
     assert.equal(s.get(seriesKey('ml_drift_baseline_info', { model_name: 'm', baseline_sha256: 'def' })), 1);
+  });
+
+  it('publish the reference range of a ranged baseline, and drop it when the baseline is whole again', async () => {
+    const { state, scrape } = setup();
+    state.setModels([{ name: 'm', schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }]);
+    const range = { rows: 10, sha256: 'abc', start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' };
+    state.runSucceeded(report('m', [feature('x')], { baseline: range }), at(1));
+    let s = await scrape();
+    assert.equal(s.get(key('ml_drift_baseline_start_timestamp_seconds', 'm')), Date.parse(range.start) / 1000);
+    assert.equal(s.get(key('ml_drift_baseline_end_timestamp_seconds', 'm')), Date.parse(range.end) / 1000);
+    state.runSucceeded(report('m', [feature('x')]), at(2));
+    s = await scrape();
+    assert.ok(!s.has(key('ml_drift_baseline_start_timestamp_seconds', 'm')), 'a whole baseline has no range');
+    assert.ok(!s.has(key('ml_drift_baseline_end_timestamp_seconds', 'm')));
   });
 
   it('keep the last good values after a failed run, which shows in the counters and timestamps only', async () => {
