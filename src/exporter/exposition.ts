@@ -5,21 +5,27 @@
  * registry's own rendering of the same gauges is the tests' reference.
  */
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 
 export const gzipAsync = promisify(gzipCallback);
 
-/** A piece of the exposition: its bytes, and (once asked for) a gzip member of them. */
+/** A window that covers the whole piece loses nothing, and costs zlib far less to set up than the default 32 KiB. */
+const SMALL = 4096;
+const SMALL_GZIP = { windowBits: 12, memLevel: 5, chunkSize: SMALL };
+
+/** A piece of the exposition: its bytes, and a gzip member of them (members concatenate into one gzip stream, RFC 1952 2.2). */
 export class Piece {
   readonly plain: Buffer;
-  private gz: Promise<Buffer> | null = null;
+  private gz: Buffer | Promise<Buffer> | null = null;
 
   constructor(text: string) {
     this.plain = Buffer.from(text, 'utf8');
+    // A model's chunk (about 1 KiB) is gzipped at once, on the loop: about 20 µs, where a trip to libuv's pool costs the
+    // loop about 150 µs of set-up per piece. A larger piece (a family prom-client renders) goes to the pool when asked for.
+    if (this.plain.length <= SMALL) this.gz = gzipSync(this.plain, SMALL_GZIP);
   }
 
-  /** Gzip members concatenate into one valid gzip stream (RFC 1952 2.2), so each piece is compressed once, on libuv's pool. */
-  gzipped(): Promise<Buffer> {
+  gzipped(): Buffer | Promise<Buffer> {
     return (this.gz ??= gzipAsync(this.plain));
   }
 }

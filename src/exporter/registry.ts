@@ -31,10 +31,10 @@ export interface ScheduleFacts {
   maxLogLagS: number;
 }
 
-/** The cached exposition: its pieces, their bytes joined, and (once asked for) their gzip members joined. */
+/** The cached exposition: its pieces, and (once asked for) their bytes joined and their gzip members joined. */
 interface Rendered {
   pieces: Piece[];
-  plain: Buffer;
+  plain: Buffer | null;
   gzipped: Promise<Buffer> | null;
 }
 
@@ -212,7 +212,7 @@ export class DriftMetrics {
     }
     // The process families, fresh at every scrape, follow the cached text; they are small.
     const live = Buffer.from(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`, 'utf8');
-    if (!gzip) return { contentType, body: Buffer.concat([r.plain, live]) };
+    if (!gzip) return { contentType, body: Buffer.concat([(r.plain ??= Buffer.concat(r.pieces.map((p) => p.plain))), live]) };
     // Each cached piece is compressed once, when first asked for (Prometheus asks for gzip on every scrape), on libuv's
     // thread pool; the live part is a gzip member of its own, appended (a gzip stream is a series of members, RFC 1952 2.2).
     r.gzipped ??= Promise.all(r.pieces.map((p) => p.gzipped())).then((members) => Buffer.concat(members));
@@ -235,7 +235,7 @@ export class DriftMetrics {
       else pieces.push(this.texts.get(f.name)!);
     }
     pieces.push(END);
-    const r: Rendered = { pieces, plain: Buffer.concat(pieces.map((p) => p.plain)), gzipped: null };
+    const r: Rendered = { pieces, plain: null, gzipped: null };
     // A change while rendering marks its families again: this text then answers these scrapes only.
     this.rendered = this.stale.size === 0 ? r : null;
     return r;
