@@ -2,10 +2,9 @@
  * The exporter's own prom-client Registry and the rules that turn a model's
  * report into series. Every family comes from the contract in metrics.ts.
  */
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport } from '../report/index.js';
+import { familyHeader, gzipAsync, ModelChunks, Piece } from './exposition.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
 
 type Labels = Record<string, string>;
@@ -32,13 +31,22 @@ export interface ScheduleFacts {
   maxLogLagS: number;
 }
 
-const gzipAsync = promisify(gzipCallback);
-
-/** The exposition, plain and (once asked for) gzipped. */
+/** The cached exposition: its pieces, and (once asked for) their bytes joined and their gzip members joined. */
 interface Rendered {
-  plain: Buffer;
+  pieces: Piece[];
+  plain: Buffer | null;
   gzipped: Promise<Buffer> | null;
 }
+
+/** The families only publish() writes: each model's series of them are rendered when its report is published. */
+const DRIFT_DEFS: readonly MetricDef[] = [
+  METRICS.windowRows, METRICS.baselineRows, METRICS.baselineInfo, METRICS.featureErrors, METRICS.windowEnd, METRICS.newestEvent,
+  METRICS.threshold, METRICS.featureInfo, METRICS.missing, METRICS.baselineMissing, METRICS.score, METRICS.detected,
+  ...TEST_METRICS.map((m) => m.def), METRICS.unseen, METRICS.outOfRange, METRICS.predictionScore, METRICS.driftShare, METRICS.modelDetected,
+];
+
+/** The exposition's last line break (Registry.metrics() ends its text with one). */
+const END = new Piece('\n');
 
 /** Cumulative profile-cache counters, as an engine process reports them. */
 export interface CacheCounters {
@@ -63,12 +71,16 @@ export class DriftMetrics {
   private readonly published = new Map<string, Sample[]>();
   /**
    * Values change only when a run starts, ends or is skipped, so one rendering
-   * serves every scrape in between; and most changes touch one family, so
-   * only the families changed since are rendered again.
+   * serves every scrape in between. The drift families hold one chunk per
+   * model, rendered when its report is published; the other families are
+   * rendered by prom-client when they changed. Each piece is gzipped once.
    */
   private rendered: Rendered | null = null;
   private rendering: Promise<Rendered> | null = null;
-  private readonly texts = new Map<string, string>();
+  /** Every cached family in registration order: its chunks (drift families) or its prom-client text, from the separator before it. */
+  private readonly families: { name: string; head: Piece | null; chunks: ModelChunks | null }[] = [];
+  private readonly chunked = new Map<string, ModelChunks>();
+  private readonly texts = new Map<string, Piece>();
   private readonly stale = new Set<string>();
   /** prom-client's process_* families: collected at every scrape, so never cached. */
   private readonly live: string[];
@@ -76,6 +88,7 @@ export class DriftMetrics {
   private readonly engineCounters = new Map<string, CacheCounters>();
 
   constructor(build: { version: string; nodejsVersion: string }) {
+    for (const def of DRIFT_DEFS) this.chunked.set(def.name, new ModelChunks(def.name));
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
     this.gauge(METRICS.buildInfo).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
     const own = new Set(this.registry.getMetricsAsArray().map((m) => (m as { name: string }).name));
@@ -148,9 +161,17 @@ export class DriftMetrics {
   /** Replaces the model's drift series with those of a successful run's report. */
   publish(report: ModelReport): void {
     const next = samples(report, (def) => this.gauge(def));
+    const byFamily = new Map<string, Sample[]>([...this.chunked.keys()].map((name) => [name, []]));
+    for (const s of next) {
+      const family = byFamily.get(s.family);
+      if (!family) throw new Error(`${s.family} is published by a report but not rendered from its chunks (add it to DRIFT_DEFS)`);
+      family.push(s);
+    }
     // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
     this.unpublish(report.model);
     for (const s of next) s.gauge.set(s.labels, s.value);
+    // The registry keeps the same values (the tests' reference); /metrics renders these chunks of them.
+    for (const [name, series] of byFamily) this.chunked.get(name)!.set(report.model, series);
     this.published.set(report.model, next);
   }
 
@@ -191,10 +212,10 @@ export class DriftMetrics {
     }
     // The process families, fresh at every scrape, follow the cached text; they are small.
     const live = Buffer.from(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`, 'utf8');
-    if (!gzip) return { contentType, body: Buffer.concat([r.plain, live]) };
-    // The cached part is compressed once per change, not per scrape (Prometheus asks for gzip on every scrape), on libuv's
+    if (!gzip) return { contentType, body: Buffer.concat([(r.plain ??= Buffer.concat(r.pieces.map((p) => p.plain))), live]) };
+    // Each cached piece is compressed once, when first asked for (Prometheus asks for gzip on every scrape), on libuv's
     // thread pool; the live part is a gzip member of its own, appended (a gzip stream is a series of members, RFC 1952 2.2).
-    r.gzipped ??= gzipAsync(r.plain);
+    r.gzipped ??= Promise.all(r.pieces.map((p) => p.gzipped())).then((members) => Buffer.concat(members));
     const [head, tail] = await Promise.all([r.gzipped, gzipAsync(live)]);
     return { contentType, body: Buffer.concat([head, tail]) };
   }
@@ -202,10 +223,19 @@ export class DriftMetrics {
   private async renderText(): Promise<Rendered> {
     const names = [...this.stale];
     this.stale.clear();
-    for (const name of names) this.texts.set(name, await this.registry.getSingleMetricAsString(name));
-    // Joined as Registry.metrics() joins them: families in registration order.
-    const text = `${[...this.texts.keys()].map((name) => this.texts.get(name)).join('\n\n')}\n`;
-    const r: Rendered = { plain: Buffer.from(text, 'utf8'), gzipped: null };
+    for (const name of names) {
+      if (this.chunked.has(name)) continue; // its chunks are current already
+      const first = this.families[0].name === name;
+      this.texts.set(name, new Piece(`${first ? '' : '\n\n'}${await this.registry.getSingleMetricAsString(name)}`));
+    }
+    // Joined as Registry.metrics() joins them: families in registration order, '\n\n' between two, '\n' at the end.
+    const pieces: Piece[] = [];
+    for (const f of this.families) {
+      if (f.chunks) pieces.push(f.head!, ...f.chunks.pieces());
+      else pieces.push(this.texts.get(f.name)!);
+    }
+    pieces.push(END);
+    const r: Rendered = { pieces, plain: null, gzipped: null };
     // A change while rendering marks its families again: this text then answers these scrapes only.
     this.rendered = this.stale.size === 0 ? r : null;
     return r;
@@ -213,6 +243,7 @@ export class DriftMetrics {
 
   /** Removes the model's drift series. */
   private unpublish(model: string): void {
+    for (const chunks of this.chunked.values()) chunks.delete(model);
     for (const s of this.published.get(model) ?? []) {
       this.stale.add(s.family);
       s.gauge.remove(s.labels);
@@ -223,6 +254,9 @@ export class DriftMetrics {
     const config = { name: def.name, help: def.help, labelNames: [...def.labels], registers: [this.registry] };
     if (def.type === 'counter') this.counters.set(def.name, new Counter(config));
     else this.gauges.set(def.name, new Gauge(config));
+    const chunks = this.chunked.get(def.name) ?? null;
+    const head = chunks ? new Piece(`${this.families.length === 0 ? '' : '\n\n'}${familyHeader(def.name, def.help, def.type)}`) : null;
+    this.families.push({ name: def.name, head, chunks });
     this.stale.add(def.name);
   }
 

@@ -309,6 +309,63 @@ describe('DriftMetrics and ExporterState', () => {
   });
 });
 
+describe('DriftMetrics rendering from per-model chunks', () => {
+  const steady = (text: string) => text.replace(/^process_\S+ .*$/gm, 'process_<masked>');
+  const same = async (metrics: DriftMetrics, what: string) => {
+    const full = steady(await metrics.registry.metrics());
+    assert.equal(steady((await metrics.render()).body.toString('utf8')), full, `plain: ${what}`);
+    assert.equal(steady(gunzipSync((await metrics.render(true)).body).toString('utf8')), full, `gzipped: ${what}`);
+  };
+
+  it('write the bytes prom-client writes: escaped labels, odd values, a label set given twice, models republished in turn', async () => {
+    const { metrics, state } = setup();
+    const models = ['a', 'b\\"c\nd', 'é ü'].map((name) => ({ name, schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }));
+    state.setModels(models);
+    const odd = (model: string) =>
+      report(model, [
+        feature('x "q"\\n\nz', { tests: { ks: { statistic: 1e-300, p_value: 5e-324 }, wasserstein: { statistic: 123456789012345680000, normed: -0 }, psi: { statistic: 1 / 3 } } }),
+        // The same test as primary and significance: one threshold series, its first place and last value.
+        feature('y', { decision: { primary: { test: 'ks', threshold: 0.1 }, significance: { test: 'ks', threshold: Infinity } } }),
+        feature('w', { score: null, tests: {}, error: 'column "w" is absent' }),
+      ], { baseline: { rows: 5000, sha256: 'sha\nwith"quote' } });
+    for (const [i, m] of models.entries()) {
+      state.runStarted(m.name);
+      state.runSucceeded(odd(m.name), at(10 + i));
+      await same(metrics, `after ${JSON.stringify(m.name)}`);
+    }
+    // Republished in another order: each model's series move to the end of every family, as prom-client orders them.
+    for (const m of [models[1], models[0], models[1]]) {
+      state.runStarted(m.name);
+      state.runSucceeded(report(m.name, [feature('x')], { window: { rows: 0, start: null, end: null, newest_event: null } }), at(20));
+      await same(metrics, `republished ${JSON.stringify(m.name)}`);
+    }
+    state.setModels([models[2]]);
+    await same(metrics, 'after removing two models');
+  });
+
+  it("a model's new report re-renders none of the families that hold every model's series", async () => {
+    const { metrics, state } = setup();
+    const models = Array.from({ length: 20 }, (_, i) => ({ name: `m${i}`, schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }));
+    state.setModels(models);
+    for (const m of models) state.runSucceeded(report(m.name, [feature('x'), feature('y')]), at(1));
+    await metrics.render(true);
+    // Counted on the real registry: what /metrics asks prom-client to render after one model's run.
+    const rendered: string[] = [];
+    const original = metrics.registry.getSingleMetricAsString.bind(metrics.registry);
+    metrics.registry.getSingleMetricAsString = (name: string) => {
+      rendered.push(name);
+      return original(name);
+    };
+    state.runStarted('m3');
+    state.runSucceeded(report('m3', [feature('x', { score: 0.9 }), feature('y')]), at(2));
+    await metrics.render(true);
+    const drift = rendered.filter((n) => !n.startsWith('drift_exporter_') && !n.startsWith('process_'));
+    assert.deepEqual(drift, [], 'drift families come from per-model chunks');
+    metrics.registry.getSingleMetricAsString = original;
+    await same(metrics, 'after the run');
+  });
+});
+
 describe('parseListen', () => {
   const cases: [string, { host: string; port: number } | null][] = [
     ['0.0.0.0:9109', { host: '0.0.0.0', port: 9109 }],
