@@ -327,7 +327,7 @@ describe('DriftMetrics rendering from per-model chunks', () => {
         // The same test as primary and significance: one threshold series, its first place and last value.
         feature('y', { decision: { primary: { test: 'ks', threshold: 0.1 }, significance: { test: 'ks', threshold: Infinity } } }),
         feature('w', { score: null, tests: {}, error: 'column "w" is absent' }),
-      ], { baseline: { rows: 5000, sha256: 'sha\nwith"quote' } });
+      ], { baseline: { rows: 5000, sha256: 'sha\nwith"quote', start: null, end: null } });
     for (const [i, m] of models.entries()) {
       state.runStarted(m.name);
       state.runSucceeded(odd(m.name), at(10 + i));
