@@ -48,6 +48,8 @@ export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile
     ...(comparison.out_of_range_ratio !== undefined ? { out_of_range_ratio: comparison.out_of_range_ratio } : {}),
     score,
     drift,
+    ...(comparison.distribution ? { distribution: comparison.distribution } : {}),
+    ...(comparison.categories ? { categories: comparison.categories } : {}),
     decision: out.decision,
     ...(error ? { error } : {}),
   };

@@ -43,8 +43,17 @@ function headline(m: ModelReport): string {
 function note(f: FeatureReport): string {
   if (f.error) return `ERROR: ${printable(f.error)}`;
   if (f.score === null) return 'no values to compare';
-  const extra = f.type === 'numeric' ? `out-of-range ${pct(f.out_of_range_ratio)}` : `unseen ${pct(f.unseen_ratio)}`;
+  const extra = f.type === 'numeric' ? `out-of-range ${pct(f.out_of_range_ratio)}` : `unseen ${pct(f.unseen_ratio)}${topNew(f)}`;
   return f.role === 'prediction' ? `pred; ${extra}` : extra;
+}
+
+/** The largest category new in the window, quoted (JSON string escapes, then printable), with its share. */
+function topNew(f: FeatureReport): string {
+  const top = f.categories?.new[0];
+  if (!top) return '';
+  const shown = printable(JSON.stringify(top.category));
+  const more = f.categories!.new.length - 1 + f.categories!.new_others;
+  return `, top new ${shown.length > 32 ? `${shown.slice(0, 31)}…` : shown} ${pct(top.window_share)}${more > 0 ? ` (+${more} more)` : ''}`;
 }
 
 // Columns sized so that a row fits 80 terminal columns with a 20-char feature name.

@@ -3,7 +3,7 @@
  * it, the formats print it, the exporter publishes it; its keys are the JSON
  * report's.
  */
-import type { FeatureType, ModelStatus, TestId, TestResult } from '../stats/index.js';
+import type { CategoryMovers, FeatureType, ModelStatus, NumericMovers, TestId, TestResult } from '../stats/index.js';
 
 /** A test and the threshold a feature was held to. */
 export interface TestThreshold {
@@ -31,6 +31,10 @@ export interface FeatureReport {
   /** The primary test's distance; null when it could not be computed. */
   score: number | null;
   drift: boolean;
+  /** Numeric, when compared: what moved inside the feature (decile bins' shares, quantiles, mean and std of both sides). */
+  distribution?: NumericMovers;
+  /** Categorical, when compared: the top movers, new and vanished categories. */
+  categories?: CategoryMovers;
   /** The tests and thresholds that decide this feature. */
   decision: { primary: TestThreshold; significance: TestThreshold | null };
   /** Why the feature could not be compared (absent column, type mismatch, a value that is not finite). */

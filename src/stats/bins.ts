@@ -5,6 +5,10 @@
 
 const DECILES = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => i / 10);
 
+/** The quantiles a side's summary reports, and their JSON names. */
+export const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
+export const QUANTILE_NAMES = ['p1', 'p5', 'p25', 'p50', 'p75', 'p95', 'p99'] as const;
+
 /** Quantile with linear interpolation of an ascending sample (numpy's default, DuckDB's quantile_cont). */
 export function quantileSorted(a: Float64Array, q: number): number {
   const pos = q * (a.length - 1);

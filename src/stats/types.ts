@@ -37,6 +37,22 @@ export interface NumericSummary {
   bins: Bins;
   /** Window values below the baseline's min or above its max. */
   outOfRange: number;
+  /** Each side's mean, std and quantiles, as NumPy computes them. */
+  baselineStats: SideStats;
+  windowStats: SideStats;
+}
+
+/**
+ * One side's location and spread: NumPy's mean, std (ddof 0), and quantiles
+ * at QUANTILES with linear interpolation (np.quantile's default). A field is
+ * null only when it could not be computed exactly, and `reason` says why.
+ */
+export interface SideStats {
+  mean: number | null;
+  std: number | null;
+  /** At QUANTILES (bins.ts), in order. */
+  quantiles: number[] | null;
+  reason?: string;
 }
 
 /** What every test receives: the bins of both sides, and for numeric features their summary. */

@@ -122,7 +122,7 @@ test('a shifted window drifts, with the documented JSON keys in order', async (t
   const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'], prediction_columns: ['x'] }));
   assert.deepEqual(Object.keys(r), ['model', 'status', 'as_of', 'window', 'baseline', 'features', 'drift_share', 'drift', 'feature_errors']);
   const x = r.features.find((f) => f.feature === 'x')!;
-  assert.deepEqual(Object.keys(x), ['feature', 'type', 'role', 'critical', 'missing_ratio', 'baseline_missing_ratio', 'tests', 'out_of_range_ratio', 'score', 'drift', 'decision']);
+  assert.deepEqual(Object.keys(x), ['feature', 'type', 'role', 'critical', 'missing_ratio', 'baseline_missing_ratio', 'tests', 'out_of_range_ratio', 'score', 'drift', 'distribution', 'decision']);
   assert.equal(x.role, 'prediction');
   assert.equal(x.drift, true);
   assert.equal(x.out_of_range_ratio, 0.4);

@@ -3,8 +3,8 @@
  * samples: the oracle that the streaming summaries are checked against on
  * inputs too many or too large for the SciPy reference.
  */
-import { compareNumeric, type Comparison, type NumericSummary } from '../../src/stats/index.js';
-import { decileEdges } from '../../src/stats/bins.js';
+import { compareNumeric, type Comparison, type NumericSummary, type SideStats } from '../../src/stats/index.js';
+import { decileEdges, QUANTILES } from '../../src/stats/bins.js';
 
 /** Index of the first element >= x (or > x with `strict`) in an ascending array. */
 function bound(a: Float64Array, x: number, strict = false): number {
@@ -62,6 +62,30 @@ export function stdDev(a: Float64Array): number {
   return Math.sqrt(sq / a.length) * big;
 }
 
+/** Mean of an ascending, finite, non-empty array (on the values divided by max |x|, so the sum cannot overflow). */
+export function mean(a: Float64Array): number {
+  const big = Math.max(Math.abs(a[0]), Math.abs(a[a.length - 1]));
+  if (big === 0) return 0;
+  let sum = 0;
+  for (const x of a) sum += x / big;
+  return (sum / a.length) * big;
+}
+
+/** np.quantile(a, q) with linear interpolation: a[i] + (a[i+1] − a[i])·t at position q·(n − 1) = i + t (in halves when the step overflows). */
+export function quantile(a: Float64Array, q: number): number {
+  const pos = q * (a.length - 1);
+  const i = Math.floor(pos);
+  const t = pos - i;
+  if (i + 1 >= a.length) return a[a.length - 1];
+  const step = a[i + 1] - a[i];
+  return Number.isFinite(step) ? a[i] + step * t : 2 * (a[i] / 2 + (a[i + 1] / 2 - a[i] / 2) * t);
+}
+
+/** One side's mean, std and quantiles, by definition. */
+export function describe(a: Float64Array): SideStats {
+  return { mean: mean(a), std: stdDev(a), quantiles: QUANTILES.map((q) => quantile(a, q)) };
+}
+
 /** NumPy's median of an ascending array. */
 function median(a: Float64Array): number {
   const h = a.length >> 1;
@@ -110,6 +134,8 @@ export function oracleSummary(b: Float64Array, w: Float64Array): NumericSummary 
     edges,
     bins: { baseline: binCounts(b, edges), window: binCounts(w, edges) },
     outOfRange,
+    baselineStats: describe(b),
+    windowStats: describe(w),
   };
 }
 

@@ -2,13 +2,13 @@
 // stated tolerances, down every path production reads a numeric window by.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareCategorical, type Comparison } from '../../src/stats/index.js';
+import { compareCategorical, type Comparison, type SideDescription } from '../../src/stats/index.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { ksPValue } from '../../src/stats/tests/ks.js';
 import { kstwoSf } from '../../src/stats/kolmogorov.js';
 import { baselineMad, baselineMagnitude, baselineStd } from '../../src/stats/streaming/baseline-summary.js';
 import { baselineScale } from '../../src/stats/tests/wasserstein.js';
-import { compareSamples, NUMERIC_PATHS } from '../helpers/numeric.js';
+import { compareSamples, NUMERIC_PATHS, type NumericPath } from '../helpers/numeric.js';
 import { closeP, closeStat, loadReferenceCases, type ReferenceCase } from '../helpers/reference.js';
 
 const cases = loadReferenceCases();
@@ -16,6 +16,25 @@ const cases = loadReferenceCases();
 function assertStat(got: number | undefined, want: number, what: string): void {
   assert.ok(got !== undefined && closeStat(got, want), `${what}: got ${got}, want ${want}`);
 }
+/**
+ * Mean, std and quantiles: within 1e-9 relative to the value, or to the side's std (a mean or quantile near 0
+ * of spread-out data). NumPy's std is exact only to the rounding of its mean (a few ulps of |mean|), which is
+ * what a std near 0 of values near 1e6 differs by (num_constant_rounding_noise: ours is the exact one).
+ */
+function assertDescribed(got: SideDescription, want: any, path: NumericPath, what: string): void {
+  const close = (g: number | null | undefined, w: number, label: string, floor = want.std) =>
+    assert.ok(typeof g === 'number' && (g === w || Math.abs(g - w) <= Math.max(1e-9 * Math.max(Math.abs(w), floor), 0)), `${what} ${label}: got ${g}, want ${w}`);
+  close(got.mean, want.mean, 'mean');
+  if (got.std === null) assert.ok(path.grid && got.reason, `${what} std: null only on the grid path, with a reason`);
+  else close(got.std, want.std, 'std', (4 * Number.EPSILON * Math.abs(want.mean)) / 1e-9);
+  if (got.quantiles === null) {
+    // Exact quantiles need the values: a streamed window says so, never an estimate.
+    assert.ok(path.grid && what === 'window' && /quantiles/.test(got.reason ?? ''), `${what} quantiles: null only for a streamed window, with a reason`);
+    return;
+  }
+  for (const [name, w] of Object.entries(want.quantiles) as [string, number][]) close(got.quantiles[name as keyof typeof got.quantiles], w, name);
+}
+
 function assertP(got: number | undefined, want: number, what: string): void {
   assert.ok(got !== undefined && closeP(got, want), `${what}: got ${got}, want ${want}`);
 }
@@ -82,6 +101,13 @@ for (const c of cases) for (const path of c.type === 'numeric' ? NUMERIC_PATHS :
       const outside = [...w.numeric].filter((x) => x < lo || x > hi).length / m;
       assertStat(result.out_of_range_ratio, outside, 'out_of_range_ratio');
       assert.equal(ksPValue(result.tests.ks!.statistic, n, m), result.tests.ks!.p_value);
+      // What moved: the bins as shares, both sides' mean, std and quantiles.
+      const dist = result.distribution!;
+      assert.deepEqual(dist.edges, [...result.buckets.edges!]);
+      dist.baseline_shares.forEach((p, i) => assertStat(p, t.bins.baseline_counts[i] / n, `baseline share ${i}`));
+      dist.window_shares.forEach((p, i) => assertStat(p, t.bins.window_counts[i] / m, `window share ${i}`));
+      assertDescribed(dist.baseline, t.describe.baseline, path, 'baseline');
+      assertDescribed(dist.window, t.describe.window, path, 'window');
     } else {
       // The production default cap: every category of the reference is tested on its own, as SciPy does.
       result = compareCategorical(b.counts, w.counts, DEFAULTS.max_categories);
@@ -93,6 +119,19 @@ for (const c of cases) for (const path of c.type === 'numeric' ? NUMERIC_PATHS :
       assertStat(result.unseen_ratio, t.unseen_ratio, 'unseen_ratio');
       assert.equal(result.tests.ks, undefined, 'no KS on categories');
       assert.equal(result.tests.wasserstein, undefined, 'no Wasserstein on categories');
+      // The SciPy side lists shares of the same counts: equal up to rounding, the order exactly.
+      const got = result.categories!;
+      const want = t.movers;
+      assert.deepEqual(got.top_movers.map((x) => x.category), want.top_movers.map((x: any) => x.category), 'top movers');
+      got.top_movers.forEach((x, i) => {
+        assertStat(x.baseline_share, want.top_movers[i].baseline_share, `${x.category} baseline share`);
+        assertStat(x.window_share, want.top_movers[i].window_share, `${x.category} window share`);
+      });
+      assert.deepEqual(got.new.map((x) => x.category), want.new.map((x: any) => x.category), 'new categories');
+      got.new.forEach((x, i) => assertStat(x.window_share, want.new[i].window_share, `${x.category} window share`));
+      assert.deepEqual(got.vanished.map((x) => x.category), want.vanished.map((x: any) => x.category), 'vanished categories');
+      got.vanished.forEach((x, i) => assertStat(x.baseline_share, want.vanished[i].baseline_share, `${x.category} baseline share`));
+      assert.deepEqual([got.new_others, got.vanished_others], [want.new_others, want.vanished_others], 'how many more');
     }
     const t = e.tests;
     assertStat(result.tests.chi2?.statistic, t.chi2.statistic, 'chi2 statistic');

@@ -3,7 +3,8 @@
  * its sorted distinct values plus its decile edges (the "points"), their
  * counts, and the first pass's grid. Built once per baseline column.
  */
-import { decileEdges } from '../bins.js';
+import { decileEdges, QUANTILES, quantileSorted } from '../bins.js';
+import type { SideStats } from '../types.js';
 import { sortDoubles } from './kernels.js';
 import { buildIndex, type Grid } from './point-index.js';
 
@@ -30,6 +31,8 @@ export interface BaselineSummary {
   magnitude: number;
   /** The first pass's grid (its bounds are points), built once per baseline. */
   grid: Grid;
+  /** Mean, std and quantiles of the baseline, from its sorted values. */
+  stats: SideStats;
 }
 
 /** MAD ÷ this = the MAD in σ of a normal: Φ⁻¹(0.75), as SciPy's median_abs_deviation(scale="normal"). */
@@ -42,15 +45,15 @@ function unitScale(sorted: Float64Array): number {
 }
 
 /**
- * Baseline standard deviation (ddof 0) of an ascending, finite sample, as
- * Wasserstein's `normed` uses it. Two passes over the values scaled by
- * unitScale, so that neither the sum nor the squares overflow or underflow on
- * finite input; the mean is corrected by the deviations' own sum, so a
- * constant sample gives 0.
+ * Mean and standard deviation (ddof 0) of an ascending, finite, non-empty
+ * sample. Two passes over the values scaled by unitScale, so that neither
+ * the sum nor the squares overflow or underflow on finite input; the mean is
+ * corrected by the deviations' own sum, so a constant sample gives its value
+ * and std 0.
  */
-export function baselineStd(sorted: Float64Array): number {
+export function sortedMoments(sorted: Float64Array): { mean: number; std: number } {
   const n = sorted.length;
-  if (n === 0 || sorted[0] === sorted[n - 1]) return 0;
+  if (sorted[0] === sorted[n - 1]) return { mean: sorted[0], std: 0 };
   const s = unitScale(sorted);
   let sum = 0;
   let c = 0;
@@ -69,7 +72,19 @@ export function baselineStd(sorted: Float64Array): number {
     dev += d;
     sq += d * d;
   }
-  return Math.sqrt(Math.max(0, (sq - (dev * dev) / n) / n)) / s;
+  return { mean: (mean + dev / n) / s, std: Math.sqrt(Math.max(0, (sq - (dev * dev) / n) / n)) / s };
+}
+
+/** Baseline standard deviation (ddof 0) of an ascending, finite sample, as Wasserstein's `normed` uses it (sortedMoments). */
+export function baselineStd(sorted: Float64Array): number {
+  return sorted.length === 0 ? 0 : sortedMoments(sorted).std;
+}
+
+/** Mean, std and QUANTILES of an ascending, finite sample (all null when it is empty). */
+export function describeSorted(sorted: Float64Array): SideStats {
+  if (sorted.length === 0) return { mean: null, std: null, quantiles: null, reason: 'no finite value' };
+  const { mean, std } = sortedMoments(sorted);
+  return { mean, std, quantiles: QUANTILES.map((q) => quantileSorted(sorted, q)) };
 }
 
 /**
@@ -181,7 +196,8 @@ export function summarizeBaseline(sorted: Float64Array, buckets: number = DEFAUL
     up[nb++] = q + 1;
   }
   const grid: Grid = { bnd, up, index: buildIndex(bnd), region: null, top: null };
-  return { n, points, counts, edges, edgeAt, std: baselineStd(sorted), mad: baselineMad(sorted), magnitude: baselineMagnitude(sorted), grid };
+  const stats = describeSorted(sorted);
+  return { n, points, counts, edges, edgeAt, std: stats.std!, stats, mad: baselineMad(sorted), magnitude: baselineMagnitude(sorted), grid };
 }
 
 /** A baseline column's values in any order (NaN and ±Infinity are missing; the array may be reordered) to its summary; null when none is finite. */

@@ -111,9 +111,17 @@ export interface Settled {
  * Sorts the window's finite values (in a copy: `values` is left as it is;
  * NaN and ±Infinity are missing) and merges them with the baseline's sorted
  * points (at least one), their counts, and the decile edges (each one of the
- * points). Null when the arrays exceed KERNEL_LIMIT.
+ * points). `sorted` sees the sorted finite values (a view valid only during
+ * the call). Null when the arrays exceed KERNEL_LIMIT.
  */
-export function settleWindow(values: Float64Array, n: number, points: Float64Array, counts: Int32Array, edges: Float64Array): Settled | null {
+export function settleWindow(
+  values: Float64Array,
+  n: number,
+  points: Float64Array,
+  counts: Int32Array,
+  edges: Float64Array,
+  sorted?: (v: Float64Array) => void,
+): Settled | null {
   const length = values.length;
   const P = points.length;
   const E = edges.length;
@@ -127,6 +135,7 @@ export function settleWindow(values: Float64Array, n: number, points: Float64Arr
   const eAt = (cAt + 4 * P + 7) & ~7;
   const bAt = eAt + 8 * E;
   const m = sortFinite(k, buffer, values, v, pAt);
+  sorted?.(new Float64Array(buffer, v, m));
   new Float64Array(buffer, pAt, P).set(points);
   new Int32Array(buffer, cAt, P).set(counts);
   new Float64Array(buffer, eAt, E).set(edges);

@@ -29,10 +29,11 @@
  * first pass keeps every value, and one sort and one merge with the points
  * settle everything.
  */
-import type { NumericSummary } from '../types.js';
-import { DEFAULT_BUCKETS, type BaselineSummary } from './baseline-summary.js';
+import type { NumericSummary, SideStats } from '../types.js';
+import { DEFAULT_BUCKETS, describeSorted, type BaselineSummary } from './baseline-summary.js';
 import { GRID_SCALE, GridCounter, settleWindow, sortDoubles } from './kernels.js';
 import { mergeSorted } from './merge.js';
+import { RunningMoments } from './moments.js';
 import { buildIndex, topFlags, type Grid } from './point-index.js';
 
 /** Bounds on one column's passes: grid intervals per pass, and values collected at once. */
@@ -151,6 +152,9 @@ export class WindowSummary {
   private buffered = 0;
   /** Counts the current pass: its buffer is `buf`, its counters cnt, eq and sum. */
   private counter: GridCounter | null = null;
+  /** Grid path: the first pass's mean and std, streamed (quantiles would need the values). */
+  private moments: RunningMoments | null = null;
+  private stats: SideStats | null = null;
 
   constructor(
     readonly baseline: BaselineSummary,
@@ -166,6 +170,7 @@ export class WindowSummary {
       return;
     }
     this.useCounter(new GridCounter(this.grid, BUFFER_VALUES));
+    this.moments = new RunningMoments();
   }
 
   private useCounter(counter: GridCounter): void {
@@ -208,6 +213,7 @@ export class WindowSummary {
       this.missing += count - (k - this.keptCount);
       this.keptCount = k;
     } else {
+      if (this.passes === 0) this.moments!.add(values, count);
       // Whole runs of values into the counter's buffer; it skips what the pass does not count.
       for (let at = 0; at < count; ) {
         const take = Math.min(count - at, size - n);
@@ -467,7 +473,17 @@ export class WindowSummary {
   /** Every statistic from all the window's values (any order; non-finite ones are missing), merged with the baseline's points. */
   private settleAll(values: Float64Array): void {
     const { n, points, counts, edges } = this.baseline;
-    const r = settleWindow(values, n, points, counts, edges) ?? mergeSorted(sortDoubles(values), this.baseline);
+    // Quantiles, mean and std of the window from its sorted values, while they are at hand.
+    const describe = (v: Float64Array) => {
+      this.stats = describeSorted(v);
+    };
+    const r =
+      settleWindow(values, n, points, counts, edges, describe) ??
+      (() => {
+        const v = sortDoubles(values);
+        describe(v);
+        return mergeSorted(v, this.baseline);
+      })();
     // Values kept by add are all finite; those given to ofValues are counted here.
     this.missing += values.length - r.m;
     this.m = r.m;
@@ -497,6 +513,12 @@ export class WindowSummary {
   finish(): NumericSummary {
     const { counts, n, edges, edgeAt, std, mad, magnitude } = this.baseline;
     const m = this.m;
+    let windowStats = this.stats;
+    if (!windowStats) {
+      const streamed = this.moments!.result();
+      const why = `window quantiles need the values, and this window (${m} values) was streamed, too large to keep: its grid counts give no exact quantile`;
+      windowStats = { ...streamed, quantiles: null, reason: streamed.reason ? `${why}; ${streamed.reason}` : why };
+    }
     const baselineBelow = new Float64Array(edges.length);
     let i = 0;
     let p = 0;
@@ -525,6 +547,8 @@ export class WindowSummary {
       edges,
       bins: { baseline: bins(baselineBelow, n), window: bins(this.windowBelowEdge!, m) },
       outOfRange: this.outOfRange,
+      baselineStats: this.baseline.stats,
+      windowStats,
     };
   }
 }
