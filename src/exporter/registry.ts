@@ -40,7 +40,7 @@ interface Rendered {
 
 /** The families only publish() writes: each model's series of them are rendered when its report is published. */
 const DRIFT_DEFS: readonly MetricDef[] = [
-  METRICS.windowRows, METRICS.baselineRows, METRICS.baselineInfo, METRICS.featureErrors, METRICS.windowEnd, METRICS.newestEvent,
+  METRICS.windowRows, METRICS.baselineRows, METRICS.baselineInfo, METRICS.baselineStart, METRICS.baselineEnd, METRICS.featureErrors, METRICS.windowEnd, METRICS.newestEvent,
   METRICS.threshold, METRICS.featureInfo, METRICS.missing, METRICS.baselineMissing, METRICS.score, METRICS.detected,
   ...TEST_METRICS.map((m) => m.def), METRICS.unseen, METRICS.outOfRange, METRICS.predictionScore, METRICS.driftShare, METRICS.modelDetected,
 ];

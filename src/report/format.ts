@@ -56,6 +56,24 @@ function topNew(f: FeatureReport): string {
   return `, top new ${shown.length > 32 ? `${shown.slice(0, 31)}…` : shown} ${pct(top.window_share)}${more > 0 ? ` (+${more} more)` : ''}`;
 }
 
+const WIDTH = 80;
+const NOTE_INDENT = '      ';
+
+/** Words of `text` on lines of at most `width` columns, each starting with `indent` (a longer word stands alone). */
+function wrap(text: string, indent: string, width: number): string[] {
+  const out: string[] = [];
+  let line = indent;
+  for (const word of text.split(' ')) {
+    if (line.length > indent.length && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = indent;
+    }
+    line += line.length > indent.length ? ` ${word}` : word;
+  }
+  out.push(line);
+  return out;
+}
+
 // Columns sized so that a row fits 80 terminal columns with a 20-char feature name.
 function tableModel(m: ModelReport): string {
   const lines = [headline(m), ''];
@@ -65,7 +83,11 @@ function tableModel(m: ModelReport): string {
     const shown = printable(f.feature);
     const name = shown.length > 20 ? `${shown.slice(0, 19)}…` : shown;
     const type = f.type === 'numeric' ? 'num' : 'cat';
-    lines.push(`${mark}${name.padEnd(21)} ${type.padEnd(4)} ${num(f.score).padStart(8)} ${pValue(f).padStart(8)} ${pct(f.missing_ratio).padStart(7)}  ${note(f)}`);
+    const row = `${mark}${name.padEnd(21)} ${type.padEnd(4)} ${num(f.score).padStart(8)} ${pValue(f).padStart(8)} ${pct(f.missing_ratio).padStart(7)}`;
+    const text = note(f);
+    // A note that would pass 80 columns goes on lines of its own below the row, wrapped at words.
+    if (row.length + 2 + text.length <= WIDTH) lines.push(`${row}  ${text}`);
+    else lines.push(row, ...wrap(text, NOTE_INDENT, WIDTH));
   }
   lines.push('', "  '!' drifted. score: primary test distance. p-value: the significance test's.", "  pred: a prediction column. out-of-range/unseen: share of window values", "  outside the baseline's range / in categories the baseline never had.", '');
   return lines.join('\n');

@@ -162,7 +162,7 @@ test('--fail-on-drift fails on features that could not be compared, even without
   const plain = await cli(['report', '--baseline', baseline, '--window', window]);
   assert.equal(plain.code, 0, plain.stderr);
   assert.match(plain.stdout, /SOME FEATURES IN ERROR, 0\.0% of compared features drifted, 1 in error/);
-  assert.match(plain.stdout, /^ {2}y .*ERROR: column absent from the window/m);
+  assert.match(plain.stdout, /^ {2}y .*\n {6}ERROR: column absent from the window$/m, 'a long note on its own line');
   const gate = await cli(['report', '--baseline', baseline, '--window', window, '--fail-on-drift']);
   assert.equal(gate.code, 1);
 });
