@@ -5,12 +5,13 @@
  * PSS and RSS of the whole process tree after every round (smaps_rollup summed over the tree), CPU-seconds
  * per round, the longest queue wait, and /metrics latency (bench/scrapers.ts) during rounds.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { spawnServe } from './serve-process.js';
 import { ensureWorkload } from './workloads.js';
 
 const SCRAPERS_JS = fileURLToPath(new URL('./scrapers.js', import.meta.url));
@@ -122,15 +123,7 @@ export async function runFleet(workDir: string, main: string, models: number, ro
   const config = path.join(workDir, `fleet-${models}.yaml`);
   writeFileSync(config, stringify({ defaults: { schedule: `*/${periodS} * * * * *`, run_timeout: '5m' }, models: files.map((f, i) => ({ name: `m${i}`, baseline: f.baseline, window: f.window })) }));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [main, 'serve', '--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: Record<string, any>[] = [];
-  let buffered = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buffered += d;
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p));
-  });
+  const { child, lines } = spawnServe(main, config);
   const until = async (what: string, pred: () => boolean, ms: number) => {
     const end = Date.now() + ms;
     while (!pred()) {

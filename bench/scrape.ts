@@ -3,13 +3,14 @@
  * of a wide model whose runs follow each other back to back, and 50
  * scrapers (scrapers.ts, a process of their own) hit it over loopback.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { stringify } from 'yaml';
+import { spawnServe } from './serve-process.js';
 
 const SCRAPERS = 50;
 const PER_SECOND_EACH = 10; // 500 scrapes/s in all: far more than Prometheus servers ever send one target
@@ -34,15 +35,7 @@ export async function measureScrapes(workDir: string, main: string, seconds = 30
   const { baseline, window } = await ensureData(workDir);
   const config = path.join(workDir, 'scrape-config.yaml');
   writeFileSync(config, stringify({ defaults: { schedule: '*/1 * * * * *' }, models: [{ name: 'wide', baseline, window }] }));
-  const child = spawn(process.execPath, [main, 'serve', '--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: Record<string, any>[] = [];
-  let buffered = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buffered += d;
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p));
-  });
+  const { child, lines } = spawnServe(main, config);
   const until = async (pred: (l: Record<string, any>) => boolean, ms: number) => {
     const end = Date.now() + ms;
     while (Date.now() < end) {

@@ -11,24 +11,7 @@ import { parse, stringify } from 'yaml';
 import { fixtureModel, tempDir, writeConfig, writeFixture } from '../helpers/fixtures.js';
 import { startServe } from '../helpers/spawn.js';
 import { haveOpenssl, selfSigned } from '../exporter/tls.js';
-
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
-function dockerfile(file = 'Dockerfile'): Instruction[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => !/^\s*#/.test(l))
-    .join('\n')
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => /^\s*([A-Za-z]+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ op: m[1].toUpperCase(), args: m[2].trim() }));
-}
+import { dockerfile } from './image.js';
 
 /** Arguments of a COPY/ADD, in shell or JSON form, flags (--from, --chown) apart. */
 function copyArgs(args: string): { flags: string[]; paths: string[] } {

@@ -15,8 +15,15 @@ export interface RuntimeImage {
   runs: string[];
 }
 
-export function runtimeImage(file = 'Dockerfile'): RuntimeImage {
-  const lines = readFileSync(file, 'utf8')
+/** One Dockerfile instruction: its keyword (upper case) and the rest of its line. */
+export interface Instruction {
+  op: string;
+  args: string;
+}
+
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+export function dockerfile(file = 'Dockerfile'): Instruction[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => !/^\s*#/.test(l))
     .join('\n')
@@ -25,6 +32,10 @@ export function runtimeImage(file = 'Dockerfile'): RuntimeImage {
     .map((l) => /^\s*([A-Za-z]+)\s+(.*)$/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ op: m[1].toUpperCase(), args: m[2].trim() }));
+}
+
+export function runtimeImage(file = 'Dockerfile'): RuntimeImage {
+  const lines = dockerfile(file);
   const stage = lines.slice(lines.map((l) => l.op).lastIndexOf('FROM'));
   const image: RuntimeImage = { workdir: '/', user: 'root', copies: new Map(), runs: [] };
   for (const { op, args } of stage) {

@@ -1,0 +1,16 @@
+/** `drift-exporter serve` as a child process for the benchmarks, on a loopback port, its JSON log lines collected. */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Spawns serve on 127.0.0.1 (a free port); `lines` fills with its parsed log lines as they arrive. */
+export function spawnServe(main: string, config: string): { child: ChildProcess; lines: Record<string, any>[] } {
+  const child = spawn(process.execPath, [main, 'serve', '--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: Record<string, any>[] = [];
+  let buffered = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buffered += d;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p));
+  });
+  return { child, lines };
+}
