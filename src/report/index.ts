@@ -1,3 +1,3 @@
-export type { Report, ModelReport, FeatureReport, TestThreshold } from './types.js';
+export type { Report, ModelReport, FeatureReport, SegmentReport, TestThreshold } from './types.js';
 export { formatReport, printable, FORMATS, type Format } from './format.js';
 export { toWire, fromWire, type WireError } from './errors.js';

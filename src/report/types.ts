@@ -57,6 +57,26 @@ export interface ModelReport {
   drift: boolean;
   /** Features that carry an `error`. */
   feature_errors: number;
+  /** Per segment of the window (segment_by), largest first; absent for an unsegmented model. */
+  segments?: SegmentReport[];
+}
+
+/** One segment of a segmented model's window, compared like the whole window. */
+export interface SegmentReport {
+  /** The segment's value of each segment_by column, as text (null: SQL NULL). Empty for the overflow bucket. */
+  key: Record<string, string | null>;
+  /** True for the bucket that merges the smallest segments beyond max_segments. */
+  other: boolean;
+  /** How many distinct segments the overflow bucket merges; 1 for a real segment. */
+  merged: number;
+  status: ModelStatus;
+  window: { rows: number };
+  /** `matching`: compared with the baseline rows of the same key; `whole`: with the whole baseline. */
+  baseline: { rows: number; slice: 'matching' | 'whole' };
+  features: FeatureReport[];
+  drift_share: number | null;
+  drift: boolean;
+  feature_errors: number;
 }
 
 /** The whole report: what `report --format json` prints and `/api/report` serves. */
