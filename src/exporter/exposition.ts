@@ -52,16 +52,40 @@ export function familyHeader(name: string, help: string, type: string): string {
   return `# HELP ${n} ${escapeText(help)}\n# TYPE ${n} ${type}`;
 }
 
-/** One family's series, per model, in the order prom-client holds them (a model published again moves to the end). */
+/** Pieces joined once: their bytes, and their gzip members, concatenated when first asked for. */
+export class Joined {
+  private plainBytes: Buffer | null = null;
+  private gz: Promise<Buffer> | null = null;
+
+  constructor(private readonly parts: readonly Piece[]) {}
+
+  get plain(): Buffer {
+    return (this.plainBytes ??= Buffer.concat(this.parts.map((p) => p.plain)));
+  }
+
+  gzipped(): Promise<Buffer> {
+    return (this.gz ??= Promise.all(this.parts.map((p) => p.gzipped())).then((members) => Buffer.concat(members)));
+  }
+}
+
+/**
+ * One family's series, per model, in the order prom-client holds them: a
+ * label set set again keeps its place, a model removed and published again
+ * moves to the end. The family's joined bytes are kept until a model changes.
+ */
 export class ModelChunks {
   private readonly chunks = new Map<string, Piece>();
+  private cached: Joined | null = null;
 
   constructor(readonly name: string) {}
 
-  /** Replaces the model's series; a label set given twice keeps its first place and its last value, as a gauge set twice does. */
+  /** Replaces the model's series in place; a label set given twice keeps its first place and its last value, as a gauge set twice does. */
   set(model: string, series: readonly { labels: Record<string, string>; value: number }[]): void {
-    this.chunks.delete(model);
-    if (series.length === 0) return;
+    this.cached = null;
+    if (series.length === 0) {
+      this.chunks.delete(model);
+      return;
+    }
     const lines = new Map<string, number>();
     for (const s of series) lines.set(seriesName(this.name, s.labels), s.value);
     let text = '';
@@ -70,10 +94,11 @@ export class ModelChunks {
   }
 
   delete(model: string): void {
-    this.chunks.delete(model);
+    if (this.chunks.delete(model)) this.cached = null;
   }
 
-  pieces(): IterableIterator<Piece> {
-    return this.chunks.values();
+  /** The family's header (the same at every call) and every model's chunk, joined. */
+  joined(head: Piece): Joined {
+    return (this.cached ??= new Joined([head, ...this.chunks.values()]));
   }
 }

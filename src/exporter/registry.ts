@@ -4,7 +4,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport } from '../report/index.js';
-import { familyHeader, gzipAsync, ModelChunks, Piece } from './exposition.js';
+import { familyHeader, Joined, ModelChunks, Piece } from './exposition.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
 
 type Labels = Record<string, string>;
@@ -31,19 +31,35 @@ export interface ScheduleFacts {
   maxLogLagS: number;
 }
 
-/** The cached exposition: its pieces, and (once asked for) their bytes joined and their gzip members joined. */
+/** The cached exposition: its pieces, and (once asked for) their bytes and their gzip members. */
 interface Rendered {
-  pieces: Piece[];
-  plain: Buffer | null;
-  gzipped: Promise<Buffer> | null;
+  pieces: (Piece | Joined)[];
+  plain: Buffer[] | null;
+  gzipped: Promise<Buffer[]> | null;
 }
 
-/** The families only publish() writes: each model's series of them are rendered when its report is published. */
+/** The exposition as parts to write in order (never joined: a fleet's body is large, and would be copied at every scrape). */
+export interface Exposition {
+  contentType: string;
+  parts: Buffer[];
+  /** Their total bytes. */
+  length: number;
+}
+
+/**
+ * The per-model families (model_name first): each model's series of them are
+ * rendered into a chunk of their own when they change (its report published,
+ * a run started or ended), so a fleet's change re-renders one model's lines.
+ */
+const MODEL_DEFS: readonly MetricDef[] = [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)].filter((d) => d.labels[0] === 'model_name');
+
+/** The families only publish() writes, from a report: a new report replaces all of the model's series of them. */
 const DRIFT_DEFS: readonly MetricDef[] = [
   METRICS.windowRows, METRICS.baselineRows, METRICS.baselineInfo, METRICS.baselineStart, METRICS.baselineEnd, METRICS.featureErrors, METRICS.windowEnd, METRICS.newestEvent,
   METRICS.threshold, METRICS.featureInfo, METRICS.missing, METRICS.baselineMissing, METRICS.score, METRICS.detected,
   ...TEST_METRICS.map((m) => m.def), METRICS.unseen, METRICS.outOfRange, METRICS.predictionScore, METRICS.driftShare, METRICS.modelDetected,
 ];
+const DRIFT = new Set(DRIFT_DEFS.map((d) => d.name));
 
 /** The exposition's last line break (Registry.metrics() ends its text with one). */
 const END = new Piece('\n');
@@ -86,9 +102,11 @@ export class DriftMetrics {
   private readonly live: string[];
   /** Per engine, the counters of its current process as last reported (turned into increments). */
   private readonly engineCounters = new Map<string, CacheCounters>();
+  /** The per-model counters' values, per family (prom-client keeps them too, but only hands them out asynchronously). */
+  private readonly counts = new Map<string, Map<string, number>>();
 
   constructor(build: { version: string; nodejsVersion: string }) {
-    for (const def of DRIFT_DEFS) this.chunked.set(def.name, new ModelChunks(def.name));
+    for (const def of MODEL_DEFS) this.chunked.set(def.name, new ModelChunks(def.name));
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
     this.gauge(METRICS.buildInfo).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
     const own = new Set(this.registry.getMetricsAsArray().map((m) => (m as { name: string }).name));
@@ -149,22 +167,22 @@ export class DriftMetrics {
 
   /** Creates the run counters at 0, so that rate() and increase() see the first increment. */
   addModel(model: string): void {
-    for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).inc({ model_name: model }, 0);
+    for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.countModel(def, model, 0);
   }
 
   /** Publishes what the config says of a model's schedule (seconds), and when the model was loaded. */
   setSchedule(model: string, s: ScheduleFacts & { loadedAt?: Date }): void {
-    for (const x of scheduleSamples(model, s, (def) => this.gauge(def))) x.gauge.set(x.labels, x.value);
-    if (s.loadedAt) this.gauge(METRICS.loaded).set({ model_name: model }, s.loadedAt.getTime() / 1000);
+    for (const x of scheduleSamples(model, s, (def) => this.gauge(def))) this.setModel(x);
+    if (s.loadedAt) this.setModel({ family: METRICS.loaded.name, gauge: this.gauge(METRICS.loaded), labels: { model_name: model }, value: s.loadedAt.getTime() / 1000 });
   }
 
   /** Replaces the model's drift series with those of a successful run's report. */
   publish(report: ModelReport): void {
     const next = samples(report, (def) => this.gauge(def));
-    const byFamily = new Map<string, Sample[]>([...this.chunked.keys()].map((name) => [name, []]));
+    const byFamily = new Map<string, Sample[]>([...DRIFT].map((name) => [name, []]));
     for (const s of next) {
       const family = byFamily.get(s.family);
-      if (!family) throw new Error(`${s.family} is published by a report but not rendered from its chunks (add it to DRIFT_DEFS)`);
+      if (!family) throw new Error(`${s.family} is published by a report but not listed in DRIFT_DEFS`);
       family.push(s);
     }
     // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
@@ -177,19 +195,19 @@ export class DriftMetrics {
 
   /** Counts a run that has just started, after waiting `waitS` in the queue. */
   runStarted(model: string, waitS?: number): void {
-    this.counter(METRICS.runs).inc({ model_name: model });
-    if (waitS !== undefined) this.gauge(METRICS.queueWait).set({ model_name: model }, waitS);
+    this.countModel(METRICS.runs, model, 1);
+    if (waitS !== undefined) this.setModel({ family: METRICS.queueWait.name, gauge: this.gauge(METRICS.queueWait), labels: { model_name: model }, value: waitS });
   }
 
   /** Records how a run ended; drift values are left alone (see publish). */
   runEnded(model: string, outcome: RunOutcome): void {
-    for (const s of outcomeSamples(model, outcome, (def) => this.gauge(def))) s.gauge.set(s.labels, s.value);
-    if (!outcome.ok) this.counter(METRICS.failures).inc({ model_name: model });
+    for (const s of outcomeSamples(model, outcome, (def) => this.gauge(def))) this.setModel(s);
+    if (!outcome.ok) this.countModel(METRICS.failures, model, 1);
   }
 
   /** Counts a scheduled tick skipped because the model's previous run was still in progress. */
   runSkipped(model: string): void {
-    this.counter(METRICS.skipped).inc({ model_name: model });
+    this.countModel(METRICS.skipped, model, 1);
   }
 
   /** Drops every series of a model that left the config. */
@@ -198,11 +216,15 @@ export class DriftMetrics {
     this.published.delete(model);
     const labels = { model_name: model };
     for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration, METRICS.lastRunSuccess, METRICS.interval, METRICS.timeout, METRICS.maxLogLag, METRICS.loaded, METRICS.queueWait]) this.gauge(def).remove(labels);
-    for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) this.counter(def).remove(labels);
+    for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) {
+      this.counter(def).remove(labels);
+      this.counts.get(def.name)?.delete(model);
+    }
+    for (const chunks of this.chunked.values()) chunks.delete(model);
   }
 
   /** The text exposition of every family (gzipped when asked), and its content type. */
-  async render(gzip = false): Promise<{ contentType: string; body: Buffer }> {
+  async render(gzip = false): Promise<Exposition> {
     const contentType = this.registry.contentType;
     let r = this.rendered;
     if (!r || this.stale.size > 0 || this.rendering) {
@@ -211,13 +233,15 @@ export class DriftMetrics {
       r = await this.rendering;
     }
     // The process families, fresh at every scrape, follow the cached text; they are small.
-    const live = Buffer.from(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`, 'utf8');
-    if (!gzip) return { contentType, body: Buffer.concat([(r.plain ??= Buffer.concat(r.pieces.map((p) => p.plain))), live]) };
-    // Each cached piece is compressed once, when first asked for (Prometheus asks for gzip on every scrape), on libuv's
-    // thread pool; the live part is a gzip member of its own, appended (a gzip stream is a series of members, RFC 1952 2.2).
-    r.gzipped ??= Promise.all(r.pieces.map((p) => p.gzipped())).then((members) => Buffer.concat(members));
-    const [head, tail] = await Promise.all([r.gzipped, gzipAsync(live)]);
-    return { contentType, body: Buffer.concat([head, tail]) };
+    const live = new Piece(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`);
+    // Each cached piece is compressed once, when first asked for (Prometheus asks for gzip on every scrape); a family's
+    // members are joined once until one of its models changes. The live part is a gzip member of its own, appended
+    // (a gzip stream is a series of members, RFC 1952 2.2).
+    const parts = gzip
+      ? [...(await (r.gzipped ??= Promise.all(r.pieces.map((p) => p.gzipped())))), await live.gzipped()]
+      : [...(r.plain ??= r.pieces.map((p) => p.plain)), live.plain];
+    const nonEmpty = parts.filter((b) => b.length > 0);
+    return { contentType, parts: nonEmpty, length: nonEmpty.reduce((n, b) => n + b.length, 0) };
   }
 
   private async renderText(): Promise<Rendered> {
@@ -229,9 +253,9 @@ export class DriftMetrics {
       this.texts.set(name, new Piece(`${first ? '' : '\n\n'}${await this.registry.getSingleMetricAsString(name)}`));
     }
     // Joined as Registry.metrics() joins them: families in registration order, '\n\n' between two, '\n' at the end.
-    const pieces: Piece[] = [];
+    const pieces: (Piece | Joined)[] = [];
     for (const f of this.families) {
-      if (f.chunks) pieces.push(f.head!, ...f.chunks.pieces());
+      if (f.chunks) pieces.push(f.chunks.joined(f.head!));
       else pieces.push(this.texts.get(f.name)!);
     }
     pieces.push(END);
@@ -241,9 +265,25 @@ export class DriftMetrics {
     return r;
   }
 
+  /** Sets a model's one series of a family (run health, schedule): in prom-client, the reference, and in its chunk. */
+  private setModel(s: Sample): void {
+    s.gauge.set(s.labels, s.value);
+    this.chunked.get(s.family)!.set(s.labels.model_name, [{ labels: s.labels, value: s.value }]);
+  }
+
+  /** Adds to a model's counter, in prom-client and in its chunk. */
+  private countModel(def: MetricDef, model: string, by: number): void {
+    const labels = { model_name: model };
+    this.counter(def).inc(labels, by);
+    const counts = this.counts.get(def.name) ?? this.counts.set(def.name, new Map()).get(def.name)!;
+    const value = (counts.get(model) ?? 0) + by;
+    counts.set(model, value);
+    this.chunked.get(def.name)!.set(model, [{ labels, value }]);
+  }
+
   /** Removes the model's drift series. */
   private unpublish(model: string): void {
-    for (const chunks of this.chunked.values()) chunks.delete(model);
+    for (const name of DRIFT) this.chunked.get(name)!.delete(model);
     for (const s of this.published.get(model) ?? []) {
       this.stale.add(s.family);
       s.gauge.remove(s.labels);

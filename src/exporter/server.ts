@@ -128,12 +128,15 @@ function metricsRoute(metrics: DriftMetrics): Route {
   return (req, res) => {
     const gzip = accepts(req as IncomingMessage).encoding('gzip', 'identity') === 'gzip';
     metrics.render(gzip).then(
-      ({ contentType, body }) => {
-        const headers: Record<string, string | number> = { 'content-type': contentType, 'content-length': body.length, vary: 'Accept-Encoding' };
+      ({ contentType, parts, length }) => {
+        const headers: Record<string, string | number> = { 'content-type': contentType, 'content-length': length, vary: 'Accept-Encoding' };
         if (gzip) headers['content-encoding'] = 'gzip';
         res.writeHead(200, headers);
-        if (req.method === 'HEAD') res.end();
-        else res.end(body);
+        if (req.method === 'HEAD') return res.end();
+        // Written part by part (one writev on HTTP/1.1), not joined: no copy of the body per scrape.
+        if ('cork' in res) res.cork();
+        for (const part of parts) (res as NodeJS.WritableStream).write(part);
+        res.end();
       },
       (err: unknown) => send(req, res, 500, TEXT, `internal error: ${err instanceof Error ? err.message : String(err)}\n`),
     );

@@ -32,9 +32,44 @@ export interface ApplyResult {
   changed: string[];
 }
 
+/**
+ * One cron task per distinct schedule, shared by the models on it: node-cron
+ * works out every task's next match each second, and a fleet on one schedule
+ * would otherwise pay that (and a burst of it, on the loop) once per model.
+ */
+class Ticks {
+  private readonly tasks = new Map<string, { task: ScheduledTask; listeners: Set<() => void> }>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Calls `listener` on each tick of `schedule`, in the order the listeners subscribed; returns the unsubscribe. */
+  subscribe(schedule: string, listener: () => void): () => void {
+    let entry = this.tasks.get(schedule);
+    if (!entry) {
+      const listeners = new Set<() => void>();
+      const task = cron.createTask(schedule, () => {
+        for (const l of listeners) l();
+      }, { name: `drift:${schedule}`, logger: cronLogger(this.log.child({ schedule })) });
+      entry = { task, listeners };
+      this.tasks.set(schedule, entry);
+      void task.start();
+    }
+    const { listeners } = entry;
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.tasks.get(schedule)?.listeners === listeners) {
+        this.tasks.get(schedule)!.task.destroy();
+        this.tasks.delete(schedule);
+      }
+    };
+  }
+}
+
 /** The cron-driven runs of a set of models. */
 export class Scheduler {
   private readonly runners = new Map<string, ModelRunner>();
+  private readonly ticks: Ticks;
   /** The engine processes every model's runs share. */
   readonly pool: EnginePool;
 
@@ -44,6 +79,7 @@ export class Scheduler {
     pool: PoolOptions = { processes: 1, bounds: null },
   ) {
     this.pool = new EnginePool(pool, events);
+    this.ticks = new Ticks(log);
   }
 
   /**
@@ -62,7 +98,7 @@ export class Scheduler {
     for (const model of models) {
       const runner = this.runners.get(model.name);
       if (!runner) {
-        const r = new ModelRunner(model, this.pool, this.events, this.log.child({ model: model.name }));
+        const r = new ModelRunner(model, this.pool, this.ticks, this.events, this.log.child({ model: model.name }));
         this.runners.set(model.name, r);
         r.start();
         result.added.push(model.name);
@@ -84,9 +120,9 @@ export class Scheduler {
 // Configs are plain data built in a fixed key order by the loader, so their JSON compares them.
 const sameConfig = (a: ModelConfig, b: ModelConfig) => JSON.stringify(a) === JSON.stringify(b);
 
-/** One model: its cron task, and at most one run at a time, queued or running in the pool. */
+/** One model: its schedule's ticks, and at most one run at a time, queued or running in the pool. */
 class ModelRunner {
-  private task: ScheduledTask | null = null;
+  private unsubscribe: (() => void) | null = null;
   private inFlight: Promise<void> | null = null;
   /** The run in flight has left the queue: a config change now needs another run. */
   private started = false;
@@ -99,6 +135,7 @@ class ModelRunner {
   constructor(
     public model: ModelConfig,
     private readonly pool: EnginePool,
+    private readonly ticks: Ticks,
     private readonly events: RunEvents,
     private readonly log: Logger,
   ) {}
@@ -119,8 +156,8 @@ class ModelRunner {
 
   /** Stops ticking and drops a queued run; waits up to `graceMs` for the run in progress, then kills its engine process. */
   async stop(graceMs: number): Promise<void> {
-    this.task?.destroy();
-    this.task = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.rerun = false;
     if (this.pool.cancel(this.model.name)) this.closed = true;
     if (this.inFlight && graceMs > 0 && !this.closed) {
@@ -136,9 +173,8 @@ class ModelRunner {
   }
 
   private schedule(): void {
-    this.task?.destroy();
-    this.task = cron.createTask(this.model.schedule, () => this.tick(), { name: `drift:${this.model.name}`, logger: cronLogger(this.log) });
-    void this.task.start();
+    this.unsubscribe?.();
+    this.unsubscribe = this.ticks.subscribe(this.model.schedule, () => this.tick());
   }
 
   private tick(): void {

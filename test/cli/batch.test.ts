@@ -115,7 +115,7 @@ async function daemonSeries(report: ModelReport | null, model: string, published
   const labels = { model_name: model };
   const endedS = value(published, TIMING[0], labels)!;
   metrics.runEnded(model, { ok, durationS: value(published, TIMING[2], labels)!, endedAt: new Date(endedS * 1000) });
-  const families = parseExposition((await metrics.render()).body.toString('utf8'));
+  const families = parseExposition(Buffer.concat((await metrics.render()).parts).toString('utf8'));
   return series(families, (name, l) => l.model_name === model && !DAEMON_ONLY.has(name));
 }
 

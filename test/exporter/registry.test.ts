@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { DriftMetrics, ExporterState, parseListen, formatListen } from '../../src/exporter/index.js';
 import type { FeatureReport, ModelReport } from '../../src/report/index.js';
 import { parseExposition, samplesByKey, seriesKey } from '../helpers/prom-text.js';
+import { METRICS, TEST_METRICS } from '../../src/exporter/metrics.js';
 
 function feature(name: string, over: Partial<FeatureReport> = {}): FeatureReport {
   return {
@@ -42,7 +43,7 @@ function report(model: string, features: FeatureReport[], over: Partial<ModelRep
 function setup() {
   const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' });
   const state = new ExporterState(metrics);
-  const scrape = async () => samplesByKey(parseExposition((await metrics.render()).body.toString("utf8")));
+  const scrape = async () => samplesByKey(parseExposition(Buffer.concat((await metrics.render()).parts).toString("utf8")));
   return { metrics, state, scrape };
 }
 
@@ -298,14 +299,14 @@ describe('DriftMetrics and ExporterState', () => {
     for (const [i, step] of steps.entries()) {
       step();
       const full = steady(await metrics.registry.metrics());
-      assert.equal(steady((await metrics.render()).body.toString('utf8')), full, `plain text after step ${i}`);
-      assert.equal(steady(gunzipSync((await metrics.render(true)).body).toString('utf8')), full, `gzipped text after step ${i}`);
+      assert.equal(steady(Buffer.concat((await metrics.render()).parts).toString('utf8')), full, `plain text after step ${i}`);
+      assert.equal(steady(gunzipSync(Buffer.concat((await metrics.render(true)).parts)).toString('utf8')), full, `gzipped text after step ${i}`);
     }
     // Scrapes that arrive together share one rendering, and each gets all of it.
     state.runSkipped('b');
     const together = await Promise.all([metrics.render(true), metrics.render(), metrics.render(true)]);
     const full = steady(await metrics.registry.metrics());
-    assert.deepEqual(together.map((r, i) => steady((i === 1 ? r.body : gunzipSync(r.body)).toString('utf8'))), [full, full, full]);
+    assert.deepEqual(together.map((r, i) => steady((i === 1 ? Buffer.concat(r.parts) : gunzipSync(Buffer.concat(r.parts))).toString('utf8'))), [full, full, full]);
   });
 });
 
@@ -313,8 +314,8 @@ describe('DriftMetrics rendering from per-model chunks', () => {
   const steady = (text: string) => text.replace(/^process_\S+ .*$/gm, 'process_<masked>');
   const same = async (metrics: DriftMetrics, what: string) => {
     const full = steady(await metrics.registry.metrics());
-    assert.equal(steady((await metrics.render()).body.toString('utf8')), full, `plain: ${what}`);
-    assert.equal(steady(gunzipSync((await metrics.render(true)).body).toString('utf8')), full, `gzipped: ${what}`);
+    assert.equal(steady(Buffer.concat((await metrics.render()).parts).toString('utf8')), full, `plain: ${what}`);
+    assert.equal(steady(gunzipSync(Buffer.concat((await metrics.render(true)).parts)).toString('utf8')), full, `gzipped: ${what}`);
   };
 
   it('write the bytes prom-client writes: escaped labels, odd values, a label set given twice, models republished in turn', async () => {
@@ -343,7 +344,7 @@ describe('DriftMetrics rendering from per-model chunks', () => {
     await same(metrics, 'after removing two models');
   });
 
-  it("a model's new report re-renders none of the families that hold every model's series", async () => {
+  it("a model's run and new report re-render none of the families that hold every model's series", async () => {
     const { metrics, state } = setup();
     const models = Array.from({ length: 20 }, (_, i) => ({ name: `m${i}`, schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }));
     state.setModels(models);
@@ -358,9 +359,14 @@ describe('DriftMetrics rendering from per-model chunks', () => {
     };
     state.runStarted('m3');
     state.runSucceeded(report('m3', [feature('x', { score: 0.9 }), feature('y')]), at(2));
+    state.runSkipped('m4');
+    state.runStarted('m5');
+    state.runFailed('m5', 'boom', at(3));
     await metrics.render(true);
-    const drift = rendered.filter((n) => !n.startsWith('drift_exporter_') && !n.startsWith('process_'));
-    assert.deepEqual(drift, [], 'drift families come from per-model chunks');
+    const perModel = new Set([...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)].filter((d) => d.labels[0] === 'model_name').map((d) => d.name));
+    assert.ok(perModel.has('drift_exporter_runs_total') && perModel.has('ml_data_drift_score'));
+    assert.deepEqual(rendered.filter((n) => perModel.has(n)), [], 'per-model families (drift and run health) come from per-model chunks');
+    assert.ok(rendered.some((n) => n.startsWith('process_')), 'the process families are still collected at every scrape');
     metrics.registry.getSingleMetricAsString = original;
     await same(metrics, 'after the run');
   });

@@ -96,6 +96,23 @@ describe('the engine pool', () => {
     await scrapeUntil(served, 'the refused reload', (f) => value(f, 'drift_exporter_config_last_reload_successful') === 0, 10_000);
   });
 
+  it('models on one schedule share its ticks: a reload that removes one and moves another keeps every remaining model ticking', async (t) => {
+    const models = ['a', 'b', 'c'].map((n) => fixtureModel(n, small.baseline, small.window));
+    const config = writePoolConfig(path.join(dir, 'shared.yaml'), models, { engine: { processes: 2 } });
+    const served = await startServe(config);
+    t.after(() => served.kill());
+    const runs = (f: Map<string, Family>, m: string) => value(f, 'drift_exporter_runs_total', { model_name: m }) ?? 0;
+    await scrapeUntil(served, 'two runs of every model', (f) => ['a', 'b', 'c'].every((m) => runs(f, m) >= 2));
+    // a leaves, b stays on the shared schedule, c moves to a schedule of its own.
+    writePoolConfig(config, [models[1], { ...models[2], schedule: '*/2 * * * * *' }], { engine: { processes: 2 } });
+    served.child.kill('SIGHUP');
+    const reloaded = await scrapeUntil(served, 'the reload', (f) => value(f, 'drift_exporter_runs_total', { model_name: 'a' }) === undefined, 10_000);
+    const before = { b: runs(reloaded, 'b'), c: runs(reloaded, 'c') };
+    const f = await scrapeUntil(served, 'b and c still ticking', (f) => runs(f, 'b') >= before.b + 3 && runs(f, 'c') >= before.c + 2, 30_000);
+    assert.equal(value(f, 'drift_exporter_runs_total', { model_name: 'a' }), undefined, 'the removed model is gone');
+    assert.equal(value(f, 'drift_exporter_run_failures_total', { model_name: 'b' }), 0);
+  });
+
   it('kills only the engine of a run over its timeout: the other models, queued or running, complete', async (t) => {
     const models = [
       fixtureModel('slow', big.baseline, big.window, { run_timeout: '400ms', schedule: '*/2 * * * * *' }),
