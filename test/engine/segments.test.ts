@@ -186,3 +186,23 @@ test('config: a segment column that is a feature, the timestamp, an id column, o
   const ok = bad({ segment_by: ['r'] })().models[0];
   assert.deepEqual([ok.segmentBy, ok.maxSegments, ok.segmentBaseline], [['r'], 20, 'auto']);
 });
+
+test('table and markdown list the drifted segments and those in error after the features, in 80 columns, escaped', async (t) => {
+  const { formatReport } = await import('../../src/report/index.js');
+  const f = await files(t);
+  const r = await runModel(model({ baseline: f.baseline, window: f.version, segment_by: ['version'] }));
+  const table = formatReport({ generated_at: '', models: [r] }, 'table');
+  const lines = table.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  segments: 3; drifted, in error or without data (1 more with no drift):'));
+  assert.ok(at > lines.findIndex((l) => l.includes('feature ')), table);
+  assert.ok(lines.slice(at).every((l) => l.length <= 80), `80 columns:\n${table}`);
+  assert.match(lines[at + 1], /^! version="2": 156 rows vs 800 \(whole\), DRIFT, 100\.0% drifted; drifted: x, cat$/);
+  assert.match(lines[at + 2], /^  version="3": 12 rows vs 800 \(whole\), no drift among the compared features,/);
+  assert.match(table, /in error: x/);
+  const md = formatReport({ generated_at: '', models: [r] }, 'markdown');
+  assert.match(md, /\| version="2" \| 156 \| 800 \(whole\) \| DRIFT \(100\.0%\) \| x, cat \| - \|/);
+  // A value from the data never reaches a terminal raw.
+  const escaped = formatReport({ generated_at: '', models: [{ ...r, segments: [{ ...r.segments![1], key: { 'vers\u202eion': 'a\x1b[31m|' } }] }] }, 'markdown');
+  assert.match(escaped, /vers\\u202eion="a\\u001b\[31m\\\|"/);
+  assert.doesNotMatch(escaped, /\x1b|\u202e/);
+});
