@@ -34,6 +34,7 @@ async function job(): Promise<Record<string, number>> {
           window: w.window,
           features: Object.fromEntries([...w.numeric.map((f) => [f, 'numeric']), ...w.categorical.map((f) => [f, 'categorical'])]),
           ...(w.timestampColumn ? { timestamp_column: w.timestampColumn, window_duration: '30d', as_of: '2026-01-31T00:00:00Z' } : {}),
+          ...(w.segmentBy?.length ? { segment_by: w.segmentBy } : {}),
         },
       ],
     },

@@ -11,6 +11,8 @@ export interface Workload {
   numeric: string[];
   categorical: string[];
   timestampColumn: string | null;
+  /** Columns whose values split the window into segments (segment_by); empty: unsegmented. */
+  segmentBy?: string[];
 }
 
 // 15 numeric shapes over different scales; `s` is the drift applied to the window.
@@ -32,7 +34,7 @@ const NUMERIC_SHAPES = [
   (u: string, s: string) => `greatest(0, 300 + 80 * (${s} + sqrt(-2 * ln(${u}a)) * cos(2 * pi() * ${u}b)))`,
 ];
 
-function rowSelect(rows: number, seed: number, numeric: number, categorical: number, drift: boolean, withTs: boolean): string {
+function rowSelect(rows: number, seed: number, numeric: number, categorical: number, drift: boolean, withTs: boolean, segmented: boolean): string {
   // Deterministic pseudo-random uniforms in (0, 1) from hash(), independent of thread scheduling.
   const uni = (k: number, sub: string) => `((hash(i * 131 + ${seed * 7919 + k * 2 + (sub === 'a' ? 0 : 1)}) % 1000000007) + 0.5) / 1000000007.0`;
   const cols: string[] = [];
@@ -48,7 +50,9 @@ function rowSelect(rows: number, seed: number, numeric: number, categorical: num
     const skew = drift && f === 0 ? 1.3 : 1.5;
     cols.push(`CASE WHEN c${f}n < 0.02 THEN NULL ELSE 'cat_' || CAST(floor(pow(c${f}, ${skew}) * ${k}) AS INTEGER) END AS cat_${f}`);
   }
-  const uniforms: string[] = [];
+  // Five segments of 40, 25, 20, 10 and 5% of the rows.
+  if (segmented) cols.push(`CASE WHEN sg < 0.4 THEN 'v1' WHEN sg < 0.65 THEN 'v2' WHEN sg < 0.85 THEN 'v3' WHEN sg < 0.95 THEN 'v4' ELSE 'v5' END AS segment`);
+  const uniforms: string[] = segmented ? [`${uni(5000, 'a')} AS sg`] : [];
   for (let f = 0; f < numeric; f++) uniforms.push(`${uni(f, 'a')} AS u${f}a`, `${uni(f + 1000, 'b')} AS u${f}b`, `${uni(f + 2000, 'a')} AS u${f}n`);
   for (let f = 0; f < categorical; f++) uniforms.push(`${uni(f + 3000, 'a')} AS c${f}`, `${uni(f + 4000, 'b')} AS c${f}n`);
   return `SELECT ${cols.join(', ')} FROM (SELECT i, ${uniforms.join(', ')} FROM range(${rows}) t(i))`;
@@ -56,11 +60,12 @@ function rowSelect(rows: number, seed: number, numeric: number, categorical: num
 
 /** The workloads of the performance issue: W1, W2, and W3 (opt-in). */
 export function workloadSpecs(dir: string): (Workload & { rows: { baseline: number; window: number }; features: { numeric: number; categorical: number } })[] {
-  const spec = (name: string, description: string, b: number, w: number, numeric: number, categorical: number, windowFrom = name) => ({
+  const spec = (name: string, description: string, b: number, w: number, numeric: number, categorical: number, windowFrom = name, segmentBy: string[] = []) => ({
     name,
     description,
     baseline: path.join(dir, `${windowFrom}-baseline.parquet`),
     window: path.join(dir, `${name}-window.parquet`),
+    segmentBy,
     numeric: Array.from({ length: numeric }, (_, f) => `num_${String(f).padStart(3, '0')}`),
     categorical: Array.from({ length: categorical }, (_, f) => `cat_${f}`),
     timestampColumn: numeric === 15 ? 'ts' : null,
@@ -71,6 +76,8 @@ export function workloadSpecs(dir: string): (Workload & { rows: { baseline: numb
     spec('W1', '1M baseline vs 5M window, 15 numeric + 5 categorical, 2% NULLs, timestamp', 1_000_000, 5_000_000, 15, 5),
     spec('W2', 'wide: 200 numeric, 200k vs 200k', 200_000, 200_000, 200, 0),
     spec('W3', "long: W1's features, 20M window", 1_000_000, 20_000_000, 15, 5, 'W1'),
+    // W1's rows with a 5-value segment column on both sides: each segment compared with its matching baseline slice.
+    spec('W1-segmented', 'W1 with segment_by a 5-value column (40/25/20/10/5%), in the baseline too', 1_000_000, 5_000_000, 15, 5, 'W1-segmented', ['segment']),
   ];
 }
 
@@ -88,7 +95,7 @@ export async function ensureWorkload(w: ReturnType<typeof workloadSpecs>[number]
       log(`generating ${path.basename(file)} (${rows.toLocaleString()} rows)...`);
       const tmp = `${file}.tmp`;
       rmSync(tmp, { force: true });
-      const select = rowSelect(rows, seed, w.features.numeric, w.features.categorical, drift, w.timestampColumn !== null);
+      const select = rowSelect(rows, seed, w.features.numeric, w.features.categorical, drift, w.timestampColumn !== null, (w.segmentBy?.length ?? 0) > 0);
       await conn.run(`COPY (${select}) TO '${tmp}' (FORMAT parquet, ROW_GROUP_SIZE 122880)`);
       renameSync(tmp, file);
     }

@@ -19,6 +19,7 @@ function options(y: Argv) {
     .option('timestamp-column', { type: 'string', describe: 'Ad hoc: column that places each row in time' })
     .option('window-duration', { type: 'string', describe: 'Ad hoc: window length, e.g. 1h, 1d (default 1d)' })
     .option('id-columns', { type: 'string', describe: 'Ad hoc: comma-separated id columns, never compared as features' })
+    .option('segment-by', { type: 'string', describe: 'Ad hoc: comma-separated columns whose values split the window into segments, each compared like the whole window' })
     .option('baseline-from', { type: 'string', describe: 'Ad hoc: the reference is the baseline rows in (from, to], ISO-8601 (needs --baseline-to, --timestamp-column)' })
     .option('baseline-to', { type: 'string', describe: 'Ad hoc: end of the fixed reference range, ISO-8601 (needs --baseline-from)' })
     .option('baseline-offset', { type: 'string', describe: 'Ad hoc: the reference ends this long before the window\'s end, e.g. 7d (needs --timestamp-column)' })
@@ -33,7 +34,7 @@ function options(y: Argv) {
     .option('push-job', { type: 'string', default: 'drift-exporter', describe: 'Batch mode: the job label of the pushed groups' })
     .option('push-timeout', { type: 'string', default: '10s', describe: 'Batch mode: bound on each push request' })
     .option('textfile', { type: 'string', describe: "Batch mode: write the metrics to this *.prom file (atomically) for node_exporter's textfile collector" })
-    .conflicts('config', ['baseline', 'window', 'features', 'categorical', 'prediction', 'timestamp-column', 'window-duration', 'id-columns', 'baseline-from', 'baseline-to', 'baseline-offset', 'baseline-duration'])
+    .conflicts('config', ['baseline', 'window', 'features', 'categorical', 'prediction', 'timestamp-column', 'window-duration', 'id-columns', 'segment-by', 'baseline-from', 'baseline-to', 'baseline-offset', 'baseline-duration'])
     .conflicts('baseline-from', ['baseline-offset', 'baseline-duration'])
     .conflicts('baseline-to', ['baseline-offset', 'baseline-duration'])
     .conflicts('as-of', ['from', 'to', 'every'])
@@ -83,6 +84,7 @@ export function adHocConfig(a: ReportArgs): Config {
         ...(features ? { features: Object.fromEntries(features.map((f) => [f, categorical.includes(f) ? 'categorical' : 'auto'])) } : {}),
         ...(a.prediction ? { prediction_columns: list(a.prediction) } : {}),
         ...(a['id-columns'] ? { id_columns: list(a['id-columns']) } : {}),
+        ...(list(a['segment-by']) ? { segment_by: list(a['segment-by']) } : {}),
       },
     ],
   };

@@ -8,6 +8,8 @@ export const DEFAULTS = {
   window_duration: '1d',
   drift_share_threshold: 0.5,
   max_categories: 10000,
+  /** Segments of a segmented model, the overflow bucket of the smallest ones included. */
+  max_segments: 20,
   /** Bound on each HTTP request to object storage; with http_retries, how long an unreachable store can hold a run. */
   http_timeout: '30s',
   http_retries: 1,

@@ -62,6 +62,12 @@ export interface ModelConfig {
   maxLogLagMs: number;
   /** Features whose drift pages as critical (feature_overrides.<name>.critical). */
   criticalFeatures: string[];
+  /** Columns whose values split the window into segments (empty: unsegmented). */
+  segmentBy: string[];
+  /** Segments at most, the overflow bucket included. */
+  maxSegments: number;
+  /** What each segment is compared with (auto: matching when the baseline has every segment column, else whole). */
+  segmentBaseline: 'auto' | 'matching' | 'whole';
 }
 
 /**
@@ -204,6 +210,9 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     runTimeoutMs: parseDuration(pick('run_timeout'))!,
     maxLogLagMs: parseDuration(pick('max_log_lag'))!,
     criticalFeatures: Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.critical ? [name] : [])),
+    segmentBy: m.segment_by ?? [],
+    maxSegments: m.max_segments ?? DEFAULTS.max_segments,
+    segmentBaseline: m.segment_baseline ?? 'auto',
   };
 }
 

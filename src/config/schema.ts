@@ -163,6 +163,11 @@ const model = z.strictObject({
   prediction_columns: z.array(z.string().min(1)).optional(),
   features: z.union([z.array(z.string().min(1)), z.record(z.string(), z.enum(['numeric', 'categorical', 'auto']))]).optional(),
   feature_overrides: z.record(z.string(), z.strictObject({ ...testSettings, critical: z.boolean().optional() })).optional(),
+  /** Columns whose values split the window into segments, each compared like the whole window. */
+  segment_by: z.array(z.string().min(1)).min(1).max(8).optional(),
+  max_segments: z.number().int().min(1).max(1000).optional(),
+  /** What a segment is compared with: the baseline rows of the same key, the whole baseline, or (auto) matching when the baseline has every segment column. */
+  segment_baseline: z.enum(['auto', 'matching', 'whole']).optional(),
   ...modelSettings,
 });
 
@@ -198,6 +203,9 @@ export const configFileSchema = z
       if (m.window_duration !== undefined && m.timestamp_column === undefined) {
         ctx.addIssue({ code: 'custom', path: ['models', i, 'window_duration'], message: 'needs timestamp_column: without one the whole window source is compared', input: m.window_duration });
       }
+      segmentProblems(m).forEach(([key, index, message]) =>
+        ctx.addIssue({ code: 'custom', path: ['models', i, key, ...(index === null ? [] : [index])], message, input: index === null ? m[key] : m.segment_by![index] }),
+      );
       // Listed features are known now; inferred ones only once the baseline is read (the engine checks those).
       if (m.features && m.feature_overrides) {
         const known = [...(Array.isArray(m.features) ? m.features : Object.keys(m.features)), ...(m.prediction_columns ?? [])];
@@ -212,6 +220,34 @@ export const configFileSchema = z
   });
 
 type BaselineFile = z.infer<typeof baselineSource>;
+type ModelInput = z.infer<typeof model>;
+
+/** A segment column that cannot be one, as [key, index in segment_by, why]: a feature, a prediction, the timestamp or an id column, or listed twice. */
+function segmentProblems(m: ModelInput): ['segment_by' | 'max_segments' | 'segment_baseline', number | null, string][] {
+  const out: ['segment_by' | 'max_segments' | 'segment_baseline', number | null, string][] = [];
+  if (!m.segment_by) {
+    if (m.max_segments !== undefined) out.push(['max_segments', null, 'needs segment_by: it bounds the segments of segment_by']);
+    if (m.segment_baseline !== undefined) out.push(['segment_baseline', null, 'needs segment_by: it says what each segment is compared with']);
+    return out;
+  }
+  const features = m.features ? (Array.isArray(m.features) ? m.features : Object.keys(m.features)) : [];
+  m.segment_by.forEach((c, k) => {
+    const role =
+      m.segment_by!.indexOf(c) < k
+        ? 'listed twice in segment_by'
+        : features.includes(c)
+          ? 'also a feature: a segment column is not compared'
+          : (m.prediction_columns ?? []).includes(c)
+            ? 'also a prediction column: a segment column is not compared'
+            : c === m.timestamp_column || c === m.baseline.timestamp_column
+              ? 'the timestamp column: it cannot also split the window into segments'
+              : (m.id_columns ?? []).includes(c)
+                ? 'an id column: every row would be a segment of its own'
+                : null;
+    if (role) out.push(['segment_by', k, `segment column "${c}" is ${role}`]);
+  });
+  return out;
+}
 
 /** Impossible reference ranges, as [key, why]: a range needs a timestamp column, and is either fixed or relative to as_of. */
 function referenceProblems(b: BaselineFile, modelTimestamp: string | undefined): [keyof BaselineFile, string][] {

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn, type TimeFilter } from './scan.js';
+import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn, type Slice, type TimeFilter } from './scan.js';
 import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
@@ -11,6 +11,8 @@ export interface BaselineProfile<T = Float64Array> {
   source: Source;
   /** The reference range read, (start, end]; null: the whole source. */
   range: TimeFilter | null;
+  /** The segment slice read; null: every row of the range. */
+  slice: Slice | null;
   sha256: string;
   rows: number;
   missing: Map<string, number>;
@@ -24,6 +26,8 @@ interface Entry {
   profile: BaselineProfile<unknown>;
   /** A moving reference's range is not asked for again once the next one is read. */
   moving: boolean;
+  /** The range part of the cache key: a source's segment slices of one range are kept together. */
+  range: string;
   bytes: number;
   release?: (value: unknown) => void;
 }
@@ -56,6 +60,14 @@ export function setProfileCacheBudget(bytes: number): void {
 /** The cache key of a source read over a range: one entry per range actually read. */
 function rangeKey(spec: string, range: TimeFilter | null): string {
   return range ? `${spec}\n${range.column} (${range.start.toISOString()}, ${range.end.toISOString()}]` : spec;
+}
+
+/** A segment slice's part of the cache key: its columns and key (or, for the overflow, every named key it excludes). */
+function sliceKey(slice: Slice | null): string {
+  if (!slice) return '';
+  const { segments, index } = slice;
+  const key = index < segments.keys.length ? { key: segments.keys[index] } : { not: segments.keys };
+  return `\nsegment ${JSON.stringify({ columns: segments.columns, ...key })}`;
 }
 
 /** Drops a baseline's cached profiles (every range of it) and lets their reduced values go: the next run computes them again. */
@@ -112,12 +124,14 @@ export async function baselineProfile<T>(
   conn: DuckDBConnection,
   source: Source,
   features: readonly FeatureColumn[],
-  reduce: (values: Float64Array) => Reduced<T> | Promise<Reduced<T>>,
+  reduce: (values: Float64Array, name: string) => Reduced<T> | Promise<Reduced<T>>,
   release?: (value: T) => void,
   range: { filter: TimeFilter; moving: boolean } | null = null,
+  slice: Slice | null = null,
 ): Promise<BaselineProfile<T>> {
   const filter = range?.filter ?? null;
-  const spec = rangeKey(source.spec, filter);
+  const ranged = rangeKey(source.spec, filter);
+  const spec = ranged + sliceKey(slice);
   const cached = cache.get(spec);
   let profile = cached?.profile as BaselineProfile<T> | undefined;
   if (profile?.source.fingerprint !== source.fingerprint) profile = undefined;
@@ -136,7 +150,7 @@ export async function baselineProfile<T>(
   const hashing = known ? Promise.resolve(known.sha256) : sha256(source.files);
   hashing.catch(() => undefined);
   // The row count comes from the files' metadata (a range's, from a count); missing values are counted while the columns stream.
-  const { rows } = await countRows(conn, source, [], filter);
+  const { rows } = await countRows(conn, source, [], filter, slice);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
   // Scans of a few columns each: while one streams, the previous one's columns are being reduced.
   const size = Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
@@ -145,14 +159,21 @@ export async function baselineProfile<T>(
     const group = numeric.slice(at, at + size);
     const all = group.map(() => new Float64Array(rows));
     let streamed = 0;
-    await streamNumeric(conn, source, group, filter, (values, count) => {
-      // Whole chunks, missing values included; rows beyond the metadata's count are only counted (reported below).
-      if (streamed + count <= rows) for (let c = 0; c < values.length; c++) all[c].set(values[c].subarray(0, count), streamed);
-      streamed += count;
-    });
-    if (streamed !== rows) throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, ${filter ? 'its count of the range' : "the files' metadata"} says ${rows}; did they change during the run?`);
-    for (const values of all) {
-      const reduced = Promise.resolve(rows > 0 ? reduce(values) : { value: null, finite: 0 });
+    await streamNumeric(
+      conn,
+      source,
+      group,
+      filter,
+      (values, count) => {
+        // Whole chunks, missing values included; rows beyond the metadata's count are only counted (reported below).
+        if (streamed + count <= rows) for (let c = 0; c < values.length; c++) all[c].set(values[c].subarray(0, count), streamed);
+        streamed += count;
+      },
+      { slice },
+    );
+    if (streamed !== rows) throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, ${filter || slice ? 'its count of the range' : "the files' metadata"} says ${rows}; did they change during the run?`);
+    for (const [c, values] of all.entries()) {
+      const reduced = Promise.resolve(rows > 0 ? reduce(values, group[c]) : { value: null, finite: 0 });
       // Awaited below, after the other scans; until then a failure must not count as unhandled.
       reduced.catch(() => undefined);
       reductions.push(reduced);
@@ -160,10 +181,10 @@ export async function baselineProfile<T>(
   }
   const reducing = Promise.all(reductions);
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
-  const categories = await categoryCountsAll(conn, source, categorical, filter);
+  const categories = await categoryCountsAll(conn, source, categorical, filter, { slice });
   const reduced = await reducing;
   const extending = profile !== undefined;
-  profile ??= { source, range: filter, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  profile ??= { source, range: filter, slice, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   let bytes = extending ? 0 : PROFILE_BYTES;
   numeric.forEach((name, c) => {
     profile!.missing.set(name, rows - reduced[c].finite);
@@ -186,8 +207,8 @@ export async function baselineProfile<T>(
     bytes += previous.bytes;
   }
   const moving = range?.moving ?? false;
-  if (moving) for (const [key, e] of cache) if (key !== spec && e.moving && e.profile.source.spec === source.spec) drop(key);
-  cache.set(spec, { profile: profile as BaselineProfile<unknown>, moving, bytes, release: release as Entry['release'] });
+  if (moving) for (const [key, e] of cache) if (e.range !== ranged && e.moving && e.profile.source.spec === source.spec) drop(key);
+  cache.set(spec, { profile: profile as BaselineProfile<unknown>, moving, range: ranged, bytes, release: release as Entry['release'] });
   profileCacheStats.bytes += bytes;
   profileCacheStats.entries = cache.size;
   evict(spec);

@@ -31,6 +31,28 @@ export interface Counts {
   newest?: number | null;
 }
 
+/**
+ * Segments of a source: the columns whose values (as text; null: SQL NULL)
+ * group its rows, and the named keys. Rows of no named key are the
+ * overflow's: id `keys.length`.
+ */
+export interface Segments {
+  columns: string[];
+  keys: (string | null)[][];
+}
+
+/** The rows of one segment (`index` < keys.length) or of no named key (`index` = keys.length). */
+export interface Slice {
+  segments: Segments;
+  index: number;
+}
+
+/** Rows per key of the segment columns (each value as text; null: SQL NULL). */
+export interface SegmentCount {
+  key: (string | null)[];
+  rows: number;
+}
+
 /** Non-missing rows per category of a categorical feature. */
 export type CategoryCounts = Map<string, number>;
 
@@ -44,7 +66,44 @@ export type CategoryCounts = Map<string, number>;
  * d + 1 day: the window (as_of − 1d, as_of] with as_of at midnight takes the
  * day that ends at as_of.
  */
-function where(source: Source, filter: TimeFilter | null): { sql: string; params: DuckDBValue[] } {
+function where(source: Source, filter: TimeFilter | null, slice: Slice | null = null): { sql: string; params: DuckDBValue[] } {
+  if (!slice) return timeWhere(source, filter);
+  const time = timeWhere(source, filter);
+  const cond = sliceSql(slice, 2 + time.params.length);
+  return { sql: `(${time.sql}) AND ${cond.sql}`, params: [...time.params, ...cond.params] };
+}
+
+/** A key's match: each column's text IS NOT DISTINCT FROM the key's value (a NULL value matches NULL); its text values are parameters from $first. */
+function keySql(segments: Segments, i: number, first: number, params: DuckDBValue[]): string {
+  return segments.columns
+    .map((c, k) => {
+      const v = segments.keys[i][k];
+      if (v === null) return `${ident(c)} IS NULL`;
+      params.push(v);
+      return `${ident(c)}::VARCHAR = $${first + params.length - 1}`;
+    })
+    .join(' AND ');
+}
+
+/** The condition of a slice: its key's match, or for the overflow, no named key's. */
+function sliceSql(slice: Slice, first: number): { sql: string; params: DuckDBValue[] } {
+  const { segments, index } = slice;
+  const params: DuckDBValue[] = [];
+  if (index < segments.keys.length) return { sql: `(${keySql(segments, index, first, params)})`, params };
+  if (segments.keys.length === 0) return { sql: 'TRUE', params };
+  const any = segments.keys.map((_, i) => `(${keySql(segments, i, first, params)})`).join(' OR ');
+  return { sql: `NOT (${any})`, params };
+}
+
+/** Each row's segment id (0 .. keys.length − 1 for a named key, keys.length for the others), as SQL; parameters from $first. */
+function segmentIdSql(segments: Segments, first: number): { sql: string; params: DuckDBValue[] } {
+  const params: DuckDBValue[] = [];
+  if (segments.keys.length === 0) return { sql: '0', params };
+  const whens = segments.keys.map((_, i) => `WHEN ${keySql(segments, i, first, params)} THEN ${i}`).join(' ');
+  return { sql: `CASE ${whens} ELSE ${segments.keys.length} END`, params };
+}
+
+function timeWhere(source: Source, filter: TimeFilter | null): { sql: string; params: DuckDBValue[] } {
   if (!filter) return { sql: 'TRUE', params: [] };
   const col = source.columns.get(filter.column);
   if (!col) {
@@ -88,8 +147,8 @@ function newestMs(source: Source, column: string): string {
 }
 
 /** Row count and per-feature missing counts in one scan; with a time filter, also the newest time in the window. */
-export async function countRows(conn: DuckDBConnection, source: Source, features: readonly FeatureColumn[], filter: TimeFilter | null): Promise<Counts> {
-  const w = where(source, filter);
+export async function countRows(conn: DuckDBConnection, source: Source, features: readonly FeatureColumn[], filter: TimeFilter | null, slice: Slice | null = null): Promise<Counts> {
+  const w = where(source, filter, slice);
   const missingExprs = features.map((f, i) => {
     const c = ident(f.name);
     const bad = f.type === 'numeric' ? `${c} IS NULL OR NOT isfinite(${c}::DOUBLE)` : `${c} IS NULL`;
@@ -101,6 +160,25 @@ export async function countRows(conn: DuckDBConnection, source: Source, features
   const missing = new Map<string, number>();
   features.forEach((f, i) => missing.set(f.name, Number(r[`m${i}`])));
   return { rows: Number(r.n), missing, newest: r.newest === null || r.newest === undefined ? null : Number(r.newest) };
+}
+
+/**
+ * Rows per key of the segment columns in one scan (with a time filter, also
+ * the newest time in the window): the row count of a segmented window.
+ */
+export async function countSegments(conn: DuckDBConnection, source: Source, columns: readonly string[], filter: TimeFilter | null): Promise<{ rows: number; newest: number | null; keys: SegmentCount[] }> {
+  const w = where(source, filter);
+  const keys = columns.map((c, i) => `${ident(c)}::VARCHAR AS k${i}`).join(', ');
+  const newest = filter ? `, ${newestMs(source, filter.column)} AS newest` : '';
+  const sql = `SELECT ${keys}, count(*)::BIGINT AS n${newest} FROM ${source.from} WHERE ${w.sql} GROUP BY ALL`;
+  const out = { rows: 0, newest: null as number | null, keys: [] as SegmentCount[] };
+  for (const r of await query(conn, source, sql, w.params)) {
+    const n = Number(r.n);
+    out.rows += n;
+    out.keys.push({ key: columns.map((_, i) => (r[`k${i}`] === null || r[`k${i}`] === undefined ? null : String(r[`k${i}`]))), rows: n });
+    if (r.newest !== null && r.newest !== undefined) out.newest = Math.max(out.newest ?? -Infinity, Number(r.newest));
+  }
+  return out;
 }
 
 /**
@@ -117,10 +195,22 @@ export type NumericChunkHandler = (values: readonly Float64Array[], count: numbe
  * the number of rows. DuckDB's errors are wrapped to name the source;
  * `onChunk`'s own errors pass through as they are.
  */
-export async function streamNumeric(conn: DuckDBConnection, source: Source, columns: readonly string[], filter: TimeFilter | null, onChunk: NumericChunkHandler): Promise<number> {
-  const w = where(source, filter);
-  const sql = `SELECT ${columns.map((c) => `${ident(c)}::DOUBLE`).join(', ')} FROM ${source.from} WHERE ${w.sql}`;
-  const values = columns.map(() => new Float64Array(CHUNK_ROWS));
+export async function streamNumeric(
+  conn: DuckDBConnection,
+  source: Source,
+  columns: readonly string[],
+  filter: TimeFilter | null,
+  onChunk: NumericChunkHandler,
+  opts: { slice?: Slice | null; segments?: Segments | null } = {},
+): Promise<number> {
+  const w = where(source, filter, opts.slice ?? null);
+  const exprs = columns.map((c) => `${ident(c)}::DOUBLE`);
+  // With segments, each row's segment id comes last, in the same scan.
+  const seg = opts.segments ? segmentIdSql(opts.segments, 2 + w.params.length) : null;
+  if (seg) exprs.push(`(${seg.sql})::DOUBLE`);
+  const sql = `SELECT ${exprs.join(', ')} FROM ${source.from} WHERE ${w.sql}`;
+  const params = [source.list, ...w.params, ...(seg?.params ?? [])];
+  const values = exprs.map(() => new Float64Array(CHUNK_ROWS));
   let rows = 0;
   let handlerFailed = false;
   const handle = async (pending: void | Promise<void>) => {
@@ -132,9 +222,9 @@ export async function streamNumeric(conn: DuckDBConnection, source: Source, colu
     }
   };
   try {
-    await forEachChunk(conn, sql, [source.list, ...w.params], (chunk) => {
+    await forEachChunk(conn, sql, params, (chunk) => {
       const count = chunk.rowCount;
-      for (let c = 0; c < columns.length; c++) readDoubles(chunk.getColumnVector(c), count, values[c]);
+      for (let c = 0; c < exprs.length; c++) readDoubles(chunk.getColumnVector(c), count, values[c]);
       rows += count;
       let pending: void | Promise<void>;
       try {
@@ -156,36 +246,63 @@ const CHUNK_ROWS = 2048;
 
 const GROUPING_MAX = 30;
 
-/** Per categorical column: non-missing rows per category, and NULL rows. */
+/** Per categorical column: non-missing rows per category, and NULL rows; with segments, also per segment id. */
 export interface CategoryColumn {
   counts: CategoryCounts;
   missing: number;
+  segments?: { counts: CategoryCounts; missing: number }[];
 }
 
-/** Counts per category of several columns in one scan (GROUPING SETS), NULLs counted as missing. */
-export async function categoryCountsAll(conn: DuckDBConnection, source: Source, columns: readonly string[], filter: TimeFilter | null): Promise<Map<string, CategoryColumn>> {
-  const out = new Map<string, CategoryColumn>(columns.map((c) => [c, { counts: new Map(), missing: 0 }]));
+/**
+ * Counts per category of several columns in one scan (GROUPING SETS), NULLs
+ * counted as missing. With segments, each set also groups by the segment
+ * id, and a column's whole counts are the sums of its segments'.
+ */
+export async function categoryCountsAll(
+  conn: DuckDBConnection,
+  source: Source,
+  columns: readonly string[],
+  filter: TimeFilter | null,
+  opts: { slice?: Slice | null; segments?: Segments | null } = {},
+): Promise<Map<string, CategoryColumn>> {
+  const segments = opts.segments ?? null;
+  const fresh = (): CategoryColumn => ({
+    counts: new Map(),
+    missing: 0,
+    ...(segments ? { segments: Array.from({ length: segments.keys.length + 1 }, () => ({ counts: new Map(), missing: 0 })) } : {}),
+  });
+  const out = new Map<string, CategoryColumn>(columns.map((c) => [c, fresh()]));
   if (columns.length === 0) return out;
   if (columns.length > GROUPING_MAX) {
     // grouping_id is a bitmask over the columns: keep it well inside 32 bits.
     for (let at = 0; at < columns.length; at += GROUPING_MAX) {
-      for (const [c, v] of await categoryCountsAll(conn, source, columns.slice(at, at + GROUPING_MAX), filter)) out.set(c, v);
+      for (const [c, v] of await categoryCountsAll(conn, source, columns.slice(at, at + GROUPING_MAX), filter, opts)) out.set(c, v);
     }
     return out;
   }
-  const w = where(source, filter);
+  const w = where(source, filter, opts.slice ?? null);
+  const seg = segments ? segmentIdSql(segments, 2 + w.params.length) : null;
   const aliases = columns.map((_, i) => `v${i}`);
   // grouping_id has bit (columns.length − 1 − i) clear for the set that groups column i.
-  const sql = `SELECT grouping_id(${aliases.join(', ')})::BIGINT AS g, ${aliases.join(', ')}, count(*)::BIGINT AS n
-    FROM (SELECT ${columns.map((c, i) => `${ident(c)}::VARCHAR AS v${i}`).join(', ')} FROM ${source.from} WHERE ${w.sql})
-    GROUP BY GROUPING SETS (${aliases.map((a) => `(${a})`).join(', ')})`;
-  for (const r of await query(conn, source, sql, w.params)) {
+  const sets = aliases.map((a) => (seg ? `(s, ${a})` : `(${a})`)).join(', ');
+  const sql = `SELECT grouping_id(${aliases.join(', ')})::BIGINT AS g, ${aliases.join(', ')}${seg ? ', s' : ''}, count(*)::BIGINT AS n
+    FROM (SELECT ${columns.map((c, i) => `${ident(c)}::VARCHAR AS v${i}`).join(', ')}${seg ? `, ${seg.sql} AS s` : ''} FROM ${source.from} WHERE ${w.sql})
+    GROUP BY GROUPING SETS (${sets})`;
+  for (const r of await query(conn, source, sql, [...w.params, ...(seg?.params ?? [])])) {
     const g = Number(r.g);
     const i = columns.findIndex((_, k) => (g & (1 << (columns.length - 1 - k))) === 0);
     const col = out.get(columns[i])!;
     const v = r[`v${i}`];
-    if (v === null || v === undefined) col.missing += Number(r.n);
-    else col.counts.set(String(v), Number(r.n));
+    const n = Number(r.n);
+    const part = col.segments?.[Number(r.s)];
+    if (v === null || v === undefined) {
+      col.missing += n;
+      if (part) part.missing += n;
+    } else {
+      const text = String(v);
+      col.counts.set(text, (col.counts.get(text) ?? 0) + n);
+      part?.counts.set(text, n);
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import type { ModelConfig } from '../config/index.js';
 import { countRows, openSource, withConnection, type Source } from '../data/index.js';
 import { resolveFeatures } from './features.js';
+import { segmentSlice } from './segments.js';
 import { referenceFilter } from './run-model.js';
 
 /**
@@ -29,6 +30,10 @@ export async function checkModel(model: ModelConfig, asOf: Date = model.asOf ?? 
       const ts = window.columns.get(model.timestampColumn);
       if (!ts) problems.push(`window ${model.window}: timestamp column "${model.timestampColumn}" not found`);
       else if (ts.kind !== 'timestamp') problems.push(`window ${model.window}: timestamp column "${model.timestampColumn}" has type ${ts.sqlType}`);
+    }
+    if (model.segmentBy.length > 0) {
+      const { problem } = segmentSlice(model, baseline, window);
+      if (problem) problems.push(problem);
     }
     if (reference) {
       const range = `(${reference.start.toISOString()}, ${reference.end.toISOString()}]`;

@@ -22,8 +22,8 @@ export interface Feature {
  * Throws DataSourceError when a listed feature cannot be read from the baseline.
  */
 export function resolveFeatures(model: ModelConfig, baseline: Source, window: Source): Feature[] {
-  // Hive partition keys label files (split=train/), they are not features.
-  const skip = new Set([...(model.timestampColumn ? [model.timestampColumn] : []), ...model.idColumns, ...baseline.partitionKeys]);
+  // Hive partition keys label files (split=train/), they are not features; nor are segment columns, which split the window.
+  const skip = new Set([...(model.timestampColumn ? [model.timestampColumn] : []), ...model.idColumns, ...model.segmentBy, ...baseline.partitionKeys]);
   const listed =
     model.features ??
     [...baseline.columns.values()].filter((c) => !skip.has(c.name) && (c.kind === 'numeric' || c.kind === 'categorical')).map((c) => ({ name: c.name, type: null }));

@@ -4,13 +4,14 @@
  * compare each feature, and decide the model.
  */
 import type { ModelConfig } from '../config/index.js';
-import { assertUnchanged, baselineProfile, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
-import type { ModelReport } from '../report/index.js';
+import { assertUnchanged, baselineProfile, DataSourceError, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
+import type { ModelReport, SegmentReport } from '../report/index.js';
 import { decideModel } from '../stats/index.js';
 import { compareFeature } from './compare-feature.js';
 import { resolveFeatures } from './features.js';
+import { countWindowSegments, segmentReport, segmentSlice } from './segments.js';
 import { releaseOffThread, summarizeOffThread } from './threads/index.js';
-import { COLLECT_BUDGET_VALUES, readWindow, type Phase } from './window-scan.js';
+import { COLLECT_BUDGET_VALUES, readWindow, type Phase, type Profile, type SegmentPlan } from './window-scan.js';
 
 /** Progress of a run, for a progress line: what it is doing, and how far through that step. */
 export interface Progress {
@@ -64,11 +65,29 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     const features = resolveFeatures(model, baselineSource, window);
     const columns: FeatureColumn[] = features.map((f) => ({ name: f.name, type: f.type }));
     const range = reference ? { filter: reference, moving: model.reference!.kind === 'moving' } : null;
-    const baseline = await baselineProfile(conn, baselineSource, columns, summarizeOffThread, releaseOffThread, range);
+    const segmented = model.segmentBy.length > 0 ? segmentSlice(model, baselineSource, window) : null;
+    if (segmented?.problem) throw new DataSourceError(segmented.problem);
+    const baseline = await baselineProfile(conn, baselineSource, columns, (v) => summarizeOffThread(v), releaseOffThread, range);
+    // A segmented window's row count is per key: it names the segments, and each matching one's baseline slice is profiled
+    // (cached like the whole baseline), its summaries next to the whole baseline's.
+    const windowSegments = segmented ? await countWindowSegments(conn, model, window, filter) : null;
+    let plan: SegmentPlan | null = null;
+    if (segmented && windowSegments) {
+      const segments = { columns: model.segmentBy, keys: windowSegments.keys };
+      const baselines: Profile[] = [];
+      for (let id = 0; id < windowSegments.rows.length; id++) {
+        baselines.push(
+          segmented.slice === 'whole'
+            ? baseline
+            : await baselineProfile(conn, baselineSource, columns, (v, name) => summarizeOffThread(v, baseline.numeric.get(name) ?? null), releaseOffThread, range, { segments, index: id }),
+        );
+      }
+      plan = { segments, rows: windowSegments.rows, baselines, total: windowSegments.total, newest: windowSegments.newest };
+    }
     phase('baseline profile');
     progress('scanning the window', 0, 1);
     const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));
-    const data = await readWindow(conn, window, comparable, baseline, filter, opts.collectValues ?? COLLECT_BUDGET_VALUES, phase, progress);
+    const data = await readWindow(conn, window, comparable, baseline, filter, opts.collectValues ?? COLLECT_BUDGET_VALUES, phase, progress, plan);
     // One version of every input file, or no result: a file rewritten during the run fails it, naming the file.
     await assertUnchanged(window);
     await assertUnchanged(baselineSource);
@@ -77,6 +96,14 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
       progress(`comparing ${f.name}`, i, features.length);
       return compareFeature(model, f, baseline, data);
     });
+    // Each segment is compared and decided exactly as the whole window.
+    const segments: SegmentReport[] | undefined =
+      plan && windowSegments
+        ? plan.rows.map((_, id) => {
+            const reports = features.map((f) => compareFeature(model, f, plan!.baselines[id], data.segments![id]));
+            return segmentReport(model, windowSegments, id, segmented!.slice, plan!.baselines[id].rows, reports);
+          })
+        : undefined;
     progress('done', features.length, features.length);
     phase('compare');
 
@@ -104,6 +131,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
       drift_share,
       drift,
       feature_errors,
+      ...(segments ? { segments } : {}),
     };
   });
 }

@@ -3,10 +3,22 @@
  * baseline's summary on the summary threads, kept whole or counted on grids,
  * and every categorical feature grouped in one scan.
  */
-import { categoryCountsAll, countRows, DataSourceError, forgetProfile, streamNumeric, type BaselineProfile, type FeatureColumn, type Source, type TimeFilter, type withConnection } from '../data/index.js';
+import {
+  categoryCountsAll,
+  countRows,
+  DataSourceError,
+  forgetProfile,
+  streamNumeric,
+  type BaselineProfile,
+  type FeatureColumn,
+  type Segments,
+  type Source,
+  type TimeFilter,
+  type withConnection,
+} from '../data/index.js';
 import type { NumericSummary } from '../stats/index.js';
 import { InconsistentPassError } from '../stats/streaming/index.js';
-import { settleOffThread, SummaryThreadError, WindowColumns, type BaselineRef } from './threads/index.js';
+import { settleOffThread, settleSegmentsOffThread, SummaryThreadError, WindowColumns, type BaselineRef } from './threads/index.js';
 
 type Connection = Parameters<Parameters<typeof withConnection>[0]>[0];
 
@@ -25,6 +37,22 @@ export interface WindowData {
   /** Null when the baseline has no finite value, so nothing is compared. */
   numeric: Map<string, NumericSummary | null>;
   categorical: Map<string, Map<string, number>>;
+  /** A segmented window's: per segment id, what its rows contribute (newest null). */
+  segments?: WindowData[];
+}
+
+/**
+ * A segmented window's segments for one run, from its row count: the named
+ * keys (segment id = index; the overflow, when there is one, is id
+ * keys.length), rows per id, and the baseline profile each id is compared with.
+ */
+export interface SegmentPlan {
+  segments: Segments;
+  rows: number[];
+  baselines: Profile[];
+  /** The window's rows, and its newest time (Unix ms; null without a timestamp column or rows). */
+  total: number;
+  newest: number | null;
 }
 
 /** Per-run memory for window summaries; numeric features beyond it are read in further scans. */
@@ -62,14 +90,17 @@ export async function readWindow(
   budget: number,
   phase: (name: Phase) => void,
   progress: (step: string, done: number, total: number) => void,
+  plan: SegmentPlan | null = null,
 ): Promise<WindowData> {
   const out: WindowData = { rows: -1, newest: null, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  if (plan) out.segments = plan.rows.map((rows) => ({ rows, newest: null, missing: new Map(), numeric: new Map(), categorical: new Map() }));
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
   // The row count sizes the numeric scans; the newest time in the window shows whether logs still arrive.
-  const counted = numeric.length > 0 || filter ? await countRows(conn, window, [], filter) : null;
+  // A segmented window's count (per key) was the plan's.
+  const counted = plan ? { rows: plan.total, newest: plan.newest } : numeric.length > 0 || filter ? await countRows(conn, window, [], filter) : null;
   out.newest = counted?.newest ?? null;
   const rows = counted?.rows ?? 0;
-  const scans = planScans(numeric, baseline, rows, budget);
+  const scans = planScans(numeric, baseline, rows, budget, plan ? plan.rows.length + 1 : 1);
   // A kept scan's columns are sorted and merged on the threads while the next scan streams;
   // their buffers come back to be filled by a later scan.
   let settling: Promise<void> = Promise.resolve();
@@ -78,13 +109,17 @@ export async function readWindow(
     for (const [b, scan] of scans.entries()) {
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
       if (scan.keep) {
-        const { settled } = await keptScan(conn, window, scan.names, baseline, filter, rows, spare, out);
+        const { settled } = plan
+          ? await keptSegmentedScan(conn, window, scan.names, baseline, filter, rows, spare, out, plan)
+          : await keptScan(conn, window, scan.names, baseline, filter, rows, spare, out);
         await settling;
         settling = settled;
         phase('window numeric scan');
       } else {
         await settling;
-        await gridScan(conn, window, scan.names, baseline, filter, budget, out, phase, (step) => progress(step, b, scans.length));
+        const step = (s: string) => progress(s, b, scans.length);
+        if (plan) await gridSegmentedScan(conn, window, scan.names, baseline, filter, budget, out, phase, step, plan);
+        else await gridScan(conn, window, scan.names, baseline, filter, budget, out, phase, step);
       }
     }
     await settling;
@@ -96,9 +131,13 @@ export async function readWindow(
   phase('window numeric settle');
   const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
   progress(`counting ${categorical.length} categorical columns`, 0, 1);
-  for (const [name, col] of await categoryCountsAll(conn, window, categorical, filter)) {
+  for (const [name, col] of await categoryCountsAll(conn, window, categorical, filter, { segments: plan?.segments })) {
     out.categorical.set(name, col.counts);
     out.missing.set(name, col.missing);
+    out.segments?.forEach((seg, id) => {
+      seg.categorical.set(name, col.segments![id].counts);
+      seg.missing.set(name, col.segments![id].missing);
+    });
     if (out.rows < 0) {
       out.rows = col.missing;
       for (const n of col.counts.values()) out.rows += n;
@@ -229,7 +268,7 @@ async function gridScan(
  * keeping half the budget's values (one scan streams while the one before
  * is settled), hold them all, every value is kept; otherwise grids.
  */
-function planScans(names: readonly string[], baseline: Profile, rows: number, budget: number): { names: string[]; keep: boolean }[] {
+function planScans(names: readonly string[], baseline: Profile, rows: number, budget: number, copies: number): { names: string[]; keep: boolean }[] {
   if (names.length === 0) return [];
   const perScan = rows > 0 ? Math.floor(budget / 2 / rows) : names.length;
   const count = perScan > 0 ? Math.ceil(names.length / perScan) : Infinity;
@@ -238,18 +277,18 @@ function planScans(names: readonly string[], baseline: Profile, rows: number, bu
     const size = Math.ceil(names.length / count);
     return Array.from({ length: count }, (_, i) => ({ names: names.slice(i * size, (i + 1) * size), keep: true })).filter((s) => s.names.length > 0);
   }
-  return gridBatches(names, baseline).map((batch) => ({ names: batch, keep: false }));
+  return gridBatches(names, baseline, copies).map((batch) => ({ names: batch, keep: false }));
 }
 
-/** Splits numeric features into scans whose window summaries fit SUMMARY_BUDGET_BYTES together. */
-function gridBatches(names: readonly string[], baseline: Profile): string[][] {
+/** Splits numeric features into scans whose window summaries fit SUMMARY_BUDGET_BYTES together; a segmented window has `copies` per feature (its segments and the whole). */
+function gridBatches(names: readonly string[], baseline: Profile, copies: number): string[][] {
   const out: string[][] = [];
   let current: string[] = [];
   let bytes = 0;
   for (const name of names) {
     // A pass's grid lives in a kernel instance of its own: per interval its bound, two counts, a Σ and index
     // entries (~32 bytes; a later pass's grid may hold twice as many intervals), and a 256 KiB value buffer.
-    const size = (baseline.numeric.get(name)?.intervals ?? 0) * 64 + (256 << 10);
+    const size = ((baseline.numeric.get(name)?.intervals ?? 0) * 64 + (256 << 10)) * copies;
     if (current.length > 0 && bytes + size > SUMMARY_BUDGET_BYTES) {
       out.push(current);
       current = [];
@@ -260,4 +299,179 @@ function gridBatches(names: readonly string[], baseline: Profile): string[][] {
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+/**
+ * keptScan for a segmented window: the same scan also gives each row's
+ * segment id; each column is then sorted per segment on its whole
+ * baseline's thread, settled against each segment's baseline, and the whole
+ * column merged from its sorted segments (no second sort).
+ */
+async function keptSegmentedScan(
+  conn: Connection,
+  window: Source,
+  names: readonly string[],
+  baseline: Profile,
+  filter: TimeFilter | null,
+  rows: number,
+  spare: Float64Array[],
+  out: WindowData,
+  plan: SegmentPlan,
+): Promise<{ settled: Promise<void> }> {
+  const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
+  // Shared with the threads, which only read it.
+  const segs = new Uint16Array(new SharedArrayBuffer(2 * Math.max(1, rows)));
+  let filled = 0;
+  try {
+    out.rows = await streamNumeric(
+      conn,
+      window,
+      names,
+      filter,
+      (values, count) => {
+        if (filled + count > rows) throw new InconsistentPassError(`more than the ${rows} rows counted`);
+        for (let c = 0; c < names.length; c++) kept[c].set(values[c].subarray(0, count), filled);
+        segs.set(values[names.length].subarray(0, count), filled);
+        filled += count;
+      },
+      { segments: plan.segments },
+    );
+  } catch (err) {
+    throw changedOr(err, window);
+  }
+  const ids = segs.subarray(0, filled);
+  const segments = out.segments!;
+  const settled = Promise.all(
+    names.map(async (name, c) => {
+      const ref = baseline.numeric.get(name);
+      const values = kept[c].subarray(0, filled);
+      kept[c] = new Float64Array(0);
+      if (!ref) {
+        // No baseline values to compare with (nor in any slice of it): only the missing ones are counted.
+        const missing = new Array<number>(segments.length).fill(0);
+        for (let r = 0; r < values.length; r++) if (values[r] - values[r] !== 0) missing[ids[r]]++;
+        out.missing.set(name, missing.reduce((a, b) => a + b, 0));
+        out.numeric.set(name, null);
+        segments.forEach((seg, id) => {
+          seg.missing.set(name, missing[id]);
+          seg.numeric.set(name, null);
+        });
+        spare.push(new Float64Array(values.buffer));
+        return;
+      }
+      const refs = plan.baselines.map((p) => p.numeric.get(name) ?? null);
+      const length = values.length;
+      const r = await settleSegmentsOffThread(ref, refs, values, ids);
+      out.missing.set(name, length - r.whole.finite);
+      out.numeric.set(name, r.whole.stats);
+      await Promise.all(
+        r.parts.map(async (part, id) => {
+          if (r.rows[id] !== plan.rows[id]) throw new InconsistentPassError(`segment ${id}: ${r.rows[id]} rows read, ${plan.rows[id]} counted`);
+          segments[id].missing.set(name, r.rows[id] - part.finite);
+          const stats = part.sorted ? (await settleOffThread(refs[id]!, part.sorted, true)).stats : part.stats;
+          segments[id].numeric.set(name, refs[id] ? stats : null);
+        }),
+      );
+      spare.push(new Float64Array(r.values.buffer));
+    }),
+  )
+    .then(() => undefined)
+    .catch((err: unknown) => {
+      throw changedOr(err, window);
+    });
+  // Awaited by the caller after the next scan; until then a failure must not count as unhandled.
+  settled.catch(() => undefined);
+  return { settled };
+}
+
+/**
+ * gridScan for a segmented window: each feature has one grid column for the
+ * whole window and one per segment, all fed from the same scans (each row
+ * to the whole column and to its segment's); further passes read only the
+ * features with a column still open.
+ */
+async function gridSegmentedScan(
+  conn: Connection,
+  window: Source,
+  batch: readonly string[],
+  baseline: Profile,
+  filter: TimeFilter | null,
+  budget: number,
+  out: WindowData,
+  phase: (name: Phase) => void,
+  progress: (step: string) => void,
+  plan: SegmentPlan,
+): Promise<void> {
+  const S = plan.rows.length;
+  // Target 0 is the whole window, target t > 0 segment t − 1.
+  const profiles = [baseline, ...plan.baselines];
+  const targets = [out, ...out.segments!];
+  const refs = batch.map((name) => profiles.map((p) => p.numeric.get(name) ?? null));
+  // Column id of (feature, target) in WindowColumns, or −1 (no baseline value: only missing values are counted).
+  const summarized: BaselineRef[] = [];
+  const colOf = refs.map((row) => row.map((ref) => (ref ? summarized.push(ref) - 1 : -1)));
+  const owner = colOf.flatMap((row, f) => row.flatMap((c, t) => (c >= 0 ? [{ f, t }] : [])));
+  const counters = refs.map((row) => row.map((ref) => (ref ? null : new MissingCounter())));
+  const cols = await WindowColumns.open(summarized, budget);
+  const parts = Array.from({ length: S }, () => new Float64Array(0));
+  const fill = new Int32Array(S);
+  /** Feeds one chunk of `streamed` features (their values, then the segment ids) to the columns this pass reads. */
+  const feed = (streamed: readonly number[], reading: ReadonlySet<number>, first: boolean, values: readonly Float64Array[], count: number) => {
+    const ids = values[streamed.length];
+    for (let q = 0; q < streamed.length; q++) {
+      const f = streamed[q];
+      const v = values[q];
+      if (reading.has(colOf[f][0])) cols.push(colOf[f][0], v, count);
+      if (first) counters[f][0]?.add(v, count);
+      // Each row to its segment's column.
+      fill.fill(0);
+      for (let s = 0; s < S; s++) if (parts[s].length < count) parts[s] = new Float64Array(Math.max(count, 2048));
+      for (let r = 0; r < count; r++) {
+        const s = ids[r];
+        parts[s][fill[s]++] = v[r];
+      }
+      for (let s = 0; s < S; s++) {
+        const c = colOf[f][s + 1];
+        if (c >= 0 && reading.has(c)) cols.push(c, parts[s], fill[s]);
+        if (first) counters[f][s + 1]?.add(parts[s], fill[s]);
+      }
+    }
+    return cols.pushed();
+  };
+  try {
+    const all = batch.map((_, f) => f);
+    let reading = new Set(cols.reading);
+    out.rows = await streamNumeric(conn, window, batch, filter, (values, count) => feed(all, reading, true, values, count), { segments: plan.segments });
+    phase('window numeric scan');
+    // Further passes read only the features with a column whose open intervals need their values again.
+    let open = await cols.endPass();
+    for (let pass = 2; open.length > 0; pass++) {
+      reading = new Set(open);
+      const streamed = [...new Set(open.map((c) => owner[c].f))].sort((a, b) => a - b);
+      progress(`pass ${pass} over ${open.length} numeric columns of ${streamed.length} features`);
+      try {
+        await streamNumeric(conn, window, streamed.map((f) => batch[f]), filter, (values, count) => feed(streamed, reading, false, values, count), { segments: plan.segments });
+        open = await cols.endPass();
+      } catch (err) {
+        throw changedOr(err, window);
+      }
+    }
+    (await cols.finish()).forEach((r, c) => {
+      const { f, t } = owner[c];
+      if (t > 0 && r.missing + (r.stats?.m ?? 0) !== plan.rows[t - 1]) {
+        throw changedOr(new InconsistentPassError(`segment ${t - 1}: ${r.missing + (r.stats?.m ?? 0)} rows read, ${plan.rows[t - 1]} counted`), window);
+      }
+      targets[t].missing.set(batch[f], r.missing);
+      targets[t].numeric.set(batch[f], r.stats);
+    });
+  } finally {
+    cols.close();
+  }
+  counters.forEach((row, f) =>
+    row.forEach((counter, t) => {
+      if (!counter) return;
+      targets[t].missing.set(batch[f], counter.missing);
+      targets[t].numeric.set(batch[f], null);
+    }),
+  );
 }

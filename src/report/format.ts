@@ -1,4 +1,4 @@
-import type { FeatureReport, ModelReport, Report } from './types.js';
+import type { FeatureReport, ModelReport, Report, SegmentReport } from './types.js';
 
 /** The output formats of `report --format`. */
 export const FORMATS = ['table', 'json', 'markdown'] as const;
@@ -89,8 +89,45 @@ function tableModel(m: ModelReport): string {
     if (row.length + 2 + text.length <= WIDTH) lines.push(`${row}  ${text}`);
     else lines.push(row, ...wrap(text, NOTE_INDENT, WIDTH));
   }
+  lines.push(...segmentLines(m));
   lines.push('', "  '!' drifted. score: primary test distance. p-value: the significance test's.", "  pred: a prediction column. out-of-range/unseen: share of window values", "  outside the baseline's range / in categories the baseline never had.", '');
   return lines.join('\n');
+}
+
+const short = (s: string) => (s.length > 32 ? `${s.slice(0, 31)}…` : s);
+
+/** A segment's key as `col="value"` pairs (NULL for SQL NULL), or the overflow bucket with the number of segments it merges. */
+function segmentLabel(s: SegmentReport): string {
+  if (s.other) return `(other ${s.merged} segments)`;
+  return Object.entries(s.key)
+    .map(([c, v]) => `${short(printable(c))}=${v === null ? 'NULL' : short(printable(JSON.stringify(v)))}`)
+    .join(', ');
+}
+
+/** What a listed segment shows: its rows, verdict, and which features drifted or are in error. */
+function segmentText(s: SegmentReport): string {
+  const share = s.drift_share === null ? '' : `, ${pct(s.drift_share)} drifted`;
+  const names = (fs: FeatureReport[]) => fs.map((f) => printable(f.feature)).join(', ');
+  const drifted = s.features.filter((f) => f.drift);
+  const errors = s.features.filter((f) => f.error !== undefined);
+  return [
+    `${segmentLabel(s)}: ${s.window.rows} rows vs ${s.baseline.rows} (${s.baseline.slice}), ${VERDICT[s.status]}${share}`,
+    ...(drifted.length > 0 ? [`drifted: ${names(drifted)}`] : []),
+    ...(errors.length > 0 ? [`in error: ${names(errors)}`] : []),
+  ].join('; ');
+}
+
+/** The segments to list: drifted ones, those with features in error, and those without data (the others are "no drift"). */
+const listed = (m: ModelReport) => (m.segments ?? []).filter((s) => s.status !== 'ok');
+
+/** The table's segment lines, after the feature rows: the segments that drifted, are in error or have no data. */
+function segmentLines(m: ModelReport): string[] {
+  if (!m.segments) return [];
+  const shown = listed(m);
+  const rest = m.segments.length - shown.length;
+  const head = `  segments: ${m.segments.length}; ${shown.length === 0 ? 'none drifted, in error or without data' : `drifted, in error or without data (${rest} more with no drift):`}`;
+  // The first line starts with the drift mark, the next ones further in.
+  return ['', head, ...shown.flatMap((s) => wrap(segmentText(s), '    ', WIDTH).map((l, i) => (i === 0 ? `${s.drift ? '! ' : '  '}${l.slice(4)}` : l)))];
 }
 
 function markdownModel(m: ModelReport): string {
@@ -98,6 +135,18 @@ function markdownModel(m: ModelReport): string {
   const lines = [`## ${esc(m.model)}`, '', headline(m), '', '| feature | type | drift | score | p-value | missing | note |', '|---|---|---|---:|---:|---:|---|'];
   for (const f of m.features) {
     lines.push(`| ${esc(f.feature)} | ${f.type} | ${f.drift ? '**yes**' : 'no'} | ${num(f.score)} | ${pValue(f)} | ${pct(f.missing_ratio)} | ${esc(note(f))} |`);
+  }
+  if (m.segments) {
+    const shown = listed(m);
+    lines.push('', `Segments: ${m.segments.length}; ${shown.length} drifted, in error or without data${shown.length > 0 ? ':' : '.'}`);
+    if (shown.length > 0) {
+      lines.push('', '| segment | rows | baseline | status | drifted | in error |', '|---|---:|---|---|---|---|');
+      for (const s of shown) {
+        const names = (fs: FeatureReport[]) => esc(fs.map((f) => f.feature).join(', ')) || '-';
+        const status = `${VERDICT[s.status]}${s.drift_share === null ? '' : ` (${pct(s.drift_share)})`}`;
+        lines.push(`| ${esc(segmentLabel(s))} | ${s.window.rows} | ${s.baseline.rows} (${s.baseline.slice}) | ${status} | ${names(s.features.filter((f) => f.drift))} | ${names(s.features.filter((f) => f.error !== undefined))} |`);
+      }
+    }
   }
   lines.push('');
   return lines.join('\n');

@@ -126,11 +126,13 @@ const unreferenced = new FinalizationRegistry<{ thread: Thread; key: number }>((
 /**
  * Sorts one baseline column's finite values on a summary thread and
  * summarizes them there (the array is handed over; NaN and ±Infinity are
- * missing values). The summary is null when no value is finite.
+ * missing values). The summary is null when no value is finite. With
+ * `near`, in the thread of that summary.
  */
-export async function summarizeOffThread(values: Float64Array): Promise<{ value: BaselineRef | null; finite: number; bytes: number }> {
+export async function summarizeOffThread(values: Float64Array, near: BaselineRef | null = null): Promise<{ value: BaselineRef | null; finite: number; bytes: number }> {
   const all = pool();
-  const thread = all[nextThread++ % all.length];
+  // Next to another summary (a segment's slice next to its whole baseline): their window columns are settled together.
+  const thread = near && !near.thread.failure ? near.thread : all[nextThread++ % all.length];
   const key = newKey();
   const { finite, intervals, bytes } = await thread.call<{ finite: number; intervals: number; bytes: number }>({ op: 'summarize', key, values }, [values.buffer as ArrayBuffer]);
   if (finite === 0) return { value: null, finite, bytes: 0 };
@@ -157,7 +159,32 @@ export function alive(b: BaselineRef): void {
  * null when there are none. Throws SummaryThreadError when that thread
  * failed since it was made.
  */
-export async function settleOffThread(baseline: BaselineRef, values: Float64Array): Promise<{ stats: NumericSummary | null; finite: number; values: Float64Array }> {
+export async function settleOffThread(baseline: BaselineRef, values: Float64Array, sorted = false): Promise<{ stats: NumericSummary | null; finite: number; values: Float64Array }> {
   alive(baseline);
-  return baseline.thread.call({ op: 'settle', baseline: baseline.key, values }, [values.buffer as ArrayBuffer]);
+  return baseline.thread.call({ op: 'settle', baseline: baseline.key, values, sorted }, [values.buffer as ArrayBuffer]);
+}
+
+/** What a segmented column's settle gives: the whole column's statistics, and each segment's (sorted values instead, for a segment whose baseline lives elsewhere). */
+export interface SegmentsSettled {
+  whole: { stats: NumericSummary | null; finite: number };
+  parts: { stats: NumericSummary | null; finite: number; sorted?: Float64Array }[];
+  /** Rows per segment id. */
+  rows: Int32Array;
+  values: Float64Array;
+}
+
+/**
+ * A whole segmented window column at once, in its whole baseline's thread:
+ * `segs[r]` (shared, not copied) is row r's segment id, `segments[s]` the
+ * baseline summary segment s is compared with (null: none has a finite
+ * value). Each segment is sorted once, and the whole column merged from
+ * them. A segment whose summary lives in another thread gets its sorted
+ * values, to be settled there (settleOffThread, sorted). The values are
+ * handed over and come back.
+ */
+export async function settleSegmentsOffThread(whole: BaselineRef, segments: readonly (BaselineRef | null)[], values: Float64Array, segs: Uint16Array): Promise<SegmentsSettled> {
+  alive(whole);
+  const here = segments.map((r) => (r && r.thread === whole.thread ? r.key : 0));
+  const send = segments.map((r) => r !== null && r.thread !== whole.thread);
+  return whole.thread.call({ op: 'settleSegments', whole: whole.key, segments: here, send, values, segs }, [values.buffer as ArrayBuffer]);
 }

@@ -6,7 +6,8 @@ export type Request = { id: number } & (
   | { op: 'summarize'; key: number; values: Float64Array }
   | { op: 'forget'; key: number }
   | { op: 'open'; keys: number[]; baselines: number[]; budget: number }
-  | { op: 'settle'; baseline: number; values: Float64Array }
+  | { op: 'settle'; baseline: number; values: Float64Array; sorted?: boolean }
+  | { op: 'settleSegments'; whole: number; segments: number[]; send: boolean[]; values: Float64Array; segs: Uint16Array }
   | { op: 'add'; key: number; values: Float64Array; count: number }
   | { op: 'endPass'; keys: number[] }
   | { op: 'finish'; keys: number[] }

@@ -6,7 +6,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { toWire } from '../../report/index.js';
-import { summarizeValues, WindowSummary, type BaselineSummary } from '../../stats/streaming/index.js';
+import type { NumericSummary } from '../../stats/index.js';
+import { groupBySegment, sortDoubles, sortSegments, summarizeValues, WindowSummary, type BaselineSummary } from '../../stats/streaming/index.js';
 import type { Reply, Request } from './protocol.js';
 
 const port = parentPort!;
@@ -42,9 +43,35 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
     }
     case 'settle': {
       // The values go back for the next scan to fill.
-      const s = WindowSummary.ofValues(baselines.get(req.baseline)!, req.values);
+      const s = WindowSummary.ofValues(baselines.get(req.baseline)!, req.values, { sorted: req.sorted });
       s.endPass();
       return { value: { stats: s.m > 0 ? s.finish() : null, finite: s.m, values: req.values }, transfer: [req.values.buffer as ArrayBuffer] };
+    }
+    case 'settleSegments': {
+      // Each segment is sorted once (while it is settled against its baseline), and the whole column is
+      // merged from the sorted segments. A segment whose baseline lives in another thread goes back sorted.
+      const g = groupBySegment(req.values, req.segs, req.segments.length);
+      const parts: { stats: NumericSummary | null; finite: number; sorted?: Float64Array }[] = [];
+      const transfer: ArrayBuffer[] = [req.values.buffer as ArrayBuffer];
+      const whole = sortSegments(g, req.values, (i, part) => {
+        parts.push({ stats: null, finite: part.length });
+        if (req.send[i]) {
+          // Copied before the merge reuses the buffer.
+          const sorted = sortDoubles(part).slice();
+          parts[i].sorted = sorted;
+          transfer.push(sorted.buffer);
+          return true;
+        }
+        const key = req.segments[i];
+        if (key === 0 || part.length === 0) return false;
+        const s = WindowSummary.ofValues(baselines.get(key)!, part, { onSorted: (v) => part.set(v) });
+        s.endPass();
+        parts[i].stats = s.finish();
+        return true;
+      });
+      const s = WindowSummary.ofValues(baselines.get(req.whole)!, whole, { sorted: true });
+      s.endPass();
+      return { value: { whole: { stats: s.m > 0 ? s.finish() : null, finite: s.m }, parts, rows: g.rows, values: req.values }, transfer };
     }
     case 'add': {
       const s = summaries.get(req.key)!;

@@ -63,6 +63,29 @@ export class WindowColumns {
       this.stage[c].set(values[k].subarray(0, count), this.fill[c]);
       this.fill[c] += count;
     }
+    return this.pushed();
+  }
+
+  /** The column ids the current pass reads, in the order `add` takes them. */
+  get reading(): readonly number[] {
+    return this.active;
+  }
+
+  /** Adds `count` values to column `c` (one the current pass reads): for callers whose columns get different rows (segments); then `pushed`. */
+  push(c: number, values: Float64Array, count: number): void {
+    if (this.failure) throw this.failure;
+    for (let at = 0; at < count; ) {
+      if (this.fill[c] === STAGE_VALUES) this.send(c);
+      const take = Math.min(count - at, STAGE_VALUES - this.fill[c]);
+      this.stage[c].set(values.subarray(at, at + take), this.fill[c]);
+      this.fill[c] += take;
+      at += take;
+    }
+  }
+
+  /** After a chunk's pushes: a promise to await when a thread is behind. */
+  pushed(): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
     const behind = this.threads().find((t) => t.queued >= MAX_QUEUED);
     return behind?.drained(MAX_QUEUED / 2);
   }

@@ -93,6 +93,11 @@ function sortFinite(k: Exports, buffer: ArrayBuffer, values: Float64Array, at: n
   return finite;
 }
 
+function copyIn(buffer: ArrayBuffer, values: Float64Array, at: number): number {
+  new Float64Array(buffer, at, values.length).set(values);
+  return values.length;
+}
+
 /** What the merge of a whole window with the baseline's points gives (see WindowSummary.settleAll). */
 export interface Settled {
   /** The window's finite values. */
@@ -112,7 +117,8 @@ export interface Settled {
  * NaN and ±Infinity are missing) and merges them with the baseline's sorted
  * points (at least one), their counts, and the decile edges (each one of the
  * points). `sorted` sees the sorted finite values (a view valid only during
- * the call). Null when the arrays exceed KERNEL_LIMIT.
+ * the call). `presorted`: the values are finite and ascending already, and
+ * are not sorted again. Null when the arrays exceed KERNEL_LIMIT.
  */
 export function settleWindow(
   values: Float64Array,
@@ -121,6 +127,7 @@ export function settleWindow(
   counts: Int32Array,
   edges: Float64Array,
   sorted?: (v: Float64Array) => void,
+  presorted = false,
 ): Settled | null {
   const length = values.length;
   const P = points.length;
@@ -134,7 +141,8 @@ export function settleWindow(
   const cAt = pAt + 8 * P;
   const eAt = (cAt + 4 * P + 7) & ~7;
   const bAt = eAt + 8 * E;
-  const m = sortFinite(k, buffer, values, v, pAt);
+  // Values already sorted and finite (a segmented window's merged segments) are only copied.
+  const m = presorted ? copyIn(buffer, values, v) : sortFinite(k, buffer, values, v, pAt);
   sorted?.(new Float64Array(buffer, v, m));
   new Float64Array(buffer, pAt, P).set(points);
   new Int32Array(buffer, cAt, P).set(counts);

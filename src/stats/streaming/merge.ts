@@ -83,3 +83,34 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
   for (let i = m - 1; i >= 0 && v[i] > points[P - 1]; i--) out++;
   return { m, w1, d: dAt, outOfRange: out, below, scale: s };
 }
+
+/**
+ * Merges the ascending runs [bounds[i], bounds[i + 1]) of `a` into one
+ * ascending run, pairwise (log2 of the runs' count passes, each a plain
+ * two-way merge), using `b` (at least as long) as the other buffer. Returns
+ * the merged values: a view of `a` or of `b`.
+ */
+export function mergeRuns(a: Float64Array, bounds: readonly number[], b: Float64Array): Float64Array {
+  const total = bounds[bounds.length - 1];
+  let src = a;
+  let dst = b;
+  let runs = bounds.slice();
+  while (runs.length > 2) {
+    const next = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r];
+      const mid = runs[r + 1];
+      const hi = r + 2 < runs.length ? runs[r + 2] : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+      next.push(hi);
+    }
+    runs = next;
+    [src, dst] = [dst, src];
+  }
+  return src.subarray(0, total);
+}

@@ -50,6 +50,14 @@ export interface PassLimits {
   collectAll?: number;
 }
 
+/** How a whole window given at once (WindowSummary.ofValues) is settled. */
+export interface WholeOptions {
+  /** Its values are finite and ascending already: no sort. */
+  sorted?: boolean;
+  /** Sees the sorted finite values (a view valid only during the call), e.g. to keep them. */
+  onSorted?: (v: Float64Array) => void;
+}
+
 /** Values collected per column in a pass (8 bytes each), unless the caller shares a budget out. */
 export const DEFAULT_VALUES = 1 << 20;
 
@@ -155,6 +163,7 @@ export class WindowSummary {
   /** Grid path: the first pass's mean and std, streamed (quantiles would need the values). */
   private moments: RunningMoments | null = null;
   private stats: SideStats | null = null;
+  private whole: WholeOptions = {};
 
   constructor(
     readonly baseline: BaselineSummary,
@@ -183,10 +192,11 @@ export class WindowSummary {
    * NaN and ±Infinity counting as missing (the array is adopted, and may be
    * reordered). Call endPass, then finish when m > 0.
    */
-  static ofValues(baseline: BaselineSummary, values: Float64Array): WindowSummary {
+  static ofValues(baseline: BaselineSummary, values: Float64Array, opts: WholeOptions = {}): WindowSummary {
     const s = new WindowSummary(baseline, { collectAll: 0 });
     s.kept = values;
     s.keptCount = values.length;
+    s.whole = opts;
     return s;
   }
 
@@ -474,13 +484,15 @@ export class WindowSummary {
   private settleAll(values: Float64Array): void {
     const { n, points, counts, edges } = this.baseline;
     // Quantiles, mean and std of the window from its sorted values, while they are at hand.
+    const { sorted, onSorted } = this.whole;
     const describe = (v: Float64Array) => {
       this.stats = describeSorted(v);
+      onSorted?.(v);
     };
     const r =
-      settleWindow(values, n, points, counts, edges, describe) ??
+      settleWindow(values, n, points, counts, edges, describe, sorted) ??
       (() => {
-        const v = sortDoubles(values);
+        const v = sorted ? values : sortDoubles(values);
         describe(v);
         return mergeSorted(v, this.baseline);
       })();
