@@ -131,7 +131,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
       drift_share,
       drift,
       feature_errors,
-      ...(segments ? { segments } : {}),
+      ...(segments ? { segment_by: [...model.segmentBy], segments } : {}),
     };
   });
 }

@@ -97,6 +97,10 @@ export class ModelChunks {
     if (this.chunks.delete(model)) this.cached = null;
   }
 
+  get empty(): boolean {
+    return this.chunks.size === 0;
+  }
+
   /** The family's header (the same at every call) and every model's chunk, joined. */
   joined(head: Piece): Joined {
     return (this.cached ??= new Joined([head, ...this.chunks.values()]));

@@ -12,11 +12,16 @@ export interface MetricDef {
   type: MetricType;
   help: string;
   labels: readonly string[];
+  /** A segment's family: its series also carry one label per segment_by column (see segments.ts). */
+  segmented?: true;
 }
 
 const FEATURE = ['model_name', 'feature_name'] as const;
 const MODEL = ['model_name'] as const;
 const SCHEDULED = 'Refreshed by the drift schedule, not at scrape time.';
+const SEGMENT = ['model_name', 'segment'] as const;
+const SEGMENT_FEATURE = ['model_name', 'feature_name', 'segment'] as const;
+const SEGMENTED = 'Per segment of a model with segment_by: labelled with the key (segment) and one label per segment column.';
 
 /** Per-test metrics, from each test's metadata: which result field each publishes. */
 export const TEST_METRICS: readonly { test: TestId; field: PublishedField; def: MetricDef }[] = TESTS.flatMap((t) =>
@@ -50,6 +55,12 @@ export const METRICS = {
   featureErrors: { name: 'ml_drift_feature_errors', type: 'gauge', labels: MODEL, help: `Features of the model that could not be compared in the last successful run (each has an error in /api/report); their drift is unknown, not absent. ${SCHEDULED}` },
   baselineStart: { name: 'ml_drift_baseline_start_timestamp_seconds', type: 'gauge', labels: MODEL, help: `Start of the baseline's reference range (start, end] in the last successful run, Unix time; absent when the whole baseline is the reference. ${SCHEDULED}` },
   baselineEnd: { name: 'ml_drift_baseline_end_timestamp_seconds', type: 'gauge', labels: MODEL, help: `End of the baseline's reference range (start, end] in the last successful run, Unix time; absent when the whole baseline is the reference. ${SCHEDULED}` },
+  segmentScore: { name: 'ml_segment_drift_score', type: 'gauge', labels: SEGMENT_FEATURE, segmented: true, help: `Drift score of the feature in one segment of the window: its primary test distance. ${SEGMENTED} ${SCHEDULED}` },
+  segmentDetected: { name: 'ml_segment_drift_detected', type: 'gauge', labels: SEGMENT_FEATURE, segmented: true, help: `1 when the feature drifted in the segment, else 0. ${SEGMENTED} ${SCHEDULED}` },
+  segmentDriftShare: { name: 'ml_segment_model_drift_share', type: 'gauge', labels: SEGMENT, segmented: true, help: `Share of the compared features that drifted in the segment. ${SEGMENTED} ${SCHEDULED}` },
+  segmentModelDetected: { name: 'ml_segment_model_drift_detected', type: 'gauge', labels: SEGMENT, segmented: true, help: `1 when the segment's drift share reached the model's bound, else 0; absent when nothing could be compared. ${SEGMENTED} ${SCHEDULED}` },
+  segmentRows: { name: 'ml_segment_window_rows', type: 'gauge', labels: SEGMENT, segmented: true, help: `Rows of the window in the segment. ${SEGMENTED} ${SCHEDULED}` },
+  segmentFeatureErrors: { name: 'ml_segment_feature_errors', type: 'gauge', labels: SEGMENT, segmented: true, help: `Features that could not be compared in the segment. ${SEGMENTED} ${SCHEDULED}` },
   windowRows: { name: 'ml_drift_window_rows', type: 'gauge', labels: MODEL, help: `Rows in the last evaluated window. ${SCHEDULED}` },
   baselineRows: { name: 'ml_drift_baseline_rows', type: 'gauge', labels: MODEL, help: `Rows in the model's baseline. ${SCHEDULED}` },
   baselineInfo: { name: 'ml_drift_baseline_info', type: 'gauge', labels: ['model_name', 'baseline_sha256'], help: `Identity of the baseline used by the last successful run; always 1. ${SCHEDULED}` },

@@ -3,16 +3,16 @@
  * report into series. Every family comes from the contract in metrics.ts.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { FeatureReport, ModelReport } from '../report/index.js';
+import type { FeatureReport, ModelReport, SegmentReport } from '../report/index.js';
 import { familyHeader, Joined, ModelChunks, Piece } from './exposition.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
+import { segmentLabels } from './segments.js';
 
 type Labels = Record<string, string>;
 
-/** One published sample: which gauge, which label set, which value. */
+/** One published sample: which family, which label set, which value. */
 interface Sample {
-  family: string;
-  gauge: Gauge;
+  def: MetricDef;
   labels: Labels;
   value: number;
 }
@@ -58,6 +58,7 @@ const DRIFT_DEFS: readonly MetricDef[] = [
   METRICS.windowRows, METRICS.baselineRows, METRICS.baselineInfo, METRICS.baselineStart, METRICS.baselineEnd, METRICS.featureErrors, METRICS.windowEnd, METRICS.newestEvent,
   METRICS.threshold, METRICS.featureInfo, METRICS.missing, METRICS.baselineMissing, METRICS.score, METRICS.detected,
   ...TEST_METRICS.map((m) => m.def), METRICS.unseen, METRICS.outOfRange, METRICS.predictionScore, METRICS.driftShare, METRICS.modelDetected,
+  METRICS.segmentRows, METRICS.segmentFeatureErrors, METRICS.segmentDriftShare, METRICS.segmentModelDetected, METRICS.segmentScore, METRICS.segmentDetected,
 ];
 const DRIFT = new Set(DRIFT_DEFS.map((d) => d.name));
 
@@ -94,7 +95,7 @@ export class DriftMetrics {
   private rendered: Rendered | null = null;
   private rendering: Promise<Rendered> | null = null;
   /** Every cached family in registration order: its chunks (drift families) or its prom-client text, from the separator before it. */
-  private readonly families: { name: string; head: Piece | null; chunks: ModelChunks | null }[] = [];
+  private readonly families: { name: string; head: Piece | null; chunks: ModelChunks | null; segmented: boolean }[] = [];
   private readonly chunked = new Map<string, ModelChunks>();
   private readonly texts = new Map<string, Piece>();
   private readonly stale = new Set<string>();
@@ -172,22 +173,23 @@ export class DriftMetrics {
 
   /** Publishes what the config says of a model's schedule (seconds), and when the model was loaded. */
   setSchedule(model: string, s: ScheduleFacts & { loadedAt?: Date }): void {
-    for (const x of scheduleSamples(model, s, (def) => this.gauge(def))) this.setModel(x);
-    if (s.loadedAt) this.setModel({ family: METRICS.loaded.name, gauge: this.gauge(METRICS.loaded), labels: { model_name: model }, value: s.loadedAt.getTime() / 1000 });
+    for (const x of scheduleSamples(model, s)) this.setModel(x);
+    if (s.loadedAt) this.setModel({ def: METRICS.loaded, labels: { model_name: model }, value: s.loadedAt.getTime() / 1000 });
   }
 
   /** Replaces the model's drift series with those of a successful run's report. */
   publish(report: ModelReport): void {
-    const next = samples(report, (def) => this.gauge(def));
+    const next = samples(report);
     const byFamily = new Map<string, Sample[]>([...DRIFT].map((name) => [name, []]));
     for (const s of next) {
-      const family = byFamily.get(s.family);
-      if (!family) throw new Error(`${s.family} is published by a report but not listed in DRIFT_DEFS`);
+      const family = byFamily.get(s.def.name);
+      if (!family) throw new Error(`${s.def.name} is published by a report but not listed in DRIFT_DEFS`);
       family.push(s);
     }
     // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
     this.unpublish(report.model);
-    for (const s of next) s.gauge.set(s.labels, s.value);
+    // A segment's family has no prom-client copy: its label names vary with each model's segment_by.
+    for (const s of next) this.gaugeOf(s.def)?.set(s.labels, s.value);
     // The registry keeps the same values (the tests' reference); /metrics renders these chunks of them.
     for (const [name, series] of byFamily) this.chunked.get(name)!.set(report.model, series);
     this.published.set(report.model, next);
@@ -196,12 +198,12 @@ export class DriftMetrics {
   /** Counts a run that has just started, after waiting `waitS` in the queue. */
   runStarted(model: string, waitS?: number): void {
     this.countModel(METRICS.runs, model, 1);
-    if (waitS !== undefined) this.setModel({ family: METRICS.queueWait.name, gauge: this.gauge(METRICS.queueWait), labels: { model_name: model }, value: waitS });
+    if (waitS !== undefined) this.setModel({ def: METRICS.queueWait, labels: { model_name: model }, value: waitS });
   }
 
   /** Records how a run ended; drift values are left alone (see publish). */
   runEnded(model: string, outcome: RunOutcome): void {
-    for (const s of outcomeSamples(model, outcome, (def) => this.gauge(def))) this.setModel(s);
+    for (const s of outcomeSamples(model, outcome)) this.setModel(s);
     if (!outcome.ok) this.countModel(METRICS.failures, model, 1);
   }
 
@@ -255,7 +257,9 @@ export class DriftMetrics {
     // Joined as Registry.metrics() joins them: families in registration order, '\n\n' between two, '\n' at the end.
     const pieces: (Piece | Joined)[] = [];
     for (const f of this.families) {
-      if (f.chunks) pieces.push(f.chunks.joined(f.head!));
+      if (f.chunks) {
+        if (!f.segmented || !f.chunks.empty) pieces.push(f.chunks.joined(f.head!));
+      }
       else pieces.push(this.texts.get(f.name)!);
     }
     pieces.push(END);
@@ -267,8 +271,8 @@ export class DriftMetrics {
 
   /** Sets a model's one series of a family (run health, schedule): in prom-client, the reference, and in its chunk. */
   private setModel(s: Sample): void {
-    s.gauge.set(s.labels, s.value);
-    this.chunked.get(s.family)!.set(s.labels.model_name, [{ labels: s.labels, value: s.value }]);
+    this.gauge(s.def).set(s.labels, s.value);
+    this.chunked.get(s.def.name)!.set(s.labels.model_name, [{ labels: s.labels, value: s.value }]);
   }
 
   /** Adds to a model's counter, in prom-client and in its chunk. */
@@ -285,22 +289,29 @@ export class DriftMetrics {
   private unpublish(model: string): void {
     for (const name of DRIFT) this.chunked.get(name)!.delete(model);
     for (const s of this.published.get(model) ?? []) {
-      this.stale.add(s.family);
-      s.gauge.remove(s.labels);
+      this.gaugeOf(s.def)?.remove(s.labels);
     }
   }
 
   private register(def: MetricDef): void {
     const config = { name: def.name, help: def.help, labelNames: [...def.labels], registers: [this.registry] };
-    if (def.type === 'counter') this.counters.set(def.name, new Counter(config));
+    if (def.segmented) {
+      // Rendered from its chunks only, and only when a model has segments: unsegmented fleets publish what they did.
+    } else if (def.type === 'counter') this.counters.set(def.name, new Counter(config));
     else this.gauges.set(def.name, new Gauge(config));
     const chunks = this.chunked.get(def.name) ?? null;
     const head = chunks ? new Piece(`${this.families.length === 0 ? '' : '\n\n'}${familyHeader(def.name, def.help, def.type)}`) : null;
-    this.families.push({ name: def.name, head, chunks });
+    this.families.push({ name: def.name, head, chunks, segmented: def.segmented === true });
     this.stale.add(def.name);
   }
 
   // Every change goes through these two (or unpublish), which is what keeps the rendered texts current.
+  /** The family's prom-client gauge (none for a segment's family), marked changed. */
+  private gaugeOf(def: MetricDef): Gauge | undefined {
+    this.stale.add(def.name);
+    return this.gauges.get(def.name);
+  }
+
   private gauge(def: MetricDef): Gauge {
     this.stale.add(def.name);
     return this.gauges.get(def.name)!;
@@ -352,27 +363,32 @@ export const FAILED_RUN_FAMILIES: ReadonlySet<string> = new Set(
  * delete that family's series from the group.
  */
 export async function renderBatch(runs: readonly BatchRun[], previous: readonly PreviousSample[] = []): Promise<string> {
-  const registry = new Registry();
-  const gauges = new Map(BATCH_DEFS.map((d) => [d.name, new Gauge({ name: d.name, help: d.help, labelNames: [...d.labels], registers: [registry] })]));
-  const used = new Set<string>();
-  const gauge = (def: MetricDef) => {
-    used.add(def.name);
-    return gauges.get(def.name)!;
-  };
+  const byFamily = new Map<string, Sample[]>();
+  const add = (x: Sample) => (byFamily.get(x.def.name) ?? byFamily.set(x.def.name, []).get(x.def.name)!).push(x);
   for (const run of runs) {
-    const drift = run.report ? samples(run.report, gauge) : [];
-    for (const s of [...drift, ...outcomeSamples(run.model, run.outcome, gauge), ...scheduleSamples(run.model, run.schedule, gauge)]) s.gauge.set(s.labels, s.value);
+    for (const x of [...(run.report ? samples(run.report) : []), ...outcomeSamples(run.model, run.outcome), ...scheduleSamples(run.model, run.schedule)]) add(x);
   }
   const failed = new Set(runs.filter((r) => !r.report).map((r) => r.model));
   for (const p of previous) {
     const def = BATCH_DEFS.find((d) => d.name === p.name);
     if (!def || FAILED_RUN_FAMILIES.has(def.name) || !failed.has(p.labels.model_name)) continue;
-    const names = Object.keys(p.labels).sort().join(',');
-    if (names !== [...def.labels].sort().join(',')) throw new Error(`${p.name} has the labels {${names}}, not those drift-exporter publishes {${[...def.labels].sort().join(',')}}`);
-    gauge(def).set(p.labels, p.value);
+    const names = Object.keys(p.labels).sort();
+    const expected = [...def.labels].sort();
+    // A segment's series carry its columns' labels too.
+    const ok = def.segmented ? expected.every((l) => names.includes(l)) : names.join(',') === expected.join(',');
+    if (!ok) throw new Error(`${p.name} has the labels {${names.join(',')}}, not those drift-exporter publishes {${expected.join(',')}${def.segmented ? ', and segment columns' : ''}}`);
+    add({ def, labels: p.labels, value: p.value });
   }
+  const registry = new Registry();
   const texts: string[] = [];
-  for (const d of BATCH_DEFS) if (used.has(d.name)) texts.push(await registry.getSingleMetricAsString(d.name));
+  for (const d of BATCH_DEFS) {
+    const mine = byFamily.get(d.name);
+    if (!mine) continue;
+    const labelNames = d.segmented ? [...new Set(mine.flatMap((x) => Object.keys(x.labels)))] : [...d.labels];
+    const gauge = new Gauge({ name: d.name, help: d.help, labelNames, registers: [registry] });
+    for (const x of mine) gauge.set(x.labels, x.value);
+    texts.push(await registry.getSingleMetricAsString(d.name));
+  }
   return texts.length > 0 ? `${texts.join('\n\n')}\n` : '';
 }
 
@@ -383,10 +399,10 @@ export async function renderBatch(runs: readonly BatchRun[], previous: readonly 
  * feature without a score publishes only its missing ratios, and counts in
  * the feature errors when it has an error. Null and NaN values are never published.
  */
-function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[] {
+function samples(report: ModelReport): Sample[] {
   const out: Sample[] = [];
   const add = (def: MetricDef, labels: Labels, value: number | null | undefined) => {
-    if (isNumber(value)) out.push({ family: def.name, gauge: gauge(def), labels, value });
+    if (isNumber(value)) out.push({ def, labels, value });
   };
   const model = { model_name: report.model };
   add(METRICS.windowRows, model, report.window.rows);
@@ -398,36 +414,60 @@ function samples(report: ModelReport, gauge: (def: MetricDef) => Gauge): Sample[
   add(METRICS.windowEnd, model, Date.parse(report.window.end ?? report.as_of) / 1000);
   if (report.window.newest_event !== null) add(METRICS.newestEvent, model, Date.parse(report.window.newest_event) / 1000);
   // How each feature is compared holds with or without data: dashboards draw thresholds from it.
-  for (const f of report.features) out.push(...decisionSamples(report.model, f, gauge));
+  for (const f of report.features) out.push(...decisionSamples(report.model, f));
   if (report.window.rows === 0) return out;
 
-  for (const f of report.features) out.push(...featureSamples(report.model, f, gauge));
+  for (const f of report.features) out.push(...featureSamples(report.model, f));
   const predictionScores = report.features.filter((f) => f.role === 'prediction' && isNumber(f.score)).map((f) => f.score!);
   if (predictionScores.length > 0) add(METRICS.predictionScore, model, Math.max(...predictionScores));
   if (report.status !== 'no_data') {
     add(METRICS.driftShare, model, report.drift_share);
     add(METRICS.modelDetected, model, report.drift ? 1 : 0);
   }
+  for (const seg of report.segments ?? []) out.push(...segmentSamples(report.model, report.segment_by ?? [], seg));
+  return out;
+}
+
+/** One segment's series: its rows, errors and decision, and each compared feature's score and verdict. */
+function segmentSamples(model: string, columns: readonly string[], seg: SegmentReport): Sample[] {
+  const out: Sample[] = [];
+  const key = segmentLabels(columns, seg);
+  const add = (def: MetricDef, labels: Labels, value: number | null | undefined) => {
+    if (isNumber(value)) out.push({ def, labels, value });
+  };
+  const labels = { model_name: model, ...key };
+  add(METRICS.segmentRows, labels, seg.window.rows);
+  add(METRICS.segmentFeatureErrors, labels, seg.feature_errors);
+  if (seg.status !== 'no_data') {
+    add(METRICS.segmentDriftShare, labels, seg.drift_share);
+    add(METRICS.segmentModelDetected, labels, seg.drift ? 1 : 0);
+  }
+  for (const f of seg.features) {
+    if (!isNumber(f.score)) continue;
+    const fl = { model_name: model, feature_name: f.feature, ...key };
+    add(METRICS.segmentScore, fl, f.score);
+    add(METRICS.segmentDetected, fl, f.drift ? 1 : 0);
+  }
   return out;
 }
 
 /** Each feature's thresholds and info series: what decides it, with or without data. */
-function decisionSamples(model: string, f: FeatureReport, gauge: (def: MetricDef) => Gauge): Sample[] {
+function decisionSamples(model: string, f: FeatureReport): Sample[] {
   const { primary, significance } = f.decision;
   const out: Sample[] = [];
   for (const t of significance ? [primary, significance] : [primary]) {
-    out.push({ family: METRICS.threshold.name, gauge: gauge(METRICS.threshold), labels: { model_name: model, feature_name: f.feature, test: t.test }, value: t.threshold });
+    out.push({ def: METRICS.threshold, labels: { model_name: model, feature_name: f.feature, test: t.test }, value: t.threshold });
   }
   const info = { model_name: model, feature_name: f.feature, type: f.type, role: f.role, primary_test: primary.test, significance_test: significance?.test ?? '', critical: String(f.critical) };
-  out.push({ family: METRICS.featureInfo.name, gauge: gauge(METRICS.featureInfo), labels: info, value: 1 });
+  out.push({ def: METRICS.featureInfo, labels: info, value: 1 });
   return out;
 }
 
-function featureSamples(model: string, f: FeatureReport, gauge: (def: MetricDef) => Gauge): Sample[] {
+function featureSamples(model: string, f: FeatureReport): Sample[] {
   const out: Sample[] = [];
   const labels = { model_name: model, feature_name: f.feature };
   const add = (def: MetricDef, value: number | null | undefined) => {
-    if (isNumber(value)) out.push({ family: def.name, gauge: gauge(def), labels, value });
+    if (isNumber(value)) out.push({ def, labels, value });
   };
   add(METRICS.missing, f.missing_ratio);
   add(METRICS.baselineMissing, f.baseline_missing_ratio);
@@ -441,16 +481,16 @@ function featureSamples(model: string, f: FeatureReport, gauge: (def: MetricDef)
 }
 
 /** How a run ended: what every run writes, failed or not (and the last success only when it succeeded). */
-function outcomeSamples(model: string, outcome: RunOutcome, gauge: (def: MetricDef) => Gauge): Sample[] {
+function outcomeSamples(model: string, outcome: RunOutcome): Sample[] {
   const endedS = outcome.endedAt.getTime() / 1000;
   const values: [MetricDef, number][] = [[METRICS.lastRun, endedS], [METRICS.duration, outcome.durationS], [METRICS.lastRunSuccess, outcome.ok ? 1 : 0]];
   if (outcome.ok) values.push([METRICS.lastSuccess, endedS]);
-  return values.map(([def, value]) => ({ family: def.name, gauge: gauge(def), labels: { model_name: model }, value }));
+  return values.map(([def, value]) => ({ def, labels: { model_name: model }, value }));
 }
 
 /** What the config says of the model's schedule. */
-function scheduleSamples(model: string, s: ScheduleFacts, gauge: (def: MetricDef) => Gauge): Sample[] {
+function scheduleSamples(model: string, s: ScheduleFacts): Sample[] {
   const values: [MetricDef, number][] = [[METRICS.timeout, s.timeoutS], [METRICS.maxLogLag, s.maxLogLagS]];
   if (s.intervalS !== null) values.unshift([METRICS.interval, s.intervalS]);
-  return values.map(([def, value]) => ({ family: def.name, gauge: gauge(def), labels: { model_name: model }, value }));
+  return values.map(([def, value]) => ({ def, labels: { model_name: model }, value }));
 }

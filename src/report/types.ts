@@ -57,6 +57,8 @@ export interface ModelReport {
   drift: boolean;
   /** Features that carry an `error`. */
   feature_errors: number;
+  /** The segment_by columns of a segmented model; absent for an unsegmented one. */
+  segment_by?: string[];
   /** Per segment of the window (segment_by), largest first; absent for an unsegmented model. */
   segments?: SegmentReport[];
 }
