@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { listValue, type DuckDBConnection, type DuckDBListValue, type DuckDBValue } from '@duckdb/node-api';
-import { ident, rows } from './duck.js';
+import type { DuckDBConnection, DuckDBListValue, DuckDBValue } from '@duckdb/node-api';
+import { duckdb, ident, rows } from './duck.js';
 import {
   dataFiles,
   escapeGlob,
@@ -118,7 +118,7 @@ export async function openSource(conn: DuckDBConnection, role: Source['role'], s
     if (remote) throw fail(`cannot list or reach: ${firstLine(err)}`, err);
     throw err;
   }
-  const list = listValue(files.map((f) => (remote ? f : escapeGlob(f))));
+  const list = duckdb.listValue(files.map((f) => (remote ? f : escapeGlob(f))));
   let from = reader(format, hive, null);
   let schema: Record<string, unknown>[] = [];
   let described: Record<string, unknown>[];
@@ -223,7 +223,7 @@ async function listRemote(conn: DuckDBConnection, spec: string, format: Format |
  * last-modified time (DuckDB does not expose the ETag). The content is not read.
  */
 async function stampRemote(conn: DuckDBConnection, files: readonly string[]): Promise<FileStamp[]> {
-  const got = await rows(conn, 'SELECT filename, size, epoch_ns(last_modified) AS mtime FROM read_blob($1)', [listValue([...files])]);
+  const got = await rows(conn, 'SELECT filename, size, epoch_ns(last_modified) AS mtime FROM read_blob($1)', [duckdb.listValue([...files])]);
   const byName = new Map(got.map((r) => [String(r.filename), r]));
   return files.map((file) => {
     const r = byName.get(file);

@@ -84,7 +84,7 @@ export async function readWindow(
         phase('window numeric scan');
       } else {
         await settling;
-        await gridScan(conn, window, scan.names, baseline, filter, budget, out, phase, (step) => progress(step, b, scans.length));
+        await gridScan(conn, window, scan.names, baseline, filter, budget, rows, out, phase, (step) => progress(step, b, scans.length));
       }
     }
     await settling;
@@ -181,6 +181,7 @@ async function gridScan(
   baseline: Profile,
   filter: TimeFilter | null,
   budget: number,
+  rows: number,
   out: WindowData,
   phase: (name: Phase) => void,
   progress: (step: string) => void,
@@ -191,6 +192,7 @@ async function gridScan(
   const cols = await WindowColumns.open(
     summarized.map((c) => baseline.numeric.get(batch[c])!),
     budget,
+    rows,
   );
   try {
     const picked: Float64Array[] = new Array(summarized.length);
