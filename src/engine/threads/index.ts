@@ -1,2 +1,2 @@
-export { summarizeOffThread, settleOffThread, releaseOffThread, setSummaryThreads, setInlineLimit, INLINE_MAX_VALUES, SummaryThreadError, type BaselineRef } from './pool.js';
+export { summarizeOffThread, settleOffThread, releaseOffThread, setSummaryThreads, setInlineLimit, summaryThreadsStarted, INLINE_MAX_VALUES, SummaryThreadError, type BaselineRef } from './pool.js';
 export { WindowColumns } from './window-columns.js';

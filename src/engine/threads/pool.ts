@@ -146,6 +146,11 @@ function pool(): WorkerThread[] {
   return threads;
 }
 
+/** Worker threads started so far (tests). */
+export function summaryThreadsStarted(): number {
+  return threads.length;
+}
+
 function nextWorker(): WorkerThread {
   const all = pool();
   return all[nextThread++ % all.length];
