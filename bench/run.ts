@@ -2,8 +2,11 @@
  * `npm run bench`: generates (or reuses) the workloads in bench/.work, then
  * for each one measures the floor (DuckDB reading every feature column once)
  * and the job (a full report, cold then warm) in fresh child processes, and
- * writes bench/RESULTS.md. Flags: `--large` adds W3, `--runs N` (default 3),
- * `--only W1,W2`. `--fleet` runs only the fleet benchmark (bench/fleet.ts;
+ * writes bench/RESULTS.md. Also the fixed cost of a command (bench/fixed-cost.ts,
+ * `--fixed-rounds N`, default 11), SciPy as a peer on W1 when python3 has it
+ * (bench/scipy-peer.ts; `--no-scipy` skips it) and /metrics under scrapers.
+ * Flags: `--large` adds W3, `--runs N` (default 3), `--only W1,W2,fixed,scrape`
+ * (names of workloads and of those parts). `--fleet` runs only the fleet benchmark (bench/fleet.ts;
  * `--fleet-models 1,10,50,200`, `--fleet-rounds 10`) and rewrites only its section.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { version as duckdbVersion } from '@duckdb/node-api';
+import { fixedCostSection, measureFixedCost } from './fixed-cost.js';
 import { measureScrapes } from './scrape.js';
+import { scipyPeer, type PeerResult } from './scipy-peer.js';
 import { ensureWorkload, workloadSpecs } from './workloads.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +30,8 @@ const args = process.argv.slice(2);
 const large = args.includes('--large');
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+const fixedRounds = args.includes('--fixed-rounds') ? Number(args[args.indexOf('--fixed-rounds') + 1]) : 11;
+const wanted = (part: string) => !only || only.includes(part);
 
 type Sample = Record<string, number>;
 
@@ -93,21 +100,42 @@ for (const w of specs) {
   console.log(line);
 }
 
+let peer: PeerResult | null = null;
+if (summary.W1 && !args.includes('--no-scipy')) {
+  console.error('SciPy peer on W1 (compute only)...');
+  const w1Spec = specs.find((w) => w.name === 'W1')!;
+  peer = await scipyPeer(w1Spec, workDir, root);
+  console.log(`SciPy: ${JSON.stringify(peer)}`);
+}
+
+let fixed = null;
+if (wanted('fixed')) {
+  console.error(`fixed cost: ${fixedRounds} interleaved rounds...`);
+  fixed = measureFixedCost(root, fixedRounds);
+}
+
 const scrapes: Sample[] = [];
-for (let r = 0; r < runs; r++) {
+for (let r = 0; r < (wanted('scrape') ? runs : 0); r++) {
   console.error(`measuring /metrics under 50 scrapers while runs execute, run ${r + 1}/${runs}...`);
   scrapes.push(await measureScrapes(workDir, path.join(root, 'dist', 'src', 'main.js')));
   console.log(`/metrics: ${JSON.stringify(scrapes[r])}`);
 }
 const scrape = scrapes[0];
 const scrapeErrors = scrapes.reduce((sum, x) => sum + x.errors, 0);
-const scrapeP99 = stats(scrapes.map((x) => x.p99_ms)).median;
+const scrapeP99 = scrapes.length ? stats(scrapes.map((x) => x.p99_ms)).median : NaN;
 
 const targets: string[] = [];
 const w1 = summary.W1;
 const w2 = summary.W2;
 const w3 = summary.W3;
 if (w1) targets.push(`- W1 job <= 4x floor: ${fmt(w1.job / w1.floor, 1)}x — ${w1.job <= 4 * w1.floor ? 'met' : 'NOT met'}`);
+if (w1 && peer) {
+  targets.push(
+    'skipped' in peer
+      ? `- W1 >= 8x faster than SciPy compute-only: SciPy skipped (${peer.skipped})`
+      : `- W1 >= 8x faster than SciPy compute-only (ks_2samp, wasserstein_distance, decile bins with chi2_contingency, JS, PSI on the ${peer.features} numeric features; loading excluded; one run): SciPy ${fmt(peer.seconds)} s, ${fmt(peer.seconds / w1.job, 1)}x the cold job — ${peer.seconds >= 8 * w1.job ? 'met' : 'NOT met'}`,
+  );
+}
 if (w1) targets.push(`- W1 peak RSS <= 1 GB: ${fmt(w1.rss, 0)} MB — ${w1.rss <= 1024 ? 'met' : 'NOT met'}`);
 if (w2) targets.push(`- W2 job <= 4x floor: ${fmt(w2.job / w2.floor, 1)}x — ${w2.job <= 4 * w2.floor ? 'met' : 'NOT met'}`);
 const w1s = summary['W1-segmented'];
@@ -146,7 +174,8 @@ Per-phase seconds (from the engine's \`onPhase\` hook):
 |---|---|---|
 ${phaseOut.join('\n')}
 
-## /metrics latency during a run
+${fixed ? fixedCostSection(fixed) : ''}
+${scrape ? `## /metrics latency during a run
 
 ${scrape.series} published series; runs back to back (${range(scrapes.map((x) => x.runs_during_load), 0)} started during the load); ${scrape.scrapers} scrapers for 30 s, each on its own keep-alive connection at ${scrape.per_second_each} scrapes/s, phases spread evenly, gzip asked (bench/scrapers.ts, its own process, loopback). Latency counts from each scrape's scheduled time.
 
@@ -155,7 +184,7 @@ ${scrape.series} published series; runs back to back (${range(scrapes.map((x) =>
 | ${range(scrapes.map((x) => x.scrapes), 0)} | ${scrapeErrors} in all | ${range(scrapes.map((x) => x.p50_ms))} | ${range(scrapes.map((x) => x.p99_ms))} | ${range(scrapes.map((x) => x.max_ms))} | ${range(scrapes.map((x) => x.event_loop_p99_ms))} |
 
 Target: p99 <= 10 ms with zero errors — ${fmt(scrapeP99)} ms (median of ${runs} runs), ${scrapeErrors} errors: ${scrapeP99 <= 10 && scrapeErrors === 0 ? 'met' : 'NOT met'}.
-`;
+` : ''}`;
 const MARKER = '<!-- hand-written below -->';
 const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
 const handWritten = previous.includes(MARKER) ? previous.slice(previous.indexOf(MARKER)) : `${MARKER}\n\n## Where the time goes\n\n(to be written from a profile)\n`;

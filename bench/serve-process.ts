@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Spawns serve on 127.0.0.1 (a free port); `lines` fills with its parsed log lines as they arrive. */
 export function spawnServe(main: string, config: string): { child: ChildProcess; lines: Record<string, any>[] } {
-  const child = spawn(process.execPath, [main, 'serve', '--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVE_ARGS?.split(' ').filter(Boolean) ?? []), main, 'serve', '--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: Record<string, any>[] = [];
   let buffered = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {

@@ -1,4 +1,11 @@
-import { DuckDBDoubleVector, DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import type * as DuckDB from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
+
+// Required, not imported: an import makes Node's ESM loader lex each of the package's ~60 CommonJS files (~0.1 s per process).
+export const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+const { DuckDBDoubleVector, DuckDBInstance } = duckdb;
+type DuckDBInstance = DuckDB.DuckDBInstance;
 
 let instance: Promise<DuckDBInstance> | null = null;
 

@@ -1,13 +1,8 @@
-import {
-  DuckDBDateValue,
-  DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  type DuckDBConnection,
-  type DuckDBValue,
-} from '@duckdb/node-api';
-import { forEachChunk, ident, readDoubles } from './duck.js';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { duckdb, forEachChunk, ident, readDoubles } from './duck.js';
 import { DataSourceError, query, sourceError, type Source } from './source.js';
+
+const { DuckDBDateValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampTZValue, DuckDBTimestampValue } = duckdb;
 
 /** Rows whose timestamp lies in (start, end], UTC. */
 export interface TimeFilter {

@@ -119,7 +119,7 @@ export async function readWindow(
         await settling;
         const step = (s: string) => progress(s, b, scans.length);
         if (plan) await gridSegmentedScan(conn, window, scan.names, baseline, filter, budget, out, phase, step, plan);
-        else await gridScan(conn, window, scan.names, baseline, filter, budget, out, phase, step);
+        else await gridScan(conn, window, scan.names, baseline, filter, budget, rows, out, phase, step);
       }
     }
     await settling;
@@ -220,6 +220,7 @@ async function gridScan(
   baseline: Profile,
   filter: TimeFilter | null,
   budget: number,
+  rows: number,
   out: WindowData,
   phase: (name: Phase) => void,
   progress: (step: string) => void,
@@ -230,6 +231,7 @@ async function gridScan(
   const cols = await WindowColumns.open(
     summarized.map((c) => baseline.numeric.get(batch[c])!),
     budget,
+    rows,
   );
   try {
     const picked: Float64Array[] = new Array(summarized.length);
@@ -412,7 +414,7 @@ async function gridSegmentedScan(
   const colOf = refs.map((row) => row.map((ref) => (ref ? summarized.push(ref) - 1 : -1)));
   const owner = colOf.flatMap((row, f) => row.flatMap((c, t) => (c >= 0 ? [{ f, t }] : [])));
   const counters = refs.map((row) => row.map((ref) => (ref ? null : new MissingCounter())));
-  const cols = await WindowColumns.open(summarized, budget);
+  const cols = await WindowColumns.open(summarized, budget, plan.total);
   const parts = Array.from({ length: S }, () => new Float64Array(0));
   const fill = new Int32Array(S);
   /** Feeds one chunk of `streamed` features (their values, then the segment ids) to the columns this pass reads. */

@@ -1,5 +1,6 @@
 // What each command loads: `--help`, `--version`, config parsing and the `serve` parent never load
 // DuckDB's native library or compile the WebAssembly kernels; a run does (the probe can fail).
+// `--version` and the help pages of the usual widths do not load yargs either (src/cli/help.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,42 @@ test('--help, --version, every command\'s --help and a config error load neither
     assert.deepEqual(p.read(pids[0]), { duckdb: false, wasm: false }, args.join(' '));
     p.clear();
   }
+});
+
+// Module hooks (registered by --import) that write every module a process loads to PROBE_DIR/<pid>.modules.
+const REGISTER = `import { register } from 'node:module';
+register('./hooks.mjs', import.meta.url);
+`;
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.PROBE_DIR + '/' + process.pid + '.modules', url + '\\n');
+  return next(url, context);
+}
+`;
+
+test('--version and every help page print without loading yargs; other help requests still render through it', { skip }, async (t) => {
+  const dir = tempDir(t, 'drift-probe-');
+  writeFileSync(path.join(dir, 'register.mjs'), REGISTER);
+  writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
+  const env = { NODE_OPTIONS: `--import ${path.join(dir, 'register.mjs')}`, PROBE_DIR: dir, LC_ALL: 'C' };
+  const loaded = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const r = await cli(args, { env: { ...env, ...extra } });
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.modules'));
+    assert.equal(files.length, 1, `${args.join(' ')}: one process`);
+    const modules = readFileSync(path.join(dir, files[0]), 'utf8');
+    rmSync(path.join(dir, files[0]));
+    assert.ok(modules.includes('/dist/src/main.js'), 'the hooks saw the CLI load');
+    return { yargs: /node_modules\/yargs\//.test(modules), stdout: r.stdout };
+  };
+  for (const args of [['--version'], ['--help'], ['report', '--help'], ['serve', '--help'], ['check', '--help']]) {
+    assert.equal((await loaded(args)).yargs, false, args.join(' '));
+  }
+  // A locale yargs translates into, and a help request among other flags, go to yargs.
+  const german = await loaded(['--help'], { LANG: 'de_DE.UTF-8', LC_ALL: '' });
+  assert.equal(german.yargs, true);
+  assert.match(german.stdout, /Optionen:/);
+  assert.equal((await loaded(['report', '--verbose', '--help'])).yargs, true);
 });
 
 test('a report run loads both (the probe sees them)', { skip }, async (t) => {

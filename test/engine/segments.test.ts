@@ -98,9 +98,11 @@ test('an unsegmented model has no segments key, and its whole-window results equ
   const f = await files(t);
   const plain = await runModel(model({ baseline: f.baseline, window: f.region }));
   assert.equal('segments' in plain, false);
+  assert.equal('segment_by' in plain, false);
   const segmented = await runModel(model({ baseline: f.baseline, window: f.region, segment_by: ['region'] }));
-  const { segments, ...whole } = segmented;
+  const { segments, segment_by, ...whole } = segmented;
   assert.ok(segments);
+  assert.deepEqual(segment_by, ['region']);
   assert.deepEqual(whole, plain, 'the whole window is compared exactly as without segments');
 });
 

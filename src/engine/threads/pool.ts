@@ -5,15 +5,28 @@
  * A baseline summary stays in the thread that made it (the main thread holds
  * a BaselineRef), and its window column is counted there: nothing large is
  * ever copied between threads, and values are handed over, not cloned.
+ * Small columns are summarized on the main thread itself, by the same code:
+ * starting the workers costs more than their work.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { fromWire } from '../../report/index.js';
+import { fromWire, toWire } from '../../report/index.js';
 import type { NumericSummary } from '../../stats/index.js';
-import type { Body, Reply } from './protocol.js';
+import type { Body, Reply, Request } from './protocol.js';
+import { SummaryStore } from './store.js';
+
+/** Where summaries live and requests are answered: a worker thread, or the main thread. */
+export interface Thread {
+  readonly failure: Error | null;
+  /** Requests sent and not yet answered. */
+  readonly queued: number;
+  call<T>(body: Body, transfer?: ArrayBuffer[]): Promise<T>;
+  /** Resolves once fewer than `below` requests are unanswered. */
+  drained(below: number): Promise<void>;
+}
 
 /** One worker thread and its unanswered requests. */
-export class Thread {
+class WorkerThread implements Thread {
   failure: Error | null = null;
   private readonly worker: Worker;
   private nextId = 1;
@@ -30,7 +43,6 @@ export class Thread {
     this.worker.unref();
   }
 
-  /** Requests sent and not yet answered. */
   get queued(): number {
     return this.pending.size;
   }
@@ -45,7 +57,6 @@ export class Thread {
     });
   }
 
-  /** Resolves once fewer than `below` requests are unanswered. */
   drained(below: number): Promise<void> {
     if (this.pending.size < below || this.failure) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ below, resolve }));
@@ -79,7 +90,47 @@ export class Thread {
   }
 }
 
-let threads: Thread[] = [];
+/**
+ * The main thread as a summary thread: the same store, answering at once.
+ * Requests and answers are cloned and their buffers transferred as between
+ * threads, so a caller's arrays are handed over and back the same way.
+ */
+class LocalThread implements Thread {
+  readonly failure = null;
+  readonly queued = 0;
+  private readonly store = new SummaryStore();
+
+  call<T>(body: Body, transfer: ArrayBuffer[] = []): Promise<T> {
+    try {
+      const { value, transfer: back } = this.store.handle(structuredClone({ ...body, id: 0 } as Request, { transfer }));
+      return Promise.resolve(structuredClone(value, { transfer: back }) as T);
+    } catch (err) {
+      // As a worker's error arrives.
+      return Promise.reject(fromWire(toWire(err)));
+    }
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Columns of at most this many values are summarized on the main thread, and
+ * a window column is counted there when its baseline's is too and it is this
+ * small as well: below it, a worker's start (~0.2 s to its first answer on
+ * two cores) costs more than the work (~60 ns per value). bench/RESULTS.md.
+ */
+export const INLINE_MAX_VALUES = 1 << 16;
+let inlineMax = INLINE_MAX_VALUES;
+
+/** Sets the inline bound (tests: 0 puts every column on the workers, Infinity every one on the main thread). */
+export function setInlineLimit(values: number): void {
+  inlineMax = values;
+}
+
+let local: LocalThread | null = null;
+let threads: WorkerThread[] = [];
 let threadCount: number | null = null;
 
 /** Sets how many summary threads the process starts (an engine of a pool: its share of the cores). */
@@ -88,11 +139,21 @@ export function setSummaryThreads(n: number): void {
 }
 
 /** The process's summary threads, started on first use (one per core, at most four, unless set); a failed one is replaced. */
-function pool(): Thread[] {
+function pool(): WorkerThread[] {
   const size = threadCount ?? Math.max(1, Math.min(4, availableParallelism()));
   threads = threads.filter((t) => !t.failure);
-  while (threads.length < size) threads.push(new Thread());
+  while (threads.length < size) threads.push(new WorkerThread());
   return threads;
+}
+
+/** Worker threads started so far (tests). */
+export function summaryThreadsStarted(): number {
+  return threads.length;
+}
+
+function nextWorker(): WorkerThread {
+  const all = pool();
+  return all[nextThread++ % all.length];
 }
 
 let nextKey = 1;
@@ -108,20 +169,49 @@ export class SummaryThreadError extends Error {
   override name = 'SummaryThreadError';
 }
 
+/** The thread that holds a summary; it changes once at most, from the main thread to a worker. */
+interface Place {
+  thread: Thread;
+  moving?: Promise<void>;
+}
+
 /** A baseline column's summary, held by a summary thread. */
 export class BaselineRef {
   /** @param intervals the size of the summary's first-pass grid (memory per window column ∝ it) */
   constructor(
-    readonly thread: Thread,
+    readonly place: Place,
     readonly key: number,
     readonly intervals: number,
   ) {}
+
+  get thread(): Thread {
+    return this.place.thread;
+  }
+}
+
+function forget(place: Place, key: number): void {
+  void (place.moving ?? Promise.resolve()).then(() => {
+    if (!place.thread.failure) place.thread.call({ op: 'forget', key }).catch(() => undefined);
+  });
 }
 
 // A summary the engine no longer references is dropped from its thread too.
-const unreferenced = new FinalizationRegistry<{ thread: Thread; key: number }>(({ thread, key }) => {
-  if (!thread.failure) thread.call({ op: 'forget', key }).catch(() => undefined);
-});
+const unreferenced = new FinalizationRegistry<{ place: Place; key: number }>(({ place, key }) => forget(place, key));
+
+/** Moves a summary made on the main thread to a worker, before a window column too large for the main thread is counted against it. */
+export async function onWorker(ref: BaselineRef): Promise<void> {
+  const place = ref.place;
+  if (!(place.thread instanceof LocalThread)) return;
+  place.moving ??= (async () => {
+    const from = place.thread;
+    const summary = await from.call({ op: 'give', key: ref.key });
+    const to = nextWorker();
+    await to.call({ op: 'adopt', key: ref.key, summary });
+    place.thread = to;
+    await from.call({ op: 'forget', key: ref.key });
+  })();
+  await place.moving;
+}
 
 /**
  * Sorts one baseline column's finite values on a summary thread and
@@ -130,21 +220,26 @@ const unreferenced = new FinalizationRegistry<{ thread: Thread; key: number }>((
  * `near`, in the thread of that summary.
  */
 export async function summarizeOffThread(values: Float64Array, near: BaselineRef | null = null): Promise<{ value: BaselineRef | null; finite: number; bytes: number }> {
-  const all = pool();
   // Next to another summary (a segment's slice next to its whole baseline): their window columns are settled together.
-  const thread = near && !near.thread.failure ? near.thread : all[nextThread++ % all.length];
+  const thread = near && !near.thread.failure ? near.thread : values.length <= inlineMax ? (local ??= new LocalThread()) : nextWorker();
   const key = newKey();
   const { finite, intervals, bytes } = await thread.call<{ finite: number; intervals: number; bytes: number }>({ op: 'summarize', key, values }, [values.buffer as ArrayBuffer]);
   if (finite === 0) return { value: null, finite, bytes: 0 };
-  const ref = new BaselineRef(thread, key, intervals);
-  unreferenced.register(ref, { thread, key }, ref);
+  const place: Place = { thread };
+  const ref = new BaselineRef(place, key, intervals);
+  unreferenced.register(ref, { place, key }, ref);
   return { value: ref, finite, bytes };
 }
 
 /** Drops a baseline summary from its thread now (the profile cache let it go), rather than when it is collected. */
 export function releaseOffThread(ref: BaselineRef): void {
   unreferenced.unregister(ref);
-  if (!ref.thread.failure) ref.thread.call({ op: 'forget', key: ref.key }).catch(() => undefined);
+  forget(ref.place, ref.key);
+}
+
+/** Whether a window column of this many values is counted on a worker (its baseline's summary moves there first). */
+export function onWorkerFor(values: number): boolean {
+  return values > inlineMax;
 }
 
 export function alive(b: BaselineRef): void {
@@ -160,6 +255,7 @@ export function alive(b: BaselineRef): void {
  * failed since it was made.
  */
 export async function settleOffThread(baseline: BaselineRef, values: Float64Array, sorted = false): Promise<{ stats: NumericSummary | null; finite: number; values: Float64Array }> {
+  if (values.length > inlineMax) await onWorker(baseline);
   alive(baseline);
   return baseline.thread.call({ op: 'settle', baseline: baseline.key, values, sorted }, [values.buffer as ArrayBuffer]);
 }
@@ -183,6 +279,7 @@ export interface SegmentsSettled {
  * handed over and come back.
  */
 export async function settleSegmentsOffThread(whole: BaselineRef, segments: readonly (BaselineRef | null)[], values: Float64Array, segs: Uint16Array): Promise<SegmentsSettled> {
+  if (values.length > inlineMax) await onWorker(whole);
   alive(whole);
   const here = segments.map((r) => (r && r.thread === whole.thread ? r.key : 0));
   const send = segments.map((r) => r !== null && r.thread !== whole.thread);

@@ -5,6 +5,9 @@ import type { WireError } from '../../report/index.js';
 export type Request = { id: number } & (
   | { op: 'summarize'; key: number; values: Float64Array }
   | { op: 'forget'; key: number }
+  // A baseline summary moving between threads: 'give' answers with it, 'adopt' keeps it under the key.
+  | { op: 'give'; key: number }
+  | { op: 'adopt'; key: number; summary: unknown }
   | { op: 'open'; keys: number[]; baselines: number[]; budget: number }
   | { op: 'settle'; baseline: number; values: Float64Array; sorted?: boolean }
   | { op: 'settleSegments'; whole: number; segments: number[]; send: boolean[]; values: Float64Array; segs: Uint16Array }

@@ -1,6 +1,6 @@
 /** A batch of window columns counted on the summary threads against their baselines' summaries, pass by pass. */
 import type { NumericSummary } from '../../stats/index.js';
-import { alive, newKey, type BaselineRef, type Thread } from './pool.js';
+import { alive, newKey, onWorker, onWorkerFor, type BaselineRef, type Thread } from './pool.js';
 
 /** Values sent to a thread at once, per column (8 bytes each). */
 const STAGE_VALUES = 1 << 17;
@@ -37,11 +37,13 @@ export class WindowColumns {
   }
 
   /**
-   * Opens one column per baseline summary, in the summary's thread; `budget`
+   * Opens one column per baseline summary, in the summary's thread (a
+   * worker's for a window of more than the inline bound's `rows`); `budget`
    * values collected at once is shared out among the threads. Throws
    * SummaryThreadError when a summary's thread failed since it was made.
    */
-  static async open(baselines: readonly BaselineRef[], budget: number): Promise<WindowColumns> {
+  static async open(baselines: readonly BaselineRef[], budget: number, rows: number): Promise<WindowColumns> {
+    if (onWorkerFor(rows)) await Promise.all(baselines.map(onWorker));
     baselines.forEach(alive);
     const w = new WindowColumns(baselines);
     const used = w.threads();

@@ -2,11 +2,14 @@
 // and a segment whose baseline lives in another thread settled there from its sorted values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setSummaryThreads, settleOffThread, settleSegmentsOffThread, summarizeOffThread } from '../../../src/engine/threads/index.js';
+import { INLINE_MAX_VALUES, setInlineLimit, setSummaryThreads, settleOffThread, settleSegmentsOffThread, summarizeOffThread } from '../../../src/engine/threads/index.js';
 
 const values = (n: number, f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
 
-test('segments settled in the whole baseline\'s thread or sent sorted to their own give the statistics of each slice settled alone', async () => {
+test('segments settled in the whole baseline\'s thread or sent sorted to their own give the statistics of each slice settled alone', async (t) => {
+  // On the workers, whatever the size (small columns are otherwise summarized on the main thread).
+  setInlineLimit(0);
+  t.after(() => setInlineLimit(INLINE_MAX_VALUES));
   setSummaryThreads(2);
   const whole = (await summarizeOffThread(values(3000, (i) => (i * 37) % 1000))).value!;
   // Round robin: the next summary goes to the other thread; `near` pins one to the whole's.
