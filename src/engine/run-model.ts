@@ -102,6 +102,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
       },
       features: reports,
       drift_share,
+      drift_share_threshold: model.driftShareThreshold,
       drift,
       feature_errors,
     };
