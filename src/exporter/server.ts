@@ -150,7 +150,8 @@ function reportRoute(o: ServerOptions, renderer: ReportRenderer): Route {
         return send(req, res, 400, TEXT, 'bad request: the model name is not valid percent-encoding\n');
       }
       const known = o.state.list().map((m) => m.name);
-      if (!known.includes(model)) return send(req, res, 404, TEXT, `model ${JSON.stringify(printable(model))} is not configured; models: ${known.map(printable).join(', ') || 'none'}\n`, { 'x-content-type-options': 'nosniff' });
+      // Named as in a URL (percent-encoded): no endpoint echoes request input as it came.
+      if (!known.includes(model)) return send(req, res, 404, TEXT, `no model ${encodeURIComponent(model)} (percent-encoded) is configured; models: ${known.map(printable).join(', ') || 'none'}\n`, { 'x-content-type-options': 'nosniff' });
     }
     const csp: Record<string, string> = res.hasHeader('content-security-policy') ? {} : { 'content-security-policy': REPORT_CSP_HEADER };
     renderer.render(path, reportInput(o.state, o.name, model)).then(
