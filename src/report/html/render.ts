@@ -26,7 +26,7 @@ export interface HtmlInput {
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes for HTML text and quoted attributes, after showing control and bidi-override characters as escapes. */
-export function text(value: unknown): string {
+function text(value: unknown): string {
   return printable(String(value)).replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
@@ -34,7 +34,6 @@ const pct = (v: number | null | undefined): string => (v === null || v === undef
 const num = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : (v !== 0 && Math.abs(v) < 1e-3) || Math.abs(v) >= 1e5 ? v.toExponential(2) : v.toFixed(3));
 
 const VERDICT = { drift: 'DRIFT', ok: 'no drift', errors: 'no drift among the compared features; some features in error', no_data: 'NO DATA: nothing could be compared' } as const;
-
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1300px}
@@ -174,8 +173,13 @@ ${rows.join('\n')}
 <p class="note">Features in error first, then by score. Missing: share of NULL/NaN rows. Out of range: share of window values outside the baseline's [min, max]; unseen: share of window values in categories the baseline never had.</p>`;
 }
 
+/** Categories with their shares, each JSON-quoted and cut at 200 characters (the JSON report has them whole). */
 function listed(items: { category: string; share: number }[], others: number): string {
-  const shown = items.map((c) => `${text(JSON.stringify(c.category))} ${pct(c.share)}`).join(', ');
+  const quoted = (c: string) => {
+    const q = JSON.stringify(c);
+    return q.length > 200 ? `${q.slice(0, 199)}…` : q;
+  };
+  const shown = items.map((c) => `${text(quoted(c.category))} ${pct(c.share)}`).join(', ');
   return `${shown}${others > 0 ? ` (+${others} more)` : ''}`;
 }
 
