@@ -25,6 +25,7 @@ const root = path.resolve(here, '..', '..');
 const workDir = path.join(root, 'bench', '.work');
 const resultsFile = path.join(root, 'bench', 'RESULTS.md');
 const jobScript = path.join(here, 'job.js');
+const htmlScript = path.join(here, 'html.js');
 
 const args = process.argv.slice(2);
 const large = args.includes('--large');
@@ -114,6 +115,14 @@ if (wanted('fixed')) {
   fixed = measureFixedCost(root, fixedRounds);
 }
 
+// The HTML report of W2 (200 numeric features: the heaviest plots), once: its size is deterministic.
+let html: Sample | null = null;
+if (summary.W2) {
+  const w2 = specs.find((w) => w.name === 'W2')!;
+  html = JSON.parse(execFileSync(process.execPath, [htmlScript, JSON.stringify(w2)], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!) as Sample;
+  console.log(`HTML report of W2: ${JSON.stringify(html)}`);
+}
+
 const scrapes: Sample[] = [];
 for (let r = 0; r < (wanted('scrape') ? runs : 0); r++) {
   console.error(`measuring /metrics under 50 scrapers while runs execute, run ${r + 1}/${runs}...`);
@@ -128,7 +137,7 @@ const targets: string[] = [];
 const w1 = summary.W1;
 const w2 = summary.W2;
 const w3 = summary.W3;
-if (w1) targets.push(`- W1 job <= 4x floor: ${fmt(w1.job / w1.floor, 1)}x — ${w1.job <= 4 * w1.floor ? 'met' : 'NOT met'}`);
+if (w1) targets.push(`- W1 job <= 3x floor: ${fmt(w1.job / w1.floor, 1)}x — ${w1.job <= 3 * w1.floor ? 'met' : 'NOT met'}`);
 if (w1 && peer) {
   targets.push(
     'skipped' in peer
@@ -137,9 +146,10 @@ if (w1 && peer) {
   );
 }
 if (w1) targets.push(`- W1 peak RSS <= 1 GB: ${fmt(w1.rss, 0)} MB — ${w1.rss <= 1024 ? 'met' : 'NOT met'}`);
-if (w2) targets.push(`- W2 job <= 4x floor: ${fmt(w2.job / w2.floor, 1)}x — ${w2.job <= 4 * w2.floor ? 'met' : 'NOT met'}`);
+if (w2) targets.push(`- W2 job <= 3x floor: ${fmt(w2.job / w2.floor, 1)}x — ${w2.job <= 3 * w2.floor ? 'met' : 'NOT met'}`);
 const w1s = summary['W1-segmented'];
 if (w1 && w1s) targets.push(`- W1 segmented (5 segments) <= 1.5x W1: ${fmt(w1s.job / w1.job, 2)}x cold — ${w1s.job <= 1.5 * w1.job ? 'met' : 'NOT met'}`);
+if (html) targets.push(`- HTML report of W2 (${html.features} features, ${html.plots} plots) <= 2 MB: ${fmt(html.bytes / 1e6, 2)} MB, rendered in ${fmt(html.seconds)} s — ${html.bytes <= 2e6 ? 'met' : 'NOT met'}`);
 if (w1 && w3) {
   targets.push(`- W3 time <= 4.5x W1's: ${fmt(w3.job / w1.job, 2)}x — ${w3.job <= 4.5 * w1.job ? 'met' : 'NOT met'}`);
   targets.push(`- W3 peak RSS <= 1.5x W1's: ${fmt(w3.rss / w1.rss, 2)}x — ${w3.rss <= 1.5 * w1.rss ? 'met' : 'NOT met'}`);

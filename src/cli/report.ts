@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { durationProblem, loadConfig, parseDuration, parseInstant, resolveConfig, TIMER_MAX_MS, WINDOW_MAX_MS, type Config, type ModelConfig } from '../config/index.js';
 import type { Progress } from '../engine/index.js';
 import type { BatchRun, PushTarget } from '../exporter/index.js';
-import { formatReport, FORMATS, printable, type Format, type ModelReport } from '../report/index.js';
+import { formatReport, FORMATS, printable, type Format, type ModelReport, type Report } from '../report/index.js';
 import { EXIT, UsageError } from './errors.js';
 import type { Command } from './index.js';
 
@@ -27,7 +27,7 @@ function options(y: Argv) {
     .option('from', { type: 'string', describe: 'Over time: the first window end, ISO-8601 (with --to and --every)' })
     .option('to', { type: 'string', describe: 'Over time: the last window end, ISO-8601; included when it falls on a step' })
     .option('every', { type: 'string', describe: 'Over time: the step between window ends, e.g. 1d' })
-    .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'Output format' })
+    .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'Output format (html: one self-contained page with plots, no network request)' })
     .option('fail-on-drift', { type: 'boolean', default: false, describe: 'Exit 1 when any model drifted or has features that could not be compared' })
     .option('progress', { type: 'boolean', describe: 'Progress on stderr (default: when stderr is a TTY)' })
     .option('push-gateway', { type: 'string', describe: "Batch mode: push each model's metrics to this Pushgateway (its root URL; user:password@ for basic auth), one group per job and model" })
@@ -200,7 +200,7 @@ async function run(a: ReportArgs): Promise<number> {
     runs.push({ model, report, error, durationS: (performance.now() - started) / 1000, endedAt: new Date() });
   }
   const models = runs.flatMap((r) => (r.report ? [r.report] : []));
-  process.stdout.write(formatReport({ generated_at: new Date().toISOString(), models }, a.format));
+  process.stdout.write(await formatted({ generated_at: new Date().toISOString(), models }, a.format, false));
 
   let failed = false;
   if (batch) {
@@ -228,10 +228,20 @@ async function overTime(models: readonly ModelConfig[], steps: readonly Date[], 
     const prefix = `step ${k + 1}/${steps.length} ${asOf.toISOString()}: `;
     for (const model of models) reports.push(await runModel(model, { asOf, onProgress: showProgress ? (p) => progressLine(p, prefix) : undefined }));
   }
-  const { formatOverTime } = await import('./over-time.js');
-  process.stdout.write(formatOverTime({ generated_at: new Date().toISOString(), models: reports }, a.format));
+  process.stdout.write(await formatted({ generated_at: new Date().toISOString(), models: reports }, a.format, true));
   if (reports.some((m) => m.status === 'no_data')) return EXIT.noData;
   return a['fail-on-drift'] && reports.some((m) => m.drift || m.feature_errors > 0) ? EXIT.drift : EXIT.ok;
+}
+
+/** The report in the chosen format; the HTML renderer (and its charting library) is loaded only for html. */
+async function formatted(report: Report, format: Format, overTime: boolean): Promise<string> {
+  if (format === 'html') {
+    const { renderHtml } = await import('../report/html/index.js');
+    return renderHtml({ report, title: overTime ? 'drift-exporter: drift over time' : 'drift-exporter report', overTime });
+  }
+  if (!overTime) return formatReport(report, format);
+  const { formatOverTime } = await import('./over-time.js');
+  return formatOverTime(report, format);
 }
 
 /** The runs as the exporter publishes them, with what each model's config says of its schedule. */

@@ -129,6 +129,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
       },
       features: reports,
       drift_share,
+      drift_share_threshold: model.driftShareThreshold,
       drift,
       feature_errors,
       ...(segments ? { segment_by: [...model.segmentBy], segments } : {}),

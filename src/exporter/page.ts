@@ -41,8 +41,9 @@ function errors(m: ModelStatus): string {
 export function landingPage(p: PageInput): string {
   const rows = p.models
     .map((m) => {
-      const cells = [m.name, m.schedule, iso(m.lastRun?.endedAt), outcome(m), m.lastRun ? `${m.lastRun.durationS.toFixed(3)} s` : '-', iso(m.lastSuccess), m.report?.window.rows ?? '-', drift(m), errors(m)];
-      return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+      const cells = [m.schedule, iso(m.lastRun?.endedAt), outcome(m), m.lastRun ? `${m.lastRun.durationS.toFixed(3)} s` : '-', iso(m.lastSuccess), m.report?.window.rows ?? '-', drift(m), errors(m)];
+      const name = `<td><a href="report/${escapeHtml(encodeURIComponent(m.name))}">${escapeHtml(m.name)}</a></td>`;
+      return `<tr>${name}${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
     })
     .join('\n');
   return `<!doctype html>
@@ -58,6 +59,7 @@ export function landingPage(p: PageInput): string {
 ${rows}
 </table>
 <ul>
+<li><a href="report">/report</a>: the drift report with plots (HTML; <code>/report/&lt;model&gt;</code> for one model)</li>
 <li><a href="metrics">/metrics</a>: Prometheus metrics</li>
 <li><a href="api/report">/api/report</a>: last results as JSON</li>
 <li><a href="healthz">/healthz</a>, <a href="readyz">/readyz</a>: health and readiness</li>

@@ -2,6 +2,7 @@
  * The exporter's own prom-client Registry and the rules that turn a model's
  * report into series. Every family comes from the contract in metrics.ts.
  */
+import { gzipSync } from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport, SegmentReport } from '../report/index.js';
 import { familyHeader, Joined, ModelChunks, Piece } from './exposition.js';
@@ -31,14 +32,14 @@ export interface ScheduleFacts {
   maxLogLagS: number;
 }
 
-/** The cached exposition: its pieces, and (once asked for) their bytes and their gzip members. */
+/** The cached exposition: its pieces, and (once asked for) their bytes and their gzip members, joined. */
 interface Rendered {
   pieces: (Piece | Joined)[];
-  plain: Buffer[] | null;
-  gzipped: Promise<Buffer[]> | null;
+  plain: Buffer | null;
+  gzipped: Promise<Buffer> | null;
 }
 
-/** The exposition as parts to write in order (never joined: a fleet's body is large, and would be copied at every scrape). */
+/** The exposition as parts to write in order: the cached text, then the process families (so the cached text is never copied per scrape). */
 export interface Exposition {
   contentType: string;
   parts: Buffer[];
@@ -61,6 +62,9 @@ const DRIFT_DEFS: readonly MetricDef[] = [
   METRICS.segmentRows, METRICS.segmentFeatureErrors, METRICS.segmentDriftShare, METRICS.segmentModelDetected, METRICS.segmentScore, METRICS.segmentDetected,
 ];
 const DRIFT = new Set(DRIFT_DEFS.map((d) => d.name));
+
+/** The process families are a few hundred bytes: gzipped on the loop, with a small window (a trip to the pool costs more). */
+const LIVE_GZIP = { windowBits: 12, memLevel: 5 };
 
 /** The exposition's last line break (Registry.metrics() ends its text with one). */
 const END = new Piece('\n');
@@ -235,15 +239,14 @@ export class DriftMetrics {
       r = await this.rendering;
     }
     // The process families, fresh at every scrape, follow the cached text; they are small.
-    const live = new Piece(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`);
+    const live = Buffer.from(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`, 'utf8');
     // Each cached piece is compressed once, when first asked for (Prometheus asks for gzip on every scrape); a family's
-    // members are joined once until one of its models changes. The live part is a gzip member of its own, appended
-    // (a gzip stream is a series of members, RFC 1952 2.2).
+    // members are joined once until one of its models changes, and the families once per rendering. The live part is a
+    // gzip member of its own, appended (a gzip stream is a series of members, RFC 1952 2.2).
     const parts = gzip
-      ? [...(await (r.gzipped ??= Promise.all(r.pieces.map((p) => p.gzipped())))), await live.gzipped()]
-      : [...(r.plain ??= r.pieces.map((p) => p.plain)), live.plain];
-    const nonEmpty = parts.filter((b) => b.length > 0);
-    return { contentType, parts: nonEmpty, length: nonEmpty.reduce((n, b) => n + b.length, 0) };
+      ? [await (r.gzipped ??= Promise.all(r.pieces.map((p) => p.gzipped())).then((members) => Buffer.concat(members))), gzipSync(live, LIVE_GZIP)]
+      : [(r.plain ??= Buffer.concat(r.pieces.map((p) => p.plain))), live];
+    return { contentType, parts, length: parts[0].length + parts[1].length };
   }
 
   private async renderText(): Promise<Rendered> {

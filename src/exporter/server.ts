@@ -1,5 +1,6 @@
 /**
- * The HTTP side: /metrics, /, /healthz, /readyz and /api/report. Every route
+ * The HTTP side: /metrics, /, /healthz, /readyz, /api/report, and the HTML
+ * report at /report and /report/<model>. Every route
  * answers from state already in memory; a request never starts or awaits a run.
  * Routes are plain node:http handlers (no express), so that the same code
  * serves HTTP/1.1 and HTTP/2's compatibility API.
@@ -12,9 +13,11 @@ import { connect, type AddressInfo, type Server as NetServer, type Socket } from
 import type { Server as TlsServer } from 'node:tls';
 import accepts from 'accepts';
 import { loadWebConfig, type WebConfig } from '../config/index.js';
+import { printable, REPORT_CSP_HEADER } from '../report/index.js';
 import { guards, passGuards, type Guard } from './auth.js';
 import { PasswordChecker } from './password-check.js';
 import { landingPage } from './page.js';
+import { RenderBusyError, ReportRenderer, reportInput } from './report-render.js';
 import type { DriftMetrics } from './registry.js';
 import type { ExporterState } from './state.js';
 
@@ -95,23 +98,32 @@ function healthRoutes(state: ExporterState): Record<string, Route> {
   };
 }
 
-/** Every route of the exporter. */
-function routes(o: ServerOptions): Record<string, Route> {
+/** Every route of the exporter; `/report/*` takes the rest of the path as a model name. */
+function routes(o: ServerOptions, renderer: ReportRenderer): Record<string, Route> {
   return {
     '/': (req, res) => send(req, res, 200, 'text/html; charset=utf-8', landingPage({ name: o.name, version: o.version, ready: o.state.ready, models: o.state.list() })),
     '/metrics': metricsRoute(o.metrics),
     ...healthRoutes(o.state),
     '/api/report': (req, res) => send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(o.state.report())),
+    '/report': reportRoute(o, renderer),
+    '/report/*': reportRoute(o, renderer),
   };
 }
 
-/** Dispatches on the path (query string ignored, one trailing slash allowed) after `checks`; 405 for methods other than GET and HEAD. */
+/** The request's path: query string ignored, one trailing slash allowed. */
+function pathOf(req: Req): string {
+  const raw = (req.url ?? '/').split('?')[0];
+  return raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
+}
+
+/** Dispatches on the path (an exact route, else `/first/*`) after `checks`; 405 for methods other than GET and HEAD. */
 function router(table: Record<string, Route>, checks: readonly Guard[]): Route {
   return (req, res) => {
-    const raw = (req.url ?? '/').split('?')[0];
-    const path = raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
+    const path = pathOf(req);
+    const sub = path.indexOf('/', 1);
+    const wildcard = sub > 0 ? `${path.slice(0, sub)}/*` : null;
     passGuards(checks, req as IncomingMessage, res as ServerResponse, () => {
-      const route = Object.hasOwn(table, path) ? table[path] : null;
+      const route = Object.hasOwn(table, path) ? table[path] : wildcard && Object.hasOwn(table, wildcard) ? table[wildcard] : null;
       if (!route) return send(req, res, 404, TEXT, 'not found\n');
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, TEXT, 'method not allowed\n', { allow: 'GET, HEAD' });
       try {
@@ -120,6 +132,35 @@ function router(table: Record<string, Route>, checks: readonly Guard[]): Route {
         send(req, res, 500, TEXT, `internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       }
     });
+  };
+}
+
+// The report's own policy (no script, no request, inline styles only), unless the web config sets one for every route.
+const REPORT_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
+
+/** GET and HEAD /report (every configured model) and /report/<model> (one; 404 naming it when it is not configured), from the last published results. */
+function reportRoute(o: ServerOptions, renderer: ReportRenderer): Route {
+  return (req, res) => {
+    const path = pathOf(req);
+    let model: string | undefined;
+    if (path !== '/report') {
+      try {
+        model = decodeURIComponent(path.slice('/report/'.length));
+      } catch {
+        return send(req, res, 400, TEXT, 'bad request: the model name is not valid percent-encoding\n');
+      }
+      const known = o.state.list().map((m) => m.name);
+      // Named as in a URL (percent-encoded): no endpoint echoes request input as it came.
+      if (!known.includes(model)) return send(req, res, 404, TEXT, `no model ${encodeURIComponent(model)} (percent-encoded) is configured; models: ${known.map(printable).join(', ') || 'none'}\n`, { 'x-content-type-options': 'nosniff' });
+    }
+    const csp: Record<string, string> = res.hasHeader('content-security-policy') ? {} : { 'content-security-policy': REPORT_CSP_HEADER };
+    renderer.render(path, reportInput(o.state, o.name, model)).then(
+      (html) => send(req, res, 200, 'text/html; charset=utf-8', html, { ...REPORT_HEADERS, ...csp }),
+      (err: unknown) => {
+        if (err instanceof RenderBusyError) send(req, res, 503, TEXT, `${err.message}\n`, { 'retry-after': '5' });
+        else send(req, res, 500, TEXT, `internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      },
+    );
   };
 }
 
@@ -133,10 +174,9 @@ function metricsRoute(metrics: DriftMetrics): Route {
         if (gzip) headers['content-encoding'] = 'gzip';
         res.writeHead(200, headers);
         if (req.method === 'HEAD') return res.end();
-        // Written part by part (one writev on HTTP/1.1), not joined: no copy of the body per scrape.
-        if ('cork' in res) res.cork();
-        for (const part of parts) (res as NodeJS.WritableStream).write(part);
-        res.end();
+        // The cached text, then the process families: no copy of the body per scrape.
+        (res as NodeJS.WritableStream).write(parts[0]);
+        res.end(parts[1]);
       },
       (err: unknown) => send(req, res, 500, TEXT, `internal error: ${err instanceof Error ? err.message : String(err)}\n`),
     );
@@ -228,7 +268,8 @@ function tlsOptions(tls: NonNullable<WebConfig['tls']>) {
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const live = o.web ? new LiveWebConfig(o.web) : null;
   const checker = new PasswordChecker();
-  const route = router(routes(o), guards(() => live?.current, checker));
+  const renderer = new ReportRenderer();
+  const route = router(routes(o, renderer), guards(() => live?.current, checker));
   const handle = (req: Req, res: Res) => {
     live?.refresh();
     for (const [name, value] of Object.entries(live?.current.headers ?? {})) res.setHeader(name, value);
@@ -270,6 +311,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     } catch (err) {
       await closeMain();
       checker.close();
+      renderer.close();
       if (err instanceof ListenError) throw err;
       throw new ListenError(`cannot listen on ${socketPath}: ${(err as Error).message}`, { cause: err });
     }
@@ -277,7 +319,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const closeHealth = health ? closer(health) : async () => {};
   return {
     address: { host: bound.address, port: bound.port },
-    close: () => Promise.all([closeMain(), closeHealth()]).then(() => checker.close()),
+    close: () =>
+      Promise.all([closeMain(), closeHealth()]).then(() => {
+        checker.close();
+        renderer.close();
+      }),
   };
 }
 

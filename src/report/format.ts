@@ -1,11 +1,12 @@
 import type { FeatureReport, ModelReport, Report, SegmentReport } from './types.js';
 
-/** The output formats of `report --format`. */
-export const FORMATS = ['table', 'json', 'markdown'] as const;
+/** The output formats of `report --format`; `html` is rendered by report/html (renderHtml), loaded only when asked for. */
+export const FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
-/** Renders a report in one of the formats. */
+/** Renders a report in one of the text formats. */
 export function formatReport(report: Report, format: Format): string {
+  if (format === 'html') throw new Error('the html format is rendered by report/html (renderHtml)');
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   const render = format === 'markdown' ? markdownModel : tableModel;
   return report.models.map(render).join('\n');

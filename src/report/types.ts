@@ -54,6 +54,8 @@ export interface ModelReport {
   features: FeatureReport[];
   /** Share of the compared features that drifted; null when none was compared. */
   drift_share: number | null;
+  /** The share at which the model drifts (drift_share_threshold); every run sets it (optional only for reports made elsewhere). */
+  drift_share_threshold?: number;
   drift: boolean;
   /** Features that carry an `error`. */
   feature_errors: number;

@@ -28,6 +28,11 @@ export interface NumericMovers {
   window_shares: number[];
   baseline: SideDescription;
   window: SideDescription;
+  /**
+   * Where the KS distance D is reached: at `x`, both ECDFs (shares of values <= x); with `below`, just below x
+   * (shares of values < x), the gap then being reached on an interval that ends at x.
+   */
+  ks_at: { x: number; below: boolean; baseline_ecdf: number; window_ecdf: number };
 }
 
 /** What moved inside a categorical feature; shares are of each side's non-missing rows. */
@@ -78,6 +83,7 @@ export function compareNumeric(s: NumericSummary): Comparison {
       window_shares: [...shares(s.bins.window)],
       baseline: describe(s.baselineStats),
       window: describe(s.windowStats),
+      ks_at: { x: s.ksAt.x, below: s.ksAt.below, baseline_ecdf: s.ksAt.baseline, window_ecdf: s.ksAt.window },
     },
   };
 }

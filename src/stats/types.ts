@@ -24,6 +24,8 @@ export interface NumericSummary {
   m: number;
   /** KS D = sup |F_b − F_w|. */
   d: number;
+  /** Where D is reached. */
+  ksAt: KsLocation;
   /** Wasserstein-1 distance. */
   w1: number;
   /** Baseline standard deviation, ddof 0. */
@@ -40,6 +42,19 @@ export interface NumericSummary {
   /** Each side's mean, std and quantiles, as NumPy computes them. */
   baselineStats: SideStats;
   windowStats: SideStats;
+}
+
+/**
+ * A value x where the KS distance is reached, and both ECDFs there: at x
+ * (the shares of values <= x), or, with `below`, just below x (the shares
+ * of values < x: the gap is reached over an interval ending at x, between
+ * two values of which only the bound is known).
+ */
+export interface KsLocation {
+  x: number;
+  below: boolean;
+  baseline: number;
+  window: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 // What each command loads: `--help`, `--version`, config parsing and the `serve` parent never load
-// DuckDB's native library or compile the WebAssembly kernels; a run does (the probe can fail).
-// `--version` and the help pages of the usual widths do not load yargs either (src/cli/help.ts).
+// DuckDB's native library or compile the WebAssembly kernels; a run does (the probe can fail). Only the
+// HTML format loads the charting library (vega, vega-lite). `--version` and the help pages of the usual
+// widths do not load yargs either (src/cli/help.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,27 +20,39 @@ for (const k of ['compile', 'instantiate', 'compileStreaming', 'instantiateStrea
   const f = WebAssembly[k];
   if (f) WebAssembly[k] = function (...a) { mark(); return f.apply(this, a); };
 }
+// ES module resolution is watched by a loader hook: it marks the process when vega or vega-lite resolves.
+if (require('node:worker_threads').isMainThread) require('node:module').register(require('node:url').pathToFileURL(process.env.PROBE_DIR + '/hooks.mjs'));
 if (require('node:worker_threads').isMainThread) process.on('exit', () => {
   const maps = fs.readFileSync('/proc/self/maps', 'utf8');
   fs.writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.json', JSON.stringify({ duckdb: /duckdb[^/\\n]*\\.node/.test(maps) }));
 });
 `;
 
-type Loaded = { duckdb: boolean; wasm: boolean };
+const HOOKS = `
+import { writeFileSync } from 'node:fs';
+export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx);
+  if (/\\/node_modules\\/vega(-lite)?\\//.test(r.url)) writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.vega', '');
+  return r;
+}
+`;
+
+type Loaded = { duckdb: boolean; wasm: boolean; vega: boolean };
 
 function probe(t: { after: (fn: () => void) => void }) {
   const dir = tempDir(t, 'drift-probe-');
   const file = path.join(dir, 'probe.cjs');
   writeFileSync(file, PROBE);
-  const read = (pid: number): Loaded => ({ ...JSON.parse(readFileSync(path.join(dir, `${pid}.json`), 'utf8')), wasm: existsSync(path.join(dir, `${pid}.wasm`)) });
+  writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
+  const read = (pid: number): Loaded => ({ ...JSON.parse(readFileSync(path.join(dir, `${pid}.json`), 'utf8')), wasm: existsSync(path.join(dir, `${pid}.wasm`)), vega: existsSync(path.join(dir, `${pid}.vega`)) });
   const processes = () => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => Number(f.split('.')[0]));
-  const clear = () => readdirSync(dir).filter((f) => /\.(json|wasm)$/.test(f)).forEach((f) => rmSync(path.join(dir, f)));
+  const clear = () => readdirSync(dir).filter((f) => /\.(json|wasm|vega)$/.test(f)).forEach((f) => rmSync(path.join(dir, f)));
   return { dir, env: { NODE_OPTIONS: `--require ${file}`, PROBE_DIR: dir }, read, processes, clear };
 }
 
 const skip = process.platform !== 'linux' && 'reads /proc/self/maps (Linux only)';
 
-test('--help, --version, every command\'s --help and a config error load neither DuckDB nor the wasm kernels', { skip }, async (t) => {
+test('--help, --version, every command\'s --help and a config error load neither DuckDB, the wasm kernels nor vega', { skip }, async (t) => {
   const p = probe(t);
   const bad = path.join(p.dir, 'bad.yaml');
   writeFileSync(bad, 'models: [{name: m}]\n');
@@ -48,7 +61,7 @@ test('--help, --version, every command\'s --help and a config error load neither
     assert.ok(r.code === 0 || r.code === 2, `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
     const pids = p.processes();
     assert.equal(pids.length, 1, `${args.join(' ')}: one process`);
-    assert.deepEqual(p.read(pids[0]), { duckdb: false, wasm: false }, args.join(' '));
+    assert.deepEqual(p.read(pids[0]), { duckdb: false, wasm: false, vega: false }, args.join(' '));
     p.clear();
   }
 });
@@ -57,7 +70,7 @@ test('--help, --version, every command\'s --help and a config error load neither
 const REGISTER = `import { register } from 'node:module';
 register('./hooks.mjs', import.meta.url);
 `;
-const HOOKS = `import { appendFileSync } from 'node:fs';
+const MODULE_HOOKS = `import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {
   appendFileSync(process.env.PROBE_DIR + '/' + process.pid + '.modules', url + '\\n');
   return next(url, context);
@@ -67,7 +80,7 @@ export async function load(url, context, next) {
 test('--version and every help page print without loading yargs; other help requests still render through it', { skip }, async (t) => {
   const dir = tempDir(t, 'drift-probe-');
   writeFileSync(path.join(dir, 'register.mjs'), REGISTER);
-  writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
+  writeFileSync(path.join(dir, 'hooks.mjs'), MODULE_HOOKS);
   const env = { NODE_OPTIONS: `--import ${path.join(dir, 'register.mjs')}`, PROBE_DIR: dir, LC_ALL: 'C' };
   const loaded = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
     const r = await cli(args, { env: { ...env, ...extra } });
@@ -89,13 +102,16 @@ test('--version and every help page print without loading yargs; other help requ
   assert.equal((await loaded(['report', '--verbose', '--help'])).yargs, true);
 });
 
-test('a report run loads both (the probe sees them)', { skip }, async (t) => {
+test('a report run loads both (the probe sees them), and vega only for --format html', { skip }, async (t) => {
   const p = probe(t);
   const files = await writeFixture(p.dir, { baselineRows: 3000, windowRows: 3000 });
   const config = writeConfig(path.join(p.dir, 'c.yaml'), [fixtureModel('m', files.baseline, files.window)]);
-  const r = await cli(['report', '--config', config], { env: p.env });
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(p.processes().map(p.read), [{ duckdb: true, wasm: true }]);
+  for (const format of ['table', 'json', 'markdown', 'html']) {
+    const r = await cli(['report', '--config', config, '--format', format], { env: p.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(p.processes().map(p.read), [{ duckdb: true, wasm: true, vega: format === 'html' }], format);
+    p.clear();
+  }
 });
 
 test('the serve parent process loads neither; its engine processes do the runs', { skip, timeout: 60_000 }, async (t) => {
@@ -108,5 +124,5 @@ test('the serve parent process loads neither; its engine processes do the runs',
   s.child.kill('SIGTERM');
   assert.deepEqual(await s.exitWithin(15_000), { code: 0, signal: null });
   await waitFor('the parent\'s probe file', () => existsSync(path.join(p.dir, `${s.child.pid}.json`)), 5000);
-  assert.deepEqual(p.read(s.child.pid!), { duckdb: false, wasm: false });
+  assert.deepEqual(p.read(s.child.pid!), { duckdb: false, wasm: false, vega: false });
 });

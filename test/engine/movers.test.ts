@@ -51,7 +51,12 @@ for (const collectValues of [undefined, 0]) {
       NAMES.forEach((name, i) => close(d.window.quantiles![name as 'p1'], WANT.window.quantiles[i], `window ${name}`));
       assert.equal(d.window.reason, undefined);
     }
-    assert.deepEqual(Object.keys(d), ['edges', 'baseline_shares', 'window_shares', 'baseline', 'window']);
+    assert.deepEqual(Object.keys(d), ['edges', 'baseline_shares', 'window_shares', 'baseline', 'window', 'ks_at']);
+    // scipy.stats.ks_2samp(b, w): statistic 0.203, statistic_location 31.7, where F_b = 0.318 and F_w = 0.115.
+    const at = d.ks_at;
+    close(Math.abs(at.baseline_ecdf - at.window_ecdf), x.tests.ks!.statistic, 'the ECDF gap at the KS location is D');
+    close(x.tests.ks!.statistic, 0.203, 'D');
+    if (!grid) assert.deepEqual(at, { x: 31.7, below: false, baseline_ecdf: 0.318, window_ecdf: 0.115 });
   });
 }
 

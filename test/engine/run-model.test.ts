@@ -120,7 +120,7 @@ test('a shifted window drifts, with the documented JSON keys in order', async (t
   const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
   const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT i AS id, (i % 100 + 40)::DOUBLE AS x, ['a','d'][1 + i % 2] AS c FROM range(2000) t(i)`);
   const r = await runModel(model({ baseline, window, id_columns: ['id', 'ts'], prediction_columns: ['x'] }));
-  assert.deepEqual(Object.keys(r), ['model', 'status', 'as_of', 'window', 'baseline', 'features', 'drift_share', 'drift', 'feature_errors']);
+  assert.deepEqual(Object.keys(r), ['model', 'status', 'as_of', 'window', 'baseline', 'features', 'drift_share', 'drift_share_threshold', 'drift', 'feature_errors']);
   const x = r.features.find((f) => f.feature === 'x')!;
   assert.deepEqual(Object.keys(x), ['feature', 'type', 'role', 'critical', 'missing_ratio', 'baseline_missing_ratio', 'tests', 'out_of_range_ratio', 'score', 'drift', 'distribution', 'decision']);
   assert.equal(x.role, 'prediction');

@@ -44,6 +44,14 @@ test('TLS and basic auth: HTTPS works, plain HTTP is refused, a wrong password g
   assert.equal((await get(`${https}/metrics`, { ca, auth: 'nobody:s3cret' })).status, 401);
   assert.equal((await get(`${https}/metrics`, { ca })).status, 401);
   assert.equal((await get(`${https}/healthz`, { ca, auth: 'prometheus:s3cret' })).status, 200);
+  // The HTML report is behind the same checks.
+  for (const route of ['/report', '/report/secure']) {
+    assert.equal((await get(`${https}${route}`, { ca })).status, 401, route);
+    assert.equal((await get(`${https}${route}`, { ca, auth: 'prometheus:wrong' })).status, 401, route);
+    const ok = await get(`${https}${route}`, { ca, auth: 'prometheus:s3cret' });
+    assert.equal(ok.status, 200, route);
+    assert.match(ok.body, /^<!doctype html>/, route);
+  }
   // Cached verifications must not let a different password through.
   assert.equal((await get(`${https}/metrics`, { ca, auth: 'prometheus:s3cret2' })).status, 401);
   await assert.rejects(get(`${https}/metrics`, { auth: 'prometheus:s3cret' }), /self-signed|certificate/i, 'an untrusted certificate is rejected by the client');
@@ -96,7 +104,7 @@ test('no endpoint echoes request input or reveals values interpolated from the e
   t.after(() => served.kill());
   await served.waitForLog((l) => l.msg === 'run failed' && l.model === 'broken');
   await served.waitForLog((l) => l.msg === 'run finished' && l.model === 'ok');
-  for (const p of ['/', '/metrics', '/api/report', '/healthz', '/readyz', `/<script>alert(1)</script>`, `/?q=<script>alert(1)</script>`]) {
+  for (const p of ['/', '/metrics', '/api/report', '/healthz', '/readyz', '/report', '/report/broken', `/report/<script>alert(1)</script>`, `/<script>alert(1)</script>`, `/?q=<script>alert(1)</script>`]) {
     const res = await fetch(`${served.url}${p}`);
     const body = await res.text();
     assert.ok(!body.includes(secret), `${p} reveals the interpolated value`);
@@ -105,6 +113,7 @@ test('no endpoint echoes request input or reveals values interpolated from the e
   // The error is shown, naming the path by its reference; the log keeps it whole.
   const page = await (await fetch(`${served.url}/`)).text();
   assert.match(page, /FAILED: window \$\{DATA_ROOT\}\/missing-\*\.parquet: no file matches/);
+  assert.match(await (await fetch(`${served.url}/report/broken`)).text(), /FAILED: window \$\{DATA_ROOT\}\/missing-\*\.parquet: no file matches/);
   const report = await (await fetch(`${served.url}/api/report`)).json();
   assert.match(report.runs.find((r: any) => r.model === 'broken').last_run.error, /^window \$\{DATA_ROOT\}\/missing-\*\.parquet: no file matches/);
   assert.ok(served.logs.some((l) => l.msg === 'run failed' && String(l.error).includes(secretDir)), 'the log names the real path');

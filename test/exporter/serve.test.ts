@@ -166,9 +166,10 @@ describe('serve, on a drifted model and a model with an empty window', () => {
     assert.ok(html.includes('drift-exporter') && html.includes(VERSION));
     assert.ok(html.includes('shop &lt;b&gt;&amp;&quot;x&quot;'), 'model name escaped');
     assert.ok(!html.includes('<b>'), 'nothing unescaped');
-    assert.ok(html.includes(`<td>${EMPTY}</td>`));
+    assert.ok(html.includes(`<td><a href="report/${EMPTY}">${EMPTY}</a></td>`), 'each model links to its report');
+    assert.ok(html.includes(`href="report/${encodeURIComponent(SHOP).replaceAll('&', '&amp;')}"`), 'a model name is percent-encoded in its link');
     assert.match(html, /<td>ok<\/td>/);
-    for (const link of ['metrics', 'api/report', 'healthz', 'readyz']) assert.ok(html.includes(`href="${link}"`), link);
+    for (const link of ['report', 'metrics', 'api/report', 'healthz', 'readyz']) assert.ok(html.includes(`href="${link}"`), link);
   });
 
   it('answers /healthz, 404 elsewhere, 405 to other methods, HEAD like GET, never with x-powered-by', async () => {

@@ -4,6 +4,7 @@
  * inputs too many or too large for the SciPy reference.
  */
 import { compareNumeric, type Comparison, type NumericSummary, type SideStats } from '../../src/stats/index.js';
+import type { KsLocation } from '../../src/stats/types.js';
 import { decileEdges, QUANTILES } from '../../src/stats/bins.js';
 
 /** Index of the first element >= x (or > x with `strict`) in an ascending array. */
@@ -20,16 +21,28 @@ function bound(a: Float64Array, x: number, strict = false): number {
 
 /** D = sup |F_b − F_w|, stepping past every copy of a value on both sides before comparing. */
 export function ksStatistic(b: Float64Array, w: Float64Array): number {
+  return ksWalk(b, w).d;
+}
+
+/** D and the first value where it is reached, with both ECDFs there. */
+function ksWalk(b: Float64Array, w: Float64Array): { d: number; at: KsLocation } {
   let i = 0;
   let j = 0;
   let d = 0;
+  let at: KsLocation | null = null;
   while (i < b.length && j < w.length) {
     const v = b[i] <= w[j] ? b[i] : w[j];
     while (i < b.length && b[i] === v) i++;
     while (j < w.length && w[j] === v) j++;
-    d = Math.max(d, Math.abs(i / b.length - j / w.length));
+    const g = Math.abs(i / b.length - j / w.length);
+    if (g > d || at === null) [d, at] = [g, { x: v, below: false, baseline: i / b.length, window: j / w.length }];
   }
-  return d;
+  return { d, at: at! };
+}
+
+/** The ECDF of an ascending sample at x (share of values <= x), or just below x (share < x). */
+export function ecdf(a: Float64Array, x: number, below = false): number {
+  return bound(a, x, !below) / a.length;
 }
 
 /** W1 = ∫ |F_b − F_w| dx, walking the merged order once; in halves, so that a step from −1e308 to 1e308 stays finite. */
@@ -127,6 +140,7 @@ export function oracleSummary(b: Float64Array, w: Float64Array): NumericSummary 
     n: b.length,
     m: w.length,
     d: ksStatistic(b, w),
+    ksAt: ksWalk(b, w).at,
     w1: wasserstein1(b, w),
     std: stdDev(b),
     mad: madNormal(b),

@@ -107,6 +107,8 @@ export interface Settled {
   /** The power of two W1 was summed at (merge.ts mergeScale), so that no sum overflows. */
   scale: number;
   d: number;
+  /** Where D is reached (the first value with the largest gap): the value, and baseline and window values <= it. */
+  at: { x: number; baseline: number; window: number };
   outOfRange: number;
   /** Window values strictly below each edge. */
   below: Float64Array;
@@ -148,8 +150,8 @@ export function settleWindow(
   new Int32Array(buffer, cAt, P).set(counts);
   new Float64Array(buffer, eAt, E).set(edges);
   k.settle(v, m, pAt, cAt, P, eAt, E, bAt, n);
-  const r = new Float64Array(buffer, k.resultAt(), 4);
-  const out = { m, w1: r[0], d: r[1], outOfRange: r[2], below: new Float64Array(buffer, bAt, E).slice(), scale: r[3] };
+  const r = new Float64Array(buffer, k.resultAt(), 7);
+  const out = { m, w1: r[0], d: r[1], at: { x: r[4], baseline: r[5], window: r[6] }, outOfRange: r[2], below: new Float64Array(buffer, bAt, E).slice(), scale: r[3] };
   release();
   return out;
 }

@@ -35,6 +35,10 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
   let w1 = 0;
   let d = 0;
   let dAt = 0;
+  // Where D is reached: the first value with the largest |I·m − J·n|, and I, J there.
+  let xAt = NaN;
+  let iAt = 0;
+  let jAt = 0;
   // W1 is summed as Σ |I·m − J·n|·(x − prev)·s; prev is kept scaled.
   const s = mergeScale(v, points);
   let prev = (m > 0 ? Math.min(points[0], v[0]) : points[0]) * s;
@@ -50,6 +54,7 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
       const after = Math.abs(I * m - J * n);
       if (after >= d) {
         dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
+        if (after > d || xAt !== xAt) [xAt, iAt, jAt] = [p, I, J];
         d = after;
       }
       prev = ps;
@@ -65,6 +70,7 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
     const after = Math.abs(I * m - J * n);
     if (after >= d) {
       dAt = after > d ? Math.abs(I / n - J / m) : Math.max(dAt, Math.abs(I / n - J / m));
+      if (after > d || xAt !== xAt) [xAt, iAt, jAt] = [x, I, J];
       d = after;
     }
     prev = xs;
@@ -81,7 +87,7 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
   let out = 0;
   for (let i = 0; i < m && v[i] < points[0]; i++) out++;
   for (let i = m - 1; i >= 0 && v[i] > points[P - 1]; i--) out++;
-  return { m, w1, d: dAt, outOfRange: out, below, scale: s };
+  return { m, w1, d: dAt, at: { x: xAt, baseline: iAt, window: jAt }, outOfRange: out, below, scale: s };
 }
 
 /**

@@ -29,7 +29,7 @@
  * first pass keeps every value, and one sort and one merge with the points
  * settle everything.
  */
-import type { NumericSummary, SideStats } from '../types.js';
+import type { KsLocation, NumericSummary, SideStats } from '../types.js';
 import { DEFAULT_BUCKETS, describeSorted, type BaselineSummary } from './baseline-summary.js';
 import { GRID_SCALE, GridCounter, settleWindow, sortDoubles } from './kernels.js';
 import { mergeSorted } from './merge.js';
@@ -150,6 +150,8 @@ export class WindowSummary {
   private kept: Float64Array | null = null;
   private keptCount = 0;
   private d = 0;
+  /** Where `d` is reached. */
+  private ksAt: KsLocation | null = null;
   /** W1·scale: every difference is taken of scaled values, so no sum overflows on finite input (kernels.ts GRID_SCALE). */
   private w1 = 0;
   private scale = GRID_SCALE;
@@ -286,7 +288,9 @@ export class WindowSummary {
     if (this.passes === 0) {
       // Below the first point F_b = 0, above the last F_b = 1: never open.
       this.w1 += sum[0] / m + sum[B] / m;
-      this.d = Math.max(cnt[0] / m, Math.abs(counts[0] / n - (cnt[0] + eq[0]) / m));
+      // Just below the first point (F_b = 0 there), and at it.
+      this.gap(0, cnt[0] / m, bnd[0], true);
+      this.gap(counts[0] / n, (cnt[0] + eq[0]) / m, bnd[0]);
       this.outOfRange = cnt[0] + cnt[B];
       this.windowBelowEdges();
       this.regions = [{ lo: bnd[0], hi: bnd[B - 1], i0: counts[0], j0: cnt[0] + eq[0], t: 0, from: 1, to: 0, upHi: up[B - 1], first: 1, last: B - 1 }];
@@ -325,7 +329,9 @@ export class WindowSummary {
           else {
             const part = Math.abs((I / n - J / m) * width - S / m);
             candidates.push({ region: here, part, size: Math.max(I / n, J / m) * width + S / m, bound: 0 });
-            this.d = Math.max(this.d, Math.abs(I / n - J / m), Math.abs(I / n - (J + T) / m));
+            // At a, and just below b: F_w passes its T values inside, where they are is not known.
+            this.gap(I / n, J / m, a);
+            this.gap(I / n, (J + T) / m, b, true);
           }
         } else {
           const above = !lessProduct(I, m, J + T, n); // F_b >= F_w throughout
@@ -344,7 +350,7 @@ export class WindowSummary {
         if (i < r.last || this.passes === 0) {
           J += E;
           seen += E;
-          this.d = Math.max(this.d, Math.abs(I / n - J / m));
+          this.gap(I / n, J / m, b);
         }
       }
       if (this.passes > 0 && seen !== r.t) throw new InconsistentPassError(`${seen} values in an open region, the first pass counted ${r.t}`);
@@ -365,6 +371,15 @@ export class WindowSummary {
     return true;
   }
 
+  /** A gap |F_b − F_w| at x (or just below x): D is the largest, and ksAt where it is first reached. */
+  private gap(fb: number, fw: number, x: number, below = false): void {
+    const g = Math.abs(fb - fw);
+    if (g > this.d || this.ksAt === null) {
+      this.d = g;
+      this.ksAt = { x, below, baseline: fb, window: fw };
+    }
+  }
+
   /** An interval with no window value inside: F_w is constant there, so the baseline's points settle it. */
   private settleWithoutValues(r: Region): void {
     const { n, points, counts } = this.baseline;
@@ -376,7 +391,7 @@ export class WindowSummary {
       const x = points[q] * s;
       this.w1 += Math.abs(I / n - c) * (x - prev);
       I += counts[q];
-      this.d = Math.max(this.d, Math.abs(I / n - c));
+      this.gap(I / n, c, points[q]);
       prev = x;
     }
     this.w1 += Math.abs(I / n - c) * (r.hi * s - prev);
@@ -473,7 +488,7 @@ export class WindowSummary {
           J++;
           v++;
         }
-        this.d = Math.max(this.d, Math.abs(I / n - J / m));
+        this.gap(I / n, J / m, x);
         prev = x;
       }
       this.w1 += Math.abs(I / n - J / m) * (r.hi * s - prev * s);
@@ -502,6 +517,7 @@ export class WindowSummary {
     this.w1 = r.w1 / n / r.m;
     this.scale = r.scale;
     this.d = r.d;
+    this.ksAt = { x: r.at.x, below: false, baseline: r.at.baseline / n, window: r.at.window / r.m };
     this.outOfRange = r.outOfRange;
     this.windowBelowEdge = r.below;
   }
@@ -552,6 +568,7 @@ export class WindowSummary {
       n,
       m,
       d: this.d,
+      ksAt: this.ksAt!,
       w1: this.w1 / this.scale,
       std,
       mad,

@@ -6,7 +6,7 @@ import { baselineMad, baselineMagnitude, baselineStd, summarizeBaseline } from '
 import { InconsistentPassError, WindowSummary, type PassLimits } from '../../../src/stats/streaming/window-summary.js';
 import { KERNEL_LIMIT, sortDoubles } from '../../../src/stats/streaming/kernels.js';
 import { rng } from '../../helpers/random.js';
-import { madNormal, oracleComparison, oracleSummary } from '../../helpers/sorted-oracle.js';
+import { ecdf, madNormal, oracleComparison, oracleSummary } from '../../helpers/sorted-oracle.js';
 
 /** Streams `window` (missing values included, unsorted) through a WindowSummary in chunks, pass after pass. */
 function streamed(baselineSorted: Float64Array, window: Float64Array, limits: Partial<PassLimits> = {}, chunk = 97): { cmp: Comparison; passes: number } {
@@ -71,7 +71,17 @@ function assertSameWith(baseline: Float64Array, window: Float64Array, what: stri
   assert.deepEqual([...got.buckets.window], [...want.buckets.window], `${what}: window bins`);
   assert.equal(got.out_of_range_ratio, want.out_of_range_ratio, `${what}: out_of_range_ratio`);
   for (const id of ['chi2', 'js', 'psi'] as const) assert.deepEqual(got.tests[id], want.tests[id], `${what}: ${id}`);
+  assertKsLocation(got, b, sortedFinite(window), what);
   return passes;
+}
+
+/** The reported KS location holds the ECDFs by definition (at x, or just below it), and their gap is D. */
+function assertKsLocation(got: Comparison, b: Float64Array, w: Float64Array, what: string): void {
+  const at = got.distribution!.ks_at;
+  assert.equal(at.baseline_ecdf, ecdf(b, at.x, at.below), `${what}: baseline ECDF at the KS location ${JSON.stringify(at)}`);
+  assert.equal(at.window_ecdf, ecdf(w, at.x, at.below), `${what}: window ECDF at the KS location ${JSON.stringify(at)}`);
+  const d = got.tests.ks!.statistic;
+  assert.ok(Math.abs(Math.abs(at.baseline_ecdf - at.window_ecdf) - d) <= 1e-15 * d, `${what}: the gap at the KS location ${JSON.stringify(at)} is D = ${d}`);
 }
 
 type Gen = (u: () => number, i: number) => number;

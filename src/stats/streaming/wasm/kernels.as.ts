@@ -13,8 +13,8 @@ const MERGE_BIG: f64 = 2.43632850285e+288;
 const MERGE_SMALL_SCALE: f64 = 2.117582368135751e-22;
 const RADIX: i32 = 256;
 const hist: usize = memory.data(DIGITS * RADIX * 4);
-/** w1 (unnormalised, scaled), D, values out of the baseline's range, the scale. */
-const result: usize = memory.data(32);
+/** w1 (unnormalised, scaled), D, values out of the baseline's range, the scale; where D is reached: x, I, J. */
+const result: usize = memory.data(56);
 
 export function resultAt(): usize {
   return result;
@@ -152,6 +152,10 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   let w1 = 0.0;
   let d = 0.0;
   let dAt = 0.0;
+  // Where D is reached, as merge.ts tracks it.
+  let xAt: f64 = NaN;
+  let iAt = 0.0;
+  let jAt = 0.0;
   let prev = (m > 0 ? min<f64>(p0, f64At(v, 0)) : p0) * s;
   while (k < m) {
     const x = f64At(v, k);
@@ -169,6 +173,11 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
       const after = abs<f64>(I * mf - J * n);
       if (after >= d) {
         dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
+        if (after > d || xAt != xAt) {
+          xAt = p;
+          iAt = I;
+          jAt = J;
+        }
         d = after;
       }
       prev = ps;
@@ -190,6 +199,11 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
     const after = abs<f64>(I * mf - J * n);
     if (after >= d) {
       dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
+      if (after > d || xAt != xAt) {
+        xAt = x;
+        iAt = I;
+        jAt = J;
+      }
       d = after;
     }
     prev = xs;
@@ -214,6 +228,9 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   store<f64>(result, dAt, 8);
   store<f64>(result, <f64>out, 16);
   store<f64>(result, s, 24);
+  store<f64>(result, xAt, 32);
+  store<f64>(result, iAt, 40);
+  store<f64>(result, jAt, 48);
 }
 
 /** The r-th value's high-word key, in signed form relative to kMin (the grid index's keys). */
