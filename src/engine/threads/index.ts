@@ -1,2 +1,2 @@
-export { summarizeOffThread, settleOffThread, settleSegmentsOffThread, releaseOffThread, setSummaryThreads, SummaryThreadError, type BaselineRef, type SegmentsSettled } from './pool.js';
+export { summarizeOffThread, settleOffThread, settleSegmentsOffThread, summarizeSegmentsOffThread, releaseOffThread, setSummaryThreads, SummaryThreadError, type BaselineRef, type SegmentsSettled, type Summarized } from './pool.js';
 export { WindowColumns } from './window-columns.js';

@@ -7,13 +7,28 @@
 import { parentPort } from 'node:worker_threads';
 import { toWire } from '../../report/index.js';
 import type { NumericSummary } from '../../stats/index.js';
-import { groupBySegment, sortDoubles, sortSegments, summarizeValues, WindowSummary, type BaselineSummary } from '../../stats/streaming/index.js';
+import { sortDoubles, sortSegments, summarizeBaseline, WindowSummary, type BaselineSummary } from '../../stats/streaming/index.js';
 import type { Reply, Request } from './protocol.js';
 
 const port = parentPort!;
 /** Baseline summaries made here, by key: they stay in this thread, where their window columns are counted. */
 const baselines = new Map<number, BaselineSummary>();
 const summaries = new Map<number, WindowSummary>();
+/** The other buffer of a segmented column's merge, kept for the next one: one column's size, not one per call. */
+let spare = new Float64Array(0);
+
+function scratch(length: number): Float64Array {
+  if (spare.length < length) spare = new Float64Array(length);
+  return spare;
+}
+
+/** Keeps the summary of sorted finite baseline values under `key` (none when empty), and says what it holds. */
+function keep(key: number, sorted: Float64Array): { finite: number; intervals: number; bytes: number } {
+  if (sorted.length === 0) return { finite: 0, intervals: 0, bytes: 0 };
+  const summary = summarizeBaseline(sorted);
+  baselines.set(key, summary);
+  return { finite: summary.n, intervals: summary.grid.bnd.length + 1, bytes: summaryBytes(summary) };
+}
 
 port.on('message', (req: Request) => {
   try {
@@ -26,12 +41,8 @@ port.on('message', (req: Request) => {
 
 function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
   switch (req.op) {
-    case 'summarize': {
-      const summary = summarizeValues(req.values);
-      if (!summary) return { value: { finite: 0, intervals: 0 } };
-      baselines.set(req.key, summary);
-      return { value: { finite: summary.n, intervals: summary.grid.bnd.length + 1, bytes: summaryBytes(summary) } };
-    }
+    case 'summarize':
+      return { value: keep(req.key, sortDoubles(req.values)) };
     case 'forget':
       baselines.delete(req.key);
       return { value: null };
@@ -47,31 +58,57 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
       s.endPass();
       return { value: { stats: s.m > 0 ? s.finish() : null, finite: s.m, values: req.values }, transfer: [req.values.buffer as ArrayBuffer] };
     }
+    case 'summarizeSegments': {
+      // A baseline column grouped by segment: each wanted slice summarized from its sorted values, and the whole
+      // from the slices merged (no second sort). The values are consumed.
+      const { values, bounds, keys, whole } = req;
+      const info: ({ finite: number; intervals: number; bytes: number } | null)[] = keys.map(() => null);
+      const r = sortSegments(
+        values,
+        bounds,
+        (i, part) => {
+          if (keys[i] === 0) return null;
+          const sorted = sortDoubles(part);
+          info[i] = keep(keys[i], sorted);
+          return sorted;
+        },
+        whole === 0 ? null : scratch(values.length),
+        (i) => keys[i] === 0,
+      );
+      return { value: { whole: whole === 0 ? null : keep(whole, r.whole!), parts: info } };
+    }
     case 'settleSegments': {
-      // Each segment is sorted once (while it is settled against its baseline), and the whole column is
-      // merged from the sorted segments. A segment whose baseline lives in another thread goes back sorted.
-      const g = groupBySegment(req.values, req.segs, req.segments.length);
+      // A window column grouped by segment: each segment sorted once (while it is settled against its baseline),
+      // and the whole column merged from the sorted segments. A segment whose baseline lives in another thread
+      // goes back sorted.
       const parts: { stats: NumericSummary | null; finite: number; sorted?: Float64Array }[] = [];
       const transfer: ArrayBuffer[] = [req.values.buffer as ArrayBuffer];
-      const whole = sortSegments(g, req.values, (i, part) => {
-        parts.push({ stats: null, finite: part.length });
-        if (req.send[i]) {
-          // Copied before the merge reuses the buffer.
-          const sorted = sortDoubles(part).slice();
-          parts[i].sorted = sorted;
-          transfer.push(sorted.buffer);
-          return true;
-        }
-        const key = req.segments[i];
-        if (key === 0 || part.length === 0) return false;
-        const s = WindowSummary.ofValues(baselines.get(key)!, part, { onSorted: (v) => part.set(v) });
-        s.endPass();
-        parts[i].stats = s.finish();
-        return true;
-      });
-      const s = WindowSummary.ofValues(baselines.get(req.whole)!, whole, { sorted: true });
+      const r = sortSegments(
+        req.values,
+        req.bounds,
+        (i, part) => {
+          parts.push({ stats: null, finite: 0 });
+          if (req.send[i]) {
+            // Copied before the merge moves the values.
+            const sorted = sortDoubles(part);
+            parts[i].sorted = sorted.slice();
+            transfer.push(parts[i].sorted!.buffer as ArrayBuffer);
+            return sorted;
+          }
+          const key = req.segments[i];
+          if (key === 0 || part.length === 0) return null;
+          // The settle sorts a copy of the values: the sorted ones are put back for the merge.
+          const s = WindowSummary.ofValues(baselines.get(key)!, part, { onSorted: (v) => part.set(v) });
+          s.endPass();
+          parts[i].stats = s.m > 0 ? s.finish() : null;
+          return part.subarray(0, s.m);
+        },
+        scratch(req.values.length),
+      );
+      r.finite.forEach((n, i) => (parts[i].finite = n));
+      const s = WindowSummary.ofValues(baselines.get(req.whole)!, r.whole!, { sorted: true });
       s.endPass();
-      return { value: { whole: { stats: s.m > 0 ? s.finish() : null, finite: s.m }, parts, rows: g.rows, values: req.values }, transfer };
+      return { value: { whole: { stats: s.m > 0 ? s.finish() : null, finite: s.m }, parts, values: req.values }, transfer };
     }
     case 'add': {
       const s = summaries.get(req.key)!;
