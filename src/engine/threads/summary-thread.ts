@@ -14,14 +14,6 @@ const port = parentPort!;
 /** Baseline summaries made here, by key: they stay in this thread, where their window columns are counted. */
 const baselines = new Map<number, BaselineSummary>();
 const summaries = new Map<number, WindowSummary>();
-/** The other buffer of a segmented column's merge, kept for the next one: one column's size, not one per call. */
-let spare = new Float64Array(0);
-
-function scratch(length: number): Float64Array {
-  if (spare.length < length) spare = new Float64Array(length);
-  return spare;
-}
-
 /** Keeps the summary of sorted finite baseline values under `key` (none when empty), and says what it holds. */
 function keep(key: number, sorted: Float64Array): { finite: number; intervals: number; bytes: number } {
   if (sorted.length === 0) return { finite: 0, intervals: 0, bytes: 0 };
@@ -72,7 +64,7 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
           info[i] = keep(keys[i], sorted);
           return sorted;
         },
-        whole === 0 ? null : scratch(values.length),
+        whole !== 0,
         (i) => keys[i] === 0,
       );
       return { value: { whole: whole === 0 ? null : keep(whole, r.whole!), parts: info } };
@@ -103,7 +95,7 @@ function handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
           parts[i].stats = s.m > 0 ? s.finish() : null;
           return part.subarray(0, s.m);
         },
-        scratch(req.values.length),
+        true,
       );
       r.finite.forEach((n, i) => (parts[i].finite = n));
       const s = WindowSummary.ofValues(baselines.get(req.whole)!, r.whole!, { sorted: true });
