@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, streamNumeric, type CategoryCounts, type FeatureColumn, type Slice, type TimeFilter } from './scan.js';
+import { categoryCountsAll, countRows, countSegmentIds, SegmentFill, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
 import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
@@ -105,6 +105,108 @@ export interface Reduced<T> {
   bytes?: number;
 }
 
+/** A cache lookup: the entry, its profile when it is of this version of the files, and the features it lacks. */
+function lookup<T>(spec: string, source: Source, features: readonly FeatureColumn[]): { cached: Entry | undefined; profile: BaselineProfile<T> | undefined; todo: FeatureColumn[] } {
+  const cached = cache.get(spec);
+  let profile = cached?.profile as BaselineProfile<T> | undefined;
+  if (profile?.source.fingerprint !== source.fingerprint) profile = undefined;
+  const has = (f: FeatureColumn) => (f.type === 'numeric' ? profile?.numeric.has(f.name) : profile?.categorical.has(f.name));
+  return { cached, profile, todo: features.filter((f) => source.columns.has(f.name) && !has(f)) };
+}
+
+/** A hit: the entry is the most recently used now. */
+function touch(spec: string, entry: Entry): void {
+  profileCacheStats.hits++;
+  cache.delete(spec);
+  cache.set(spec, entry);
+}
+
+/** The sha256 of the source's files: known from a cached profile of them (any range), or hashed off the main thread while the scans run. */
+function hashOf(source: Source, known: BaselineProfile<unknown> | undefined): Promise<string> {
+  known ??= [...cache.values()].find((e) => e.profile.source.spec === source.spec && e.profile.source.fingerprint === source.fingerprint)?.profile;
+  const hashing = known ? Promise.resolve(known.sha256) : sha256(source.files);
+  hashing.catch(() => undefined);
+  return hashing;
+}
+
+/**
+ * Streams the numeric columns in PROFILE_SCANS scans of a few columns each
+ * (while one streams, the previous one's columns are reduced), each column
+ * whole in a row-sized array; with `segments`, each row at its segment's
+ * place (bounds: prefix sums of the rows per segment id). Returns once the
+ * scans are done, with the promise of each column's reduction, in order.
+ */
+async function streamColumns<R>(
+  conn: DuckDBConnection,
+  source: Source,
+  numeric: readonly string[],
+  filter: TimeFilter | null,
+  bounds: readonly number[],
+  segments: Segments | null,
+  reduce: (values: Float64Array, name: string) => R | Promise<R>,
+): Promise<{ reducing: Promise<R[]> }> {
+  const rows = bounds[bounds.length - 1];
+  const size = Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
+  const reductions: Promise<R>[] = [];
+  for (let at = 0; at < numeric.length; at += size) {
+    const group = numeric.slice(at, at + size);
+    const all = group.map(() => new Float64Array(rows));
+    const fill = segments ? new SegmentFill(all, bounds) : null;
+    let streamed = 0;
+    let placed = true;
+    await streamNumeric(
+      conn,
+      source,
+      group,
+      filter,
+      (values, count) => {
+        // Whole chunks, missing values included; rows beyond the count are only counted (reported below).
+        if (fill) placed &&= fill.add(values, count);
+        else if (streamed + count <= rows) for (let c = 0; c < group.length; c++) all[c].set(values[c].subarray(0, count), streamed);
+        streamed += count;
+      },
+      { segments },
+    );
+    if (streamed !== rows || !placed || (fill && fill.short() >= 0)) {
+      const what = segments ? 'its count per segment' : filter ? 'its count of the range' : "the files' metadata";
+      throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, not the rows ${what} says (${rows}); did they change during the run?`);
+    }
+    for (const [c, values] of all.entries()) {
+      const reduced = Promise.resolve(reduce(values, group[c]));
+      // Awaited below, after the other scans; until then a failure must not count as unhandled.
+      reduced.catch(() => undefined);
+      reductions.push(reduced);
+    }
+  }
+  const reducing = Promise.all(reductions);
+  reducing.catch(() => undefined);
+  return { reducing };
+}
+
+/** Puts a computed (or extended) profile in the cache under `spec`, and evicts beyond the budget. */
+function store(spec: string, ranged: string, profile: BaselineProfile<unknown>, bytes: number, extending: boolean, moving: boolean, release: Entry['release']): void {
+  // A profile of an older version of the files is let go; one extended with more features keeps its entry.
+  const previous = cache.get(spec);
+  if (previous && (!extending || previous.profile !== profile)) drop(spec);
+  else if (previous) {
+    cache.delete(spec);
+    profileCacheStats.bytes -= previous.bytes;
+    bytes += previous.bytes;
+  }
+  if (moving) for (const [key, e] of cache) if (e.range !== ranged && e.moving && e.profile.source.spec === profile.source.spec) drop(key);
+  cache.set(spec, { profile, moving, range: ranged, bytes, release });
+  profileCacheStats.bytes += bytes;
+  profileCacheStats.entries = cache.size;
+  evict(spec);
+  // Over the budget on its own: this run uses it, and it is not kept (its values go when no longer referenced).
+  if (profileCacheStats.bytes > budgetBytes) {
+    cache.delete(spec);
+    profileCacheStats.bytes -= bytes;
+    profileCacheStats.entries = cache.size;
+    profileCacheStats.evictions++;
+  }
+}
+
 /**
  * The profile of an opened baseline source for these features, computed once
  * per process and reused while the source's fingerprint is unchanged (each
@@ -127,64 +229,26 @@ export async function baselineProfile<T>(
   reduce: (values: Float64Array, name: string) => Reduced<T> | Promise<Reduced<T>>,
   release?: (value: T) => void,
   range: { filter: TimeFilter; moving: boolean } | null = null,
-  slice: Slice | null = null,
 ): Promise<BaselineProfile<T>> {
   const filter = range?.filter ?? null;
-  const ranged = rangeKey(source.spec, filter);
-  const spec = ranged + sliceKey(slice);
-  const cached = cache.get(spec);
-  let profile = cached?.profile as BaselineProfile<T> | undefined;
-  if (profile?.source.fingerprint !== source.fingerprint) profile = undefined;
-  const has = (f: FeatureColumn) => (f.type === 'numeric' ? profile?.numeric.has(f.name) : profile?.categorical.has(f.name));
-  const todo = features.filter((f) => source.columns.has(f.name) && !has(f));
+  const spec = rangeKey(source.spec, filter);
+  const { cached, todo, ...found } = lookup<T>(spec, source, features);
+  let profile = found.profile;
   if (cached && profile && todo.length === 0) {
-    profileCacheStats.hits++;
-    // Most recently used now.
-    cache.delete(spec);
-    cache.set(spec, cached);
+    touch(spec, cached);
     return profile;
   }
   profileCacheStats.misses++;
-  // Hashing runs off the main thread while the scans below run; another range of the same files has the same hash.
-  const known = profile ?? [...cache.values()].find((e) => e.profile.source.spec === source.spec && e.profile.source.fingerprint === source.fingerprint)?.profile;
-  const hashing = known ? Promise.resolve(known.sha256) : sha256(source.files);
-  hashing.catch(() => undefined);
+  const hashing = hashOf(source, profile);
   // The row count comes from the files' metadata (a range's, from a count); missing values are counted while the columns stream.
-  const { rows } = await countRows(conn, source, [], filter, slice);
+  const { rows } = await countRows(conn, source, [], filter);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
-  // Scans of a few columns each: while one streams, the previous one's columns are being reduced.
-  const size = Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
-  const reductions: Promise<Reduced<T>>[] = [];
-  for (let at = 0; at < numeric.length; at += size) {
-    const group = numeric.slice(at, at + size);
-    const all = group.map(() => new Float64Array(rows));
-    let streamed = 0;
-    await streamNumeric(
-      conn,
-      source,
-      group,
-      filter,
-      (values, count) => {
-        // Whole chunks, missing values included; rows beyond the metadata's count are only counted (reported below).
-        if (streamed + count <= rows) for (let c = 0; c < values.length; c++) all[c].set(values[c].subarray(0, count), streamed);
-        streamed += count;
-      },
-      { slice },
-    );
-    if (streamed !== rows) throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, ${filter || slice ? 'its count of the range' : "the files' metadata"} says ${rows}; did they change during the run?`);
-    for (const [c, values] of all.entries()) {
-      const reduced = Promise.resolve(rows > 0 ? reduce(values, group[c]) : { value: null, finite: 0 });
-      // Awaited below, after the other scans; until then a failure must not count as unhandled.
-      reduced.catch(() => undefined);
-      reductions.push(reduced);
-    }
-  }
-  const reducing = Promise.all(reductions);
+  const { reducing } = await streamColumns(conn, source, numeric, filter, [0, rows], null, (values, name) => (rows > 0 ? reduce(values, name) : { value: null, finite: 0 }));
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
-  const categories = await categoryCountsAll(conn, source, categorical, filter, { slice });
+  const categories = await categoryCountsAll(conn, source, categorical, filter);
   const reduced = await reducing;
   const extending = profile !== undefined;
-  profile ??= { source, range: filter, slice, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  profile ??= { source, range: filter, slice: null, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   let bytes = extending ? 0 : PROFILE_BYTES;
   numeric.forEach((name, c) => {
     profile!.missing.set(name, rows - reduced[c].finite);
@@ -198,26 +262,98 @@ export async function baselineProfile<T>(
   }
   // Cached only when it was read from one version of every file.
   await assertUnchanged(source);
-  // A profile of an older version of the files is let go; one extended with more features keeps its entry.
-  const previous = cache.get(spec);
-  if (previous && (!extending || previous.profile !== profile)) drop(spec);
-  else if (previous) {
-    cache.delete(spec);
-    profileCacheStats.bytes -= previous.bytes;
-    bytes += previous.bytes;
-  }
-  const moving = range?.moving ?? false;
-  if (moving) for (const [key, e] of cache) if (e.range !== ranged && e.moving && e.profile.source.spec === source.spec) drop(key);
-  cache.set(spec, { profile: profile as BaselineProfile<unknown>, moving, range: ranged, bytes, release: release as Entry['release'] });
-  profileCacheStats.bytes += bytes;
-  profileCacheStats.entries = cache.size;
-  evict(spec);
-  // Over the budget on its own: this run uses it, and it is not kept (its values go when no longer referenced).
-  if (profileCacheStats.bytes > budgetBytes) {
-    cache.delete(spec);
-    profileCacheStats.bytes -= bytes;
-    profileCacheStats.entries = cache.size;
-    profileCacheStats.evictions++;
-  }
+  store(spec, spec, profile as BaselineProfile<unknown>, bytes, extending, range?.moving ?? false, release as Entry['release']);
   return profile;
+}
+
+/**
+ * Reduces a numeric baseline column grouped by segment (slice s is
+ * `values.subarray(bounds[s], bounds[s + 1])`, its rows in file order, NULL
+ * as NaN; the array is handed over): the whole column when `whole`, and
+ * each slice `want` names; null for the others.
+ */
+export type ReduceSegments<T> = (
+  values: Float64Array,
+  name: string,
+  bounds: readonly number[],
+  whole: boolean,
+  want: readonly boolean[],
+) => Promise<{ whole: Reduced<T> | null; parts: (Reduced<T> | null)[] }>;
+
+/**
+ * baselineProfile of the whole baseline (or range) and of its slices
+ * `ids` of `segments` (segment id = index of a named key; keys.length: the
+ * rows of no named key), all from the same scans: each row's segment id is
+ * read with its values, and each slice's summary is made alongside the
+ * whole's. Each is cached as its own entry (the slice's key: its columns
+ * and key, or the keys it excludes), with the whole's range, and evicted
+ * like any profile; only what is not cached is read, in one read.
+ */
+export async function segmentedProfile<T>(
+  conn: DuckDBConnection,
+  source: Source,
+  features: readonly FeatureColumn[],
+  reduce: ReduceSegments<T>,
+  release: ((value: T) => void) | undefined,
+  range: { filter: TimeFilter; moving: boolean } | null,
+  segments: Segments,
+  ids: readonly number[],
+): Promise<{ whole: BaselineProfile<T>; slices: BaselineProfile<T>[] }> {
+  const filter = range?.filter ?? null;
+  const ranged = rangeKey(source.spec, filter);
+  // Target 0 is the whole, target k > 0 the slice ids[k − 1].
+  const slices: (Slice | null)[] = [null, ...ids.map((index) => ({ segments, index }))];
+  const specs = slices.map((slice) => ranged + sliceKey(slice));
+  const looked = specs.map((spec) => lookup<T>(spec, source, features));
+  looked.forEach((l, t) => {
+    if (l.cached && l.profile && l.todo.length === 0) touch(specs[t], l.cached);
+    else profileCacheStats.misses++;
+  });
+  const done = () => ({ whole: looked[0].profile!, slices: looked.slice(1).map((l) => l.profile!) });
+  if (looked.every((l) => l.todo.length === 0 && l.profile)) return done();
+  const hashing = hashOf(source, looked.find((l) => l.profile)?.profile);
+  // Rows per segment id (the whole's: their sum); missing values are counted while the columns stream.
+  const perId = await countSegmentIds(conn, source, segments, filter);
+  const bounds = [0];
+  for (const n of perId) bounds.push(bounds[bounds.length - 1] + n);
+  const rows = bounds[bounds.length - 1];
+  const wanted = (t: number, name: string) => looked[t].todo.some((f) => f.name === name);
+  const union = (type: FeatureColumn['type']) => features.filter((f) => f.type === type && looked.some((_, t) => wanted(t, f.name))).map((f) => f.name);
+  const numeric = union('numeric');
+  const { reducing } = await streamColumns(conn, source, numeric, filter, bounds, segments, (values, name) => {
+    const want = perId.map(() => false);
+    ids.forEach((id, k) => (want[id] = wanted(k + 1, name)));
+    const none = { value: null, finite: 0 };
+    return rows > 0 ? reduce(values, name, bounds, wanted(0, name), want) : { whole: none, parts: want.map(() => none) };
+  });
+  const categories = await categoryCountsAll(conn, source, union('categorical'), filter, { segments });
+  const reduced = await reducing;
+  const sha = await hashing;
+  const out = looked.map((l, t) => {
+    if (l.todo.length === 0 && l.profile) return { profile: l.profile, bytes: 0, extending: false, stored: false };
+    const id = t === 0 ? null : ids[t - 1];
+    const extending = l.profile !== undefined;
+    const profile: BaselineProfile<T> = l.profile ?? { source, range: filter, slice: slices[t], sha256: sha, rows: id === null ? rows : perId[id], missing: new Map(), numeric: new Map(), categorical: new Map() };
+    let bytes = extending ? 0 : PROFILE_BYTES;
+    numeric.forEach((name, c) => {
+      if (!wanted(t, name)) return;
+      const r = (id === null ? reduced[c].whole : reduced[c].parts[id])!;
+      profile.missing.set(name, profile.rows - r.finite);
+      profile.numeric.set(name, r.value);
+      bytes += r.bytes ?? 0;
+    });
+    for (const [name, col] of categories) {
+      if (!wanted(t, name)) continue;
+      const part = id === null ? col : col.segments![id];
+      profile.categorical.set(name, part.counts);
+      profile.missing.set(name, part.missing);
+      bytes += part.counts.size * CATEGORY_BYTES;
+    }
+    return { profile, bytes, extending, stored: true };
+  });
+  // Cached only when it was read from one version of every file.
+  await assertUnchanged(source);
+  out.forEach((o, t) => o.stored && store(specs[t], ranged, o.profile as BaselineProfile<unknown>, o.bytes, o.extending, range?.moving ?? false, release as Entry['release']));
+  looked.forEach((l, t) => (l.profile = out[t].profile));
+  return done();
 }

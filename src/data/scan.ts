@@ -36,7 +36,7 @@ export interface Segments {
   keys: (string | null)[][];
 }
 
-/** The rows of one segment (`index` < keys.length) or of no named key (`index` = keys.length). */
+/** The rows of one segment (`index` < keys.length) or of no named key (`index` = keys.length): what a baseline slice's profile holds. */
 export interface Slice {
   segments: Segments;
   index: number;
@@ -51,23 +51,6 @@ export interface SegmentCount {
 /** Non-missing rows per category of a categorical feature. */
 export type CategoryCounts = Map<string, number>;
 
-/**
- * The WHERE clause (and its parameters, which follow the file list $1) for a
- * time filter. The bounds are bound in the column's own type, so that the
- * column is compared as it is (no cast, no conversion error) and exactly:
- * a bound outside the type's range is clamped to it, which keeps every
- * finite value on the right side; ±infinity rows are never in a window.
- * A DATE d stands for the whole day [d, d + 1 day) and counts at its end,
- * d + 1 day: the window (as_of − 1d, as_of] with as_of at midnight takes the
- * day that ends at as_of.
- */
-function where(source: Source, filter: TimeFilter | null, slice: Slice | null = null): { sql: string; params: DuckDBValue[] } {
-  if (!slice) return timeWhere(source, filter);
-  const time = timeWhere(source, filter);
-  const cond = sliceSql(slice, 2 + time.params.length);
-  return { sql: `(${time.sql}) AND ${cond.sql}`, params: [...time.params, ...cond.params] };
-}
-
 /** A key's match: each column's text IS NOT DISTINCT FROM the key's value (a NULL value matches NULL); its text values are parameters from $first. */
 function keySql(segments: Segments, i: number, first: number, params: DuckDBValue[]): string {
   return segments.columns
@@ -80,16 +63,6 @@ function keySql(segments: Segments, i: number, first: number, params: DuckDBValu
     .join(' AND ');
 }
 
-/** The condition of a slice: its key's match, or for the overflow, no named key's. */
-function sliceSql(slice: Slice, first: number): { sql: string; params: DuckDBValue[] } {
-  const { segments, index } = slice;
-  const params: DuckDBValue[] = [];
-  if (index < segments.keys.length) return { sql: `(${keySql(segments, index, first, params)})`, params };
-  if (segments.keys.length === 0) return { sql: 'TRUE', params };
-  const any = segments.keys.map((_, i) => `(${keySql(segments, i, first, params)})`).join(' OR ');
-  return { sql: `NOT (${any})`, params };
-}
-
 /** Each row's segment id (0 .. keys.length − 1 for a named key, keys.length for the others), as SQL; parameters from $first. */
 function segmentIdSql(segments: Segments, first: number): { sql: string; params: DuckDBValue[] } {
   const params: DuckDBValue[] = [];
@@ -98,7 +71,17 @@ function segmentIdSql(segments: Segments, first: number): { sql: string; params:
   return { sql: `CASE ${whens} ELSE ${segments.keys.length} END`, params };
 }
 
-function timeWhere(source: Source, filter: TimeFilter | null): { sql: string; params: DuckDBValue[] } {
+/**
+ * The WHERE clause (and its parameters, which follow the file list $1) for a
+ * time filter. The bounds are bound in the column's own type, so that the
+ * column is compared as it is (no cast, no conversion error) and exactly:
+ * a bound outside the type's range is clamped to it, which keeps every
+ * finite value on the right side; ±infinity rows are never in a window.
+ * A DATE d stands for the whole day [d, d + 1 day) and counts at its end,
+ * d + 1 day: the window (as_of − 1d, as_of] with as_of at midnight takes the
+ * day that ends at as_of.
+ */
+function where(source: Source, filter: TimeFilter | null): { sql: string; params: DuckDBValue[] } {
   if (!filter) return { sql: 'TRUE', params: [] };
   const col = source.columns.get(filter.column);
   if (!col) {
@@ -142,8 +125,8 @@ function newestMs(source: Source, column: string): string {
 }
 
 /** Row count and per-feature missing counts in one scan; with a time filter, also the newest time in the window. */
-export async function countRows(conn: DuckDBConnection, source: Source, features: readonly FeatureColumn[], filter: TimeFilter | null, slice: Slice | null = null): Promise<Counts> {
-  const w = where(source, filter, slice);
+export async function countRows(conn: DuckDBConnection, source: Source, features: readonly FeatureColumn[], filter: TimeFilter | null): Promise<Counts> {
+  const w = where(source, filter);
   const missingExprs = features.map((f, i) => {
     const c = ident(f.name);
     const bad = f.type === 'numeric' ? `${c} IS NULL OR NOT isfinite(${c}::DOUBLE)` : `${c} IS NULL`;
@@ -177,6 +160,70 @@ export async function countSegments(conn: DuckDBConnection, source: Source, colu
 }
 
 /**
+ * Rows per segment id of the (filtered) source in one scan: keys.length + 1
+ * counts, the last one the rows of no named key.
+ */
+export async function countSegmentIds(conn: DuckDBConnection, source: Source, segments: Segments, filter: TimeFilter | null): Promise<number[]> {
+  const w = where(source, filter);
+  const seg = segmentIdSql(segments, 2 + w.params.length);
+  const sql = `SELECT ${seg.sql} AS s, count(*)::BIGINT AS n FROM ${source.from} WHERE ${w.sql} GROUP BY ALL`;
+  const out = new Array<number>(segments.keys.length + 1).fill(0);
+  for (const r of await query(conn, source, sql, [...w.params, ...seg.params])) out[Number(r.s)] = Number(r.n);
+  return out;
+}
+
+/**
+ * Row-sized columns filled from a segmented scan's chunks (streamNumeric with
+ * segments: the ids come last), each row at its segment's next place, so
+ * that segment s's rows are [bounds[s], bounds[s + 1]) in scan order: the
+ * values arrive grouped, with no pass to group them.
+ */
+export class SegmentFill {
+  /** The next place of each segment. */
+  private readonly at: Int32Array;
+  private dest = new Int32Array(CHUNK_ROWS);
+
+  /** @param bounds prefix sums of the rows per segment id (counted before the scan) */
+  constructor(
+    readonly columns: Float64Array[],
+    readonly bounds: readonly number[],
+  ) {
+    this.at = Int32Array.from(bounds.slice(0, -1));
+  }
+
+  /** Places a chunk's rows; false when a segment has more rows than were counted (the fill is then of no use). */
+  add(values: readonly Float64Array[], count: number): boolean {
+    const ids = values[this.columns.length];
+    const { at, bounds } = this;
+    if (this.dest.length < count) this.dest = new Int32Array(count);
+    const dest = this.dest;
+    for (let r = 0; r < count; r++) {
+      const s = ids[r];
+      // Also false for an id beyond the counted segments.
+      if (!(at[s] < bounds[s + 1])) return false;
+      dest[r] = at[s]++;
+    }
+    for (let c = 0; c < this.columns.length; c++) {
+      const to = this.columns[c];
+      const from = values[c];
+      for (let r = 0; r < count; r++) to[dest[r]] = from[r];
+    }
+    return true;
+  }
+
+  /** The first segment id with fewer rows placed than counted, or −1. */
+  short(): number {
+    for (let s = 0; s < this.at.length; s++) if (this.at[s] !== this.bounds[s + 1]) return s;
+    return -1;
+  }
+
+  /** Rows placed in segment s. */
+  placed(s: number): number {
+    return this.at[s] - this.bounds[s];
+  }
+}
+
+/**
  * One chunk of numeric columns as DOUBLE: `values[c]` holds column c's first
  * `count` rows, NULL as NaN (NaN and ±Infinity pass through as they are),
  * reused for the next chunk. A returned promise holds the next chunk back
@@ -196,9 +243,9 @@ export async function streamNumeric(
   columns: readonly string[],
   filter: TimeFilter | null,
   onChunk: NumericChunkHandler,
-  opts: { slice?: Slice | null; segments?: Segments | null } = {},
+  opts: { segments?: Segments | null } = {},
 ): Promise<number> {
-  const w = where(source, filter, opts.slice ?? null);
+  const w = where(source, filter);
   const exprs = columns.map((c) => `${ident(c)}::DOUBLE`);
   // With segments, each row's segment id comes last, in the same scan.
   const seg = opts.segments ? segmentIdSql(opts.segments, 2 + w.params.length) : null;
@@ -258,7 +305,7 @@ export async function categoryCountsAll(
   source: Source,
   columns: readonly string[],
   filter: TimeFilter | null,
-  opts: { slice?: Slice | null; segments?: Segments | null } = {},
+  opts: { segments?: Segments | null } = {},
 ): Promise<Map<string, CategoryColumn>> {
   const segments = opts.segments ?? null;
   const fresh = (): CategoryColumn => ({
@@ -275,7 +322,7 @@ export async function categoryCountsAll(
     }
     return out;
   }
-  const w = where(source, filter, opts.slice ?? null);
+  const w = where(source, filter);
   const seg = segments ? segmentIdSql(segments, 2 + w.params.length) : null;
   const aliases = columns.map((_, i) => `v${i}`);
   // grouping_id has bit (columns.length − 1 − i) clear for the set that groups column i.

@@ -52,7 +52,7 @@ export function resolveFeatures(model: ModelConfig, baseline: Source, window: So
  * categories only when the same value gives the same text on both sides
  * (BOOLEAN true is "true", INTEGER 1 is "1", DOUBLE 1 is "1.0").
  */
-function categoryDomain(sqlType: string): string {
+export function categoryDomain(sqlType: string): string {
   if (/^(VARCHAR|ENUM)/.test(sqlType)) return 'text';
   if (/^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/.test(sqlType)) return 'integer';
   if (/^(FLOAT|DOUBLE)$/.test(sqlType)) return 'float';

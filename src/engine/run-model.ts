@@ -4,13 +4,13 @@
  * compare each feature, and decide the model.
  */
 import type { ModelConfig } from '../config/index.js';
-import { assertUnchanged, baselineProfile, DataSourceError, openSource, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
+import { assertUnchanged, baselineProfile, DataSourceError, openSource, segmentedProfile, withConnection, type FeatureColumn, type TimeFilter } from '../data/index.js';
 import type { ModelReport, SegmentReport } from '../report/index.js';
 import { decideModel } from '../stats/index.js';
 import { compareFeature } from './compare-feature.js';
 import { resolveFeatures } from './features.js';
 import { countWindowSegments, segmentReport, segmentSlice } from './segments.js';
-import { releaseOffThread, summarizeOffThread } from './threads/index.js';
+import { releaseOffThread, summarizeOffThread, summarizeSegmentsOffThread } from './threads/index.js';
 import { COLLECT_BUDGET_VALUES, readWindow, type Phase, type Profile, type SegmentPlan } from './window-scan.js';
 
 /** Progress of a run, for a progress line: what it is doing, and how far through that step. */
@@ -67,22 +67,21 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     const range = reference ? { filter: reference, moving: model.reference!.kind === 'moving' } : null;
     const segmented = model.segmentBy.length > 0 ? segmentSlice(model, baselineSource, window) : null;
     if (segmented?.problem) throw new DataSourceError(segmented.problem);
-    const baseline = await baselineProfile(conn, baselineSource, columns, (v) => summarizeOffThread(v), releaseOffThread, range);
-    // A segmented window's row count is per key: it names the segments, and each matching one's baseline slice is profiled
-    // (cached like the whole baseline), its summaries next to the whole baseline's.
+    // A segmented window's row count is per key: it names the segments. Each matching one's baseline slice is profiled
+    // in the same scans as the whole baseline (cached like it), its summaries next to the whole baseline's.
     const windowSegments = segmented ? await countWindowSegments(conn, model, window, filter) : null;
+    const keyed = windowSegments ? { columns: model.segmentBy, keys: windowSegments.keys } : null;
+    let baseline: Profile;
     let plan: SegmentPlan | null = null;
-    if (segmented && windowSegments) {
-      const segments = { columns: model.segmentBy, keys: windowSegments.keys };
-      const baselines: Profile[] = [];
-      for (let id = 0; id < windowSegments.rows.length; id++) {
-        baselines.push(
-          segmented.slice === 'whole'
-            ? baseline
-            : await baselineProfile(conn, baselineSource, columns, (v, name) => summarizeOffThread(v, baseline.numeric.get(name) ?? null), releaseOffThread, range, { segments, index: id }),
-        );
-      }
-      plan = { segments, rows: windowSegments.rows, baselines, total: windowSegments.total, newest: windowSegments.newest };
+    if (segmented?.slice === 'matching' && windowSegments && keyed) {
+      const ids = windowSegments.rows.map((_, id) => id);
+      const reduce = (values: Float64Array, _name: string, bounds: readonly number[], whole: boolean, want: readonly boolean[]) => summarizeSegmentsOffThread(values, bounds, whole, want);
+      const profiles = await segmentedProfile(conn, baselineSource, columns, reduce, releaseOffThread, range, keyed, ids);
+      baseline = profiles.whole;
+      plan = { segments: keyed, rows: windowSegments.rows, baselines: profiles.slices, total: windowSegments.total, newest: windowSegments.newest };
+    } else {
+      baseline = await baselineProfile(conn, baselineSource, columns, (v) => summarizeOffThread(v), releaseOffThread, range);
+      if (windowSegments && keyed) plan = { segments: keyed, rows: windowSegments.rows, baselines: windowSegments.rows.map(() => baseline), total: windowSegments.total, newest: windowSegments.newest };
     }
     phase('baseline profile');
     progress('scanning the window', 0, 1);

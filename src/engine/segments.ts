@@ -8,6 +8,7 @@ import type { ModelConfig } from '../config/index.js';
 import { countSegments, type SegmentCount, type Source, type TimeFilter, type withConnection } from '../data/index.js';
 import type { FeatureReport, SegmentReport } from '../report/index.js';
 import { decideModel } from '../stats/index.js';
+import { categoryDomain } from './features.js';
 
 type Connection = Parameters<Parameters<typeof withConnection>[0]>[0];
 
@@ -30,6 +31,15 @@ export function segmentSlice(model: ModelConfig, baseline: Source, window: Sourc
     };
   }
   const slice = model.segmentBaseline === 'whole' || inBaseline !== undefined ? 'whole' : 'matching';
+  // Slices match by each value's text: a type whose text differs for the same value (DOUBLE 1 is "1.0", INTEGER 1 is "1")
+  // would leave every slice empty.
+  const changed = slice === 'matching' ? model.segmentBy.find((c) => categoryDomain(baseline.columns.get(c)!.sqlType) !== categoryDomain(window.columns.get(c)!.sqlType)) : undefined;
+  if (changed !== undefined) {
+    return {
+      problem: `model ${model.name}: segment column "${changed}" has type ${window.columns.get(changed)!.sqlType} in the window ${window.spec} and ${baseline.columns.get(changed)!.sqlType} in the baseline ${baseline.spec}; matching baseline slices need values that read as the same text on both sides (cast one side, or set segment_baseline: whole)`,
+      slice: 'whole',
+    };
+  }
   return { problem: null, slice };
 }
 

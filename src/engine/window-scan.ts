@@ -8,6 +8,7 @@ import {
   countRows,
   DataSourceError,
   forgetProfile,
+  SegmentFill,
   streamNumeric,
   type BaselineProfile,
   type FeatureColumn,
@@ -305,9 +306,10 @@ function gridBatches(names: readonly string[], baseline: Profile, copies: number
 
 /**
  * keptScan for a segmented window: the same scan also gives each row's
- * segment id; each column is then sorted per segment on its whole
- * baseline's thread, settled against each segment's baseline, and the whole
- * column merged from its sorted segments (no second sort).
+ * segment id, and each row is kept at its segment's place (the rows per
+ * segment were counted); each column is then sorted per segment on its
+ * whole baseline's thread, settled against each segment's baseline, and the
+ * whole column merged from its sorted segments (no second sort).
  */
 async function keptSegmentedScan(
   conn: Connection,
@@ -321,9 +323,10 @@ async function keptSegmentedScan(
   plan: SegmentPlan,
 ): Promise<{ settled: Promise<void> }> {
   const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
-  // Shared with the threads, which only read it.
-  const segs = new Uint16Array(new SharedArrayBuffer(2 * Math.max(1, rows)));
-  let filled = 0;
+  // Each row goes to its segment's place as it is read: the threads get every column grouped by segment.
+  const bounds = [0];
+  for (const n of plan.rows) bounds.push(bounds[bounds.length - 1] + n);
+  const fill = new SegmentFill(kept, bounds);
   try {
     out.rows = await streamNumeric(
       conn,
@@ -331,17 +334,16 @@ async function keptSegmentedScan(
       names,
       filter,
       (values, count) => {
-        if (filled + count > rows) throw new InconsistentPassError(`more than the ${rows} rows counted`);
-        for (let c = 0; c < names.length; c++) kept[c].set(values[c].subarray(0, count), filled);
-        segs.set(values[names.length].subarray(0, count), filled);
-        filled += count;
+        if (!fill.add(values, count)) throw new InconsistentPassError(`more rows of a segment than the ${rows} rows counted`);
       },
       { segments: plan.segments },
     );
+    const short = fill.short();
+    if (short >= 0) throw new InconsistentPassError(`segment ${short}: ${fill.placed(short)} rows read, ${plan.rows[short]} counted`);
   } catch (err) {
     throw changedOr(err, window);
   }
-  const ids = segs.subarray(0, filled);
+  const filled = bounds[bounds.length - 1];
   const segments = out.segments!;
   const settled = Promise.all(
     names.map(async (name, c) => {
@@ -351,7 +353,7 @@ async function keptSegmentedScan(
       if (!ref) {
         // No baseline values to compare with (nor in any slice of it): only the missing ones are counted.
         const missing = new Array<number>(segments.length).fill(0);
-        for (let r = 0; r < values.length; r++) if (values[r] - values[r] !== 0) missing[ids[r]]++;
+        for (let id = 0; id < segments.length; id++) for (let r = bounds[id]; r < bounds[id + 1]; r++) if (values[r] - values[r] !== 0) missing[id]++;
         out.missing.set(name, missing.reduce((a, b) => a + b, 0));
         out.numeric.set(name, null);
         segments.forEach((seg, id) => {
@@ -363,13 +365,12 @@ async function keptSegmentedScan(
       }
       const refs = plan.baselines.map((p) => p.numeric.get(name) ?? null);
       const length = values.length;
-      const r = await settleSegmentsOffThread(ref, refs, values, ids);
+      const r = await settleSegmentsOffThread(ref, refs, values, bounds);
       out.missing.set(name, length - r.whole.finite);
       out.numeric.set(name, r.whole.stats);
       await Promise.all(
         r.parts.map(async (part, id) => {
-          if (r.rows[id] !== plan.rows[id]) throw new InconsistentPassError(`segment ${id}: ${r.rows[id]} rows read, ${plan.rows[id]} counted`);
-          segments[id].missing.set(name, r.rows[id] - part.finite);
+          segments[id].missing.set(name, plan.rows[id] - part.finite);
           const stats = part.sorted ? (await settleOffThread(refs[id]!, part.sorted, true)).stats : part.stats;
           segments[id].numeric.set(name, refs[id] ? stats : null);
         }),

@@ -1,6 +1,7 @@
 /**
  * The labels of a segment's series: one per segment column, named after the
- * column, plus `segment`, the whole key as text for alert messages.
+ * column, plus `segment`, the whole key as text for alert messages
+ * (`model_version="v2"`, or `~other` for the overflow bucket).
  */
 import type { SegmentReport } from '../report/index.js';
 
@@ -41,7 +42,8 @@ export function segmentLabelValue(value: string | null | undefined, other: boole
 export function segmentLabels(columns: readonly string[], s: SegmentReport): Record<string, string> {
   const names = segmentLabelNames(columns);
   const values = columns.map((c) => segmentLabelValue(s.key[c], s.other));
-  const labels: Record<string, string> = { segment: s.other ? '~other' : columns.map((c, i) => `${c}=${values[i]}`).join(',') };
+  // For reading only (alert texts, legends): the column labels are the segment's identity.
+  const labels: Record<string, string> = { segment: s.other ? '~other' : columns.map((c, i) => `${c}=${JSON.stringify(values[i])}`).join(',') };
   names.forEach((n, i) => (labels[n] = values[i]));
   return labels;
 }

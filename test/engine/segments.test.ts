@@ -208,3 +208,76 @@ test('table and markdown list the drifted segments and those in error after the 
   assert.match(escaped, /vers\\u202eion="a\\u001b\[31m\\\|"/);
   assert.doesNotMatch(escaped, /\x1b|\u202e/);
 });
+
+/** Baseline and window rows split by `s` (a, b, c; the baseline also d), with missing values (NULL, NaN, ±Infinity) and ±0 in x. */
+function rowsSql(rows: number, seed: number, keys: string[], sType = 'VARCHAR'): string {
+  const key = `[${keys.map((k) => `'${k}'`).join(', ')}][((hash(i * 7 + ${seed}) % ${keys.length}) + 1)::BIGINT]`;
+  const s = sType === 'VARCHAR' ? key : `(ascii(${key}) - 96)::${sType}`;
+  const x = `CASE WHEN i % 41 = 0 THEN NULL WHEN i % 43 = 0 THEN 'NaN'::DOUBLE WHEN i % 47 = 0 THEN 'inf'::DOUBLE WHEN i % 53 = 0 THEN -0.0 WHEN i % 59 = 0 THEN 0.0
+    ELSE (hash(i * 13 + ${seed}) % 1000)::DOUBLE / 10.0 + (ascii(${key}) - 96) * ${seed} END`;
+  return `SELECT ${s} AS s, ${x} AS x, CASE WHEN i % 37 = 0 THEN NULL ELSE 'c' || (hash(i * 3 + ${seed}) % 6)::VARCHAR END AS cat FROM range(${rows}) t(i)`;
+}
+
+const plainModel = (baseline: string, window: string, over: Record<string, unknown> = {}) =>
+  resolveConfig({ models: [{ name: 'm', baseline, window, features: { x: 'numeric', cat: 'categorical' }, ...over }] }, 'test', '/').models[0];
+
+for (const collectValues of [undefined, 0]) {
+  const path_ = collectValues === 0 ? 'grid path' : 'kept window';
+  test(`matching slices, profiled in the baseline's one scan, give each segment exactly what comparing its slice alone gives (${path_})`, async (t) => {
+    const dir = tempDir(t);
+    const baseline = await writeParquet(path.join(dir, 'b.parquet'), rowsSql(3000, 1, ['a', 'b', 'c', 'd']));
+    const window = await writeParquet(path.join(dir, 'w.parquet'), rowsSql(4000, 2, ['a', 'b', 'c']));
+    const r = await runModel(plainModel(baseline, window, { segment_by: ['s'] }), { collectValues });
+    assert.equal(r.segments!.length, 3);
+    for (const seg of r.segments!) {
+      const only = async (file: string, name: string) => writeParquet(path.join(dir, `${name}-${seg.key.s}.parquet`), `SELECT x, cat FROM read_parquet('${file}') WHERE s = '${seg.key.s}'`);
+      const alone = await runModel(plainModel(await only(baseline, 'b'), await only(window, 'w')), { collectValues });
+      assert.equal(seg.baseline.rows, alone.baseline.rows, `segment ${seg.key.s}: its baseline slice's rows`);
+      assert.deepEqual(seg.features, alone.features, `segment ${seg.key.s}: every statistic, bit for bit`);
+    }
+  });
+}
+
+test('a window with a segment the cached slices lack profiles only that slice, in one more read; the others are reused', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), rowsSql(3000, 1, ['a', 'b', 'c', 'd']));
+  const two = await writeParquet(path.join(dir, 'w2.parquet'), rowsSql(2000, 2, ['a', 'b']));
+  const three = await writeParquet(path.join(dir, 'w3.parquet'), rowsSql(2000, 2, ['a', 'b', 'c']));
+  let before = { ...profileCacheStats };
+  await runModel(plainModel(baseline, two, { segment_by: ['s'] }));
+  assert.deepEqual([profileCacheStats.misses - before.misses, profileCacheStats.hits - before.hits], [3, 0], 'the whole baseline and slices a and b');
+  before = { ...profileCacheStats };
+  const r = await runModel(plainModel(baseline, three, { segment_by: ['s'] }));
+  assert.deepEqual([profileCacheStats.misses - before.misses, profileCacheStats.hits - before.hits], [1, 3], 'only slice c is read');
+  const c = r.segments!.find((s) => s.key.s === 'c')!;
+  const only = await writeParquet(path.join(dir, 'bc.parquet'), `SELECT x, cat FROM read_parquet('${baseline}') WHERE s = 'c'`);
+  const wc = await writeParquet(path.join(dir, 'wc.parquet'), `SELECT x, cat FROM read_parquet('${three}') WHERE s = 'c'`);
+  assert.deepEqual(c.features, (await runModel(plainModel(only, wc))).features, 'the slice read alone is the same');
+});
+
+test('a segment column whose values read as different text on the two sides (DOUBLE 1.0 vs INTEGER 1) is an error naming it and both types, never empty slices', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), rowsSql(600, 1, ['a', 'b', 'c'], 'INTEGER'));
+  for (const [type, mode] of [
+    ['DOUBLE', 'auto'],
+    ['DOUBLE', 'matching'],
+    ['VARCHAR', 'auto'],
+    ['DECIMAL(6,2)', 'auto'],
+  ]) {
+    const window = await writeParquet(path.join(dir, `w-${type}.parquet`), rowsSql(600, 2, ['a', 'b', 'c'], type));
+    const m = plainModel(baseline, window, { segment_by: ['s'], segment_baseline: mode });
+    await assert.rejects(
+      runModel(m),
+      (err: Error) => err.name === 'DataSourceError' && err.message.includes(`segment column "s" has type ${type} in the window ${window} and INTEGER in the baseline ${baseline}`),
+      `${type} window (${mode})`,
+    );
+    assert.match((await checkModel(m)).join('\n'), new RegExp(`segment column "s" has type ${type.replace(/[()]/g, '\\$&')} in the window`));
+    // Against the whole baseline the column's type on the baseline side does not matter.
+    const whole = await runModel(plainModel(baseline, window, { segment_by: ['s'], segment_baseline: 'whole' }));
+    assert.ok(whole.segments!.every((s) => s.baseline.slice === 'whole' && s.baseline.rows === 600));
+  }
+  // Integers of another width read as the same text: the slices match.
+  const wide = await writeParquet(path.join(dir, 'w-big.parquet'), rowsSql(600, 2, ['a', 'b', 'c'], 'BIGINT'));
+  const r = await runModel(plainModel(baseline, wide, { segment_by: ['s'] }));
+  assert.ok(r.segments!.every((s) => s.baseline.slice === 'matching' && s.baseline.rows > 100), JSON.stringify(r.segments!.map((s) => s.baseline)));
+});

@@ -53,16 +53,16 @@ describe('serve with segmented models', () => {
     // Three at most: the two largest named, the rest in the bucket.
     assert.deepEqual(detected('capped'), { v1: 0, v2: 1, '~other': 0 });
     assert.equal(s.get(seriesKey('ml_segment_window_rows', { model_name: 'capped', segment: '~other', model_version: '~other' })), 1200);
-    assert.equal(s.get(seriesKey('ml_segment_window_rows', { model_name: 'all', segment: 'model_version=~~other', model_version: '~~other' })), 400);
+    assert.equal(s.get(seriesKey('ml_segment_window_rows', { model_name: 'all', segment: 'model_version="~~other"', model_version: '~~other' })), 400);
     // A column named like a family's label gets a label of its own; feature_name stays the feature.
-    assert.equal(s.get(seriesKey('ml_segment_drift_detected', { model_name: 'clash', feature_name: 'x', segment: 'feature_name=v2', segment_feature_name: 'v2' })), 1);
-    assert.equal(s.get(seriesKey('ml_segment_model_drift_share', { model_name: 'clash', segment: 'feature_name=v1', segment_feature_name: 'v1' })), 0);
+    assert.equal(s.get(seriesKey('ml_segment_drift_detected', { model_name: 'clash', feature_name: 'x', segment: 'feature_name="v2"', segment_feature_name: 'v2' })), 1);
+    assert.equal(s.get(seriesKey('ml_segment_model_drift_share', { model_name: 'clash', segment: 'feature_name="v1"', segment_feature_name: 'v1' })), 0);
 
     // The values are the report's.
     const report = (await (await fetch(`${served.url}/api/report`)).json()) as { models: { model: string; features: { score: number }[]; segments?: { key: Record<string, string | null>; features: { score: number }[] }[] }[] };
     const all = report.models.find((m) => m.model === 'all')!;
     const v2 = all.segments!.find((x) => x.key.model_version === 'v2')!;
-    assert.equal(s.get(seriesKey('ml_segment_drift_score', { model_name: 'all', feature_name: 'x', segment: 'model_version=v2', model_version: 'v2' })), v2.features[0].score);
+    assert.equal(s.get(seriesKey('ml_segment_drift_score', { model_name: 'all', feature_name: 'x', segment: 'model_version="v2"', model_version: 'v2' })), v2.features[0].score);
     // The whole window is published as for a model without segments.
     // (Each run's window ends at its own clock.)
     const whole = (model: string) => [...s].filter(([k]) => k.startsWith('ml_') && !k.startsWith('ml_segment_') && !k.startsWith('ml_drift_window_end') && k.includes(`model_name="${model}"`)).map(([k, v]) => [k.replace(`model_name="${model}"`, ''), v]).sort();

@@ -108,7 +108,7 @@ describe('every query', () => {
   });
 
   it('filters per-feature drift selectors by $feature_name and the segment variable', () => {
-    const perFeature = ['ml_data_drift_score', 'ml_data_drift_detected', 'ml_feature_missing_ratio', 'ml_drift_ks_p_value', 'ml_drift_psi'];
+    const perFeature = ['ml_data_drift_score', 'ml_data_drift_detected', 'ml_feature_missing_ratio', 'ml_drift_ks_p_value', 'ml_drift_psi', 'ml_segment_drift_score'];
     const problems: string[] = [];
     for (const t of targets) {
       for (const s of selectors(t.expr).filter((x) => perFeature.includes(x.name))) {

@@ -1,2 +1,2 @@
-export { summarizeOffThread, settleOffThread, settleSegmentsOffThread, releaseOffThread, setSummaryThreads, setInlineLimit, summaryThreadsStarted, INLINE_MAX_VALUES, SummaryThreadError, type BaselineRef, type SegmentsSettled } from './pool.js';
+export { summarizeOffThread, settleOffThread, settleSegmentsOffThread, summarizeSegmentsOffThread, releaseOffThread, setSummaryThreads, setInlineLimit, summaryThreadsStarted, INLINE_MAX_VALUES, SummaryThreadError, type BaselineRef, type SegmentsSettled, type Summarized } from './pool.js';
 export { WindowColumns } from './window-columns.js';

@@ -264,24 +264,53 @@ export async function settleOffThread(baseline: BaselineRef, values: Float64Arra
 export interface SegmentsSettled {
   whole: { stats: NumericSummary | null; finite: number };
   parts: { stats: NumericSummary | null; finite: number; sorted?: Float64Array }[];
-  /** Rows per segment id. */
-  rows: Int32Array;
   values: Float64Array;
 }
 
 /**
  * A whole segmented window column at once, in its whole baseline's thread:
- * `segs[r]` (shared, not copied) is row r's segment id, `segments[s]` the
- * baseline summary segment s is compared with (null: none has a finite
- * value). Each segment is sorted once, and the whole column merged from
- * them. A segment whose summary lives in another thread gets its sorted
- * values, to be settled there (settleOffThread, sorted). The values are
- * handed over and come back.
+ * its values grouped by segment (segment s is values[bounds[s],
+ * bounds[s + 1]), NaN and ±Infinity missing), `segments[s]` the baseline
+ * summary segment s is compared with (null: none has a finite value). Each
+ * segment is sorted once, and the whole column merged from them. A segment
+ * whose summary lives in another thread gets its sorted values, to be
+ * settled there (settleOffThread, sorted). The values are handed over and
+ * come back.
  */
-export async function settleSegmentsOffThread(whole: BaselineRef, segments: readonly (BaselineRef | null)[], values: Float64Array, segs: Uint16Array): Promise<SegmentsSettled> {
+export async function settleSegmentsOffThread(whole: BaselineRef, segments: readonly (BaselineRef | null)[], values: Float64Array, bounds: readonly number[]): Promise<SegmentsSettled> {
   if (values.length > inlineMax) await onWorker(whole);
   alive(whole);
   const here = segments.map((r) => (r && r.thread === whole.thread ? r.key : 0));
   const send = segments.map((r) => r !== null && r.thread !== whole.thread);
-  return whole.thread.call({ op: 'settleSegments', whole: whole.key, segments: here, send, values, segs }, [values.buffer as ArrayBuffer]);
+  return whole.thread.call({ op: 'settleSegments', whole: whole.key, segments: here, send, values, bounds: [...bounds] }, [values.buffer as ArrayBuffer]);
+}
+
+/** A baseline column reduced: its summary (null: no finite value), how many values were finite, and the bytes the summary holds. */
+export interface Summarized {
+  value: BaselineRef | null;
+  finite: number;
+  bytes: number;
+}
+
+/**
+ * A baseline column grouped by segment (slice s is values[bounds[s],
+ * bounds[s + 1]), NaN and ±Infinity missing), summarized in one thread: the
+ * slices `want` names, and the whole column when `whole`, merged from the
+ * sorted slices. The values are handed over. Null for what was not wanted.
+ */
+export async function summarizeSegmentsOffThread(values: Float64Array, bounds: readonly number[], whole: boolean, want: readonly boolean[]): Promise<{ whole: Summarized | null; parts: (Summarized | null)[] }> {
+  const thread = values.length <= inlineMax ? (local ??= new LocalThread()) : nextWorker();
+  const wholeKey = whole ? newKey() : 0;
+  const keys = want.map((w) => (w ? newKey() : 0));
+  type Info = { finite: number; intervals: number; bytes: number };
+  const r = await thread.call<{ whole: Info | null; parts: (Info | null)[] }>({ op: 'summarizeSegments', whole: wholeKey, keys, values, bounds: [...bounds] }, [values.buffer as ArrayBuffer]);
+  const ref = (key: number, info: Info | null): Summarized | null => {
+    if (!info) return null;
+    if (info.finite === 0) return { value: null, finite: 0, bytes: 0 };
+    const place: Place = { thread };
+    const value = new BaselineRef(place, key, info.intervals);
+    unreferenced.register(value, { place, key }, value);
+    return { value, finite: info.finite, bytes: info.bytes };
+  };
+  return { whole: ref(wholeKey, r.whole), parts: r.parts.map((info, i) => ref(keys[i], info)) };
 }

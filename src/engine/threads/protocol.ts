@@ -10,7 +10,8 @@ export type Request = { id: number } & (
   | { op: 'adopt'; key: number; summary: unknown }
   | { op: 'open'; keys: number[]; baselines: number[]; budget: number }
   | { op: 'settle'; baseline: number; values: Float64Array; sorted?: boolean }
-  | { op: 'settleSegments'; whole: number; segments: number[]; send: boolean[]; values: Float64Array; segs: Uint16Array }
+  | { op: 'summarizeSegments'; whole: number; keys: number[]; values: Float64Array; bounds: number[] }
+  | { op: 'settleSegments'; whole: number; segments: number[]; send: boolean[]; values: Float64Array; bounds: number[] }
   | { op: 'add'; key: number; values: Float64Array; count: number }
   | { op: 'endPass'; keys: number[] }
   | { op: 'finish'; keys: number[] }

@@ -5,7 +5,7 @@
  * Pure computation: no I/O here.
  */
 import type { NumericSummary } from '../../stats/index.js';
-import { groupBySegment, sortDoubles, sortSegments, summarizeValues, WindowSummary, type BaselineSummary } from '../../stats/streaming/index.js';
+import { sortDoubles, sortSegments, summarizeBaseline, WindowSummary, type BaselineSummary } from '../../stats/streaming/index.js';
 import type { Request } from './protocol.js';
 
 /** One thread's summaries and the answers to its requests. */
@@ -18,12 +18,8 @@ export class SummaryStore {
   handle(req: Request): { value: unknown; transfer?: ArrayBuffer[] } {
     const { baselines, summaries } = this;
     switch (req.op) {
-      case 'summarize': {
-        const summary = summarizeValues(req.values);
-        if (!summary) return { value: { finite: 0, intervals: 0 } };
-        baselines.set(req.key, summary);
-        return { value: { finite: summary.n, intervals: summary.grid.bnd.length + 1, bytes: summaryBytes(summary) } };
-      }
+      case 'summarize':
+        return { value: this.keep(req.key, sortDoubles(req.values)) };
       case 'adopt':
         baselines.set(req.key, req.summary as BaselineSummary);
         return { value: null };
@@ -44,31 +40,57 @@ export class SummaryStore {
         s.endPass();
         return { value: { stats: s.m > 0 ? s.finish() : null, finite: s.m, values: req.values }, transfer: [req.values.buffer as ArrayBuffer] };
       }
+      case 'summarizeSegments': {
+        // A baseline column grouped by segment: each wanted slice summarized from its sorted values, and the whole
+        // from the slices merged (no second sort). The values are consumed.
+        const { values, bounds, keys, whole } = req;
+        const info: ({ finite: number; intervals: number; bytes: number } | null)[] = keys.map(() => null);
+        const r = sortSegments(
+          values,
+          bounds,
+          (i, part) => {
+            if (keys[i] === 0) return null;
+            const sorted = sortDoubles(part);
+            info[i] = this.keep(keys[i], sorted);
+            return sorted;
+          },
+          whole !== 0,
+          (i) => keys[i] === 0,
+        );
+        return { value: { whole: whole === 0 ? null : this.keep(whole, r.whole!), parts: info } };
+      }
       case 'settleSegments': {
-        // Each segment is sorted once (while it is settled against its baseline), and the whole column is
-        // merged from the sorted segments. A segment whose baseline lives in another thread goes back sorted.
-        const g = groupBySegment(req.values, req.segs, req.segments.length);
+        // A window column grouped by segment: each segment sorted once (while it is settled against its baseline),
+        // and the whole column merged from the sorted segments. A segment whose baseline lives in another thread
+        // goes back sorted.
         const parts: { stats: NumericSummary | null; finite: number; sorted?: Float64Array }[] = [];
         const transfer: ArrayBuffer[] = [req.values.buffer as ArrayBuffer];
-        const whole = sortSegments(g, req.values, (i, part) => {
-          parts.push({ stats: null, finite: part.length });
-          if (req.send[i]) {
-            // Copied before the merge reuses the buffer.
-            const sorted = sortDoubles(part).slice();
-            parts[i].sorted = sorted;
-            transfer.push(sorted.buffer);
-            return true;
-          }
-          const key = req.segments[i];
-          if (key === 0 || part.length === 0) return false;
-          const s = WindowSummary.ofValues(baselines.get(key)!, part, { onSorted: (v) => part.set(v) });
-          s.endPass();
-          parts[i].stats = s.finish();
-          return true;
-        });
-        const s = WindowSummary.ofValues(baselines.get(req.whole)!, whole, { sorted: true });
+        const r = sortSegments(
+          req.values,
+          req.bounds,
+          (i, part) => {
+            parts.push({ stats: null, finite: 0 });
+            if (req.send[i]) {
+              // Copied before the merge moves the values.
+              const sorted = sortDoubles(part);
+              parts[i].sorted = sorted.slice();
+              transfer.push(parts[i].sorted!.buffer as ArrayBuffer);
+              return sorted;
+            }
+            const key = req.segments[i];
+            if (key === 0 || part.length === 0) return null;
+            // The settle sorts a copy of the values: the sorted ones are put back for the merge.
+            const s = WindowSummary.ofValues(baselines.get(key)!, part, { onSorted: (v) => part.set(v) });
+            s.endPass();
+            parts[i].stats = s.m > 0 ? s.finish() : null;
+            return part.subarray(0, s.m);
+          },
+          true,
+        );
+        r.finite.forEach((n, i) => (parts[i].finite = n));
+        const s = WindowSummary.ofValues(baselines.get(req.whole)!, r.whole!, { sorted: true });
         s.endPass();
-        return { value: { whole: { stats: s.m > 0 ? s.finish() : null, finite: s.m }, parts, rows: g.rows, values: req.values }, transfer };
+        return { value: { whole: { stats: s.m > 0 ? s.finish() : null, finite: s.m }, parts, values: req.values }, transfer };
       }
       case 'add': {
         const s = summaries.get(req.key)!;
@@ -90,6 +112,14 @@ export class SummaryStore {
         for (const key of req.keys) summaries.delete(key);
         return { value: null };
     }
+  }
+
+  /** Keeps the summary of sorted finite baseline values under `key` (none when empty), and says what it holds. */
+  private keep(key: number, sorted: Float64Array): { finite: number; intervals: number; bytes: number } {
+    if (sorted.length === 0) return { finite: 0, intervals: 0, bytes: 0 };
+    const summary = summarizeBaseline(sorted);
+    this.baselines.set(key, summary);
+    return { finite: summary.n, intervals: summary.grid.bnd.length + 1, bytes: summaryBytes(summary) };
   }
 }
 

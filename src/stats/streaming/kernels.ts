@@ -11,6 +11,7 @@
  * (GridCounter), freed with the pass.
  */
 import { readFileSync } from 'node:fs';
+import { mergeRuns } from './merge.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -18,6 +19,7 @@ interface Exports {
   resultAt(): number;
   keepFinite(a: number, n: number): number;
   sort(a: number, scratch: number, n: number): void;
+  mergeRuns(a: number, b: number, bounds: number, runs: number): number;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
   countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number): number;
   countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number, scale: number): number;
@@ -82,6 +84,32 @@ export function sortDoubles(a: Float64Array): Float64Array {
   a.set(new Float64Array(buffer, at, finite));
   release();
   return a.subarray(0, finite);
+}
+
+/**
+ * merge.ts's mergeRuns in the kernel: the ascending runs [bounds[i],
+ * bounds[i + 1]) of `a` merged into one, in `a`'s first bounds[R] places
+ * (the JavaScript merge, for inputs too large for the kernel, needs a
+ * second buffer as long).
+ */
+export function mergeSortedRuns(a: Float64Array, bounds: readonly number[]): Float64Array {
+  const n = bounds[bounds.length - 1];
+  const R = bounds.length - 1;
+  const bytes = 16 * n + 4 * (R + 1);
+  if (R < 2) return a.subarray(0, n);
+  if (n < SMALL || bytes > KERNEL_LIMIT.bytes) {
+    const merged = mergeRuns(a, bounds, new Float64Array(n));
+    if (merged.buffer !== a.buffer) a.set(merged);
+    return a.subarray(0, n);
+  }
+  const { k, at, buffer } = reserve(bytes);
+  const other = at + 8 * n;
+  new Float64Array(buffer, at, n).set(a.subarray(0, n));
+  new Int32Array(buffer, other + 8 * n, R + 1).set(bounds);
+  const inB = k.mergeRuns(at, other, other + 8 * n, R);
+  a.set(new Float64Array(buffer, inB ? other : at, n));
+  release();
+  return a.subarray(0, n);
 }
 
 /** Copies `values` to `at` in linear memory and sorts their finite ones there (scratch at `scratch`); returns how many. */

@@ -91,10 +91,10 @@ export function mergeSorted(v: Float64Array, baseline: BaselineSummary): Settled
 }
 
 /**
- * Merges the ascending runs [bounds[i], bounds[i + 1]) of `a` into one
- * ascending run, pairwise (log2 of the runs' count passes, each a plain
- * two-way merge), using `b` (at least as long) as the other buffer. Returns
- * the merged values: a view of `a` or of `b`.
+ * Merges the ascending runs [bounds[i], bounds[i + 1]) of `a` (ordered as
+ * sortDoubles orders them) into one such run, pairwise (log2 of the runs'
+ * count passes, each a plain two-way merge), using `b` (at least as long)
+ * as the other buffer. Returns the merged values: a view of `a` or of `b`.
  */
 export function mergeRuns(a: Float64Array, bounds: readonly number[], b: Float64Array): Float64Array {
   const total = bounds[bounds.length - 1];
@@ -110,7 +110,18 @@ export function mergeRuns(a: Float64Array, bounds: readonly number[], b: Float64
       let i = lo;
       let j = mid;
       let k = lo;
-      while (i < mid && j < hi) dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
+      while (i < mid && j < hi) {
+        const x = src[i];
+        const y = src[j];
+        // -0 before +0, as sortDoubles orders them: the result is the one sorting them all gives.
+        if (y < x || (y === x && y === 0 && 1 / y < 1 / x)) {
+          dst[k++] = y;
+          j++;
+        } else {
+          dst[k++] = x;
+          i++;
+        }
+      }
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
       next.push(hi);

@@ -129,6 +129,56 @@ export function sort(a: usize, s: usize, n: i32): void {
   }
 }
 
+/** Order-preserving key of a double's bits (-0 before +0), compared unsigned. */
+@inline function orderKey(h: i64): u64 {
+  return <u64>(h ^ ((h >> 63) | 0x8000000000000000));
+}
+
+/**
+ * Merges R ascending runs of doubles at a (their bounds: R + 1 i32 at
+ * `bounds`, rewritten as runs combine) pairwise, through b (as long), as
+ * merge.ts's mergeRuns does: in sort's order (-0 before +0), so that the
+ * result is the one sorting them all gives; returns true when it is in b.
+ */
+export function mergeRuns(a: usize, b: usize, bounds: usize, R: i32): bool {
+  let src = a;
+  let dst = b;
+  let inB = false;
+  let runs = R;
+  const total = load<i32>(bounds + (<usize>R << 2));
+  while (runs > 1) {
+    let w = 0;
+    for (let r = 0; r < runs; r += 2) {
+      const lo = load<i32>(bounds + (<usize>r << 2));
+      const mid = load<i32>(bounds + (<usize>(r + 1) << 2));
+      const hi = r + 2 <= runs ? load<i32>(bounds + (<usize>(r + 2) << 2)) : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const x = load<i64>(src + (<usize>i << 3));
+        const y = load<i64>(src + (<usize>j << 3));
+        const later = orderKey(y) < orderKey(x);
+        store<i64>(dst + (<usize>k << 3), select<i64>(y, x, later));
+        j += <i32>later;
+        i += <i32>!later;
+        k++;
+      }
+      if (i < mid) memory.copy(dst + (<usize>k << 3), src + (<usize>i << 3), <usize>(mid - i) << 3);
+      else if (j < hi) memory.copy(dst + (<usize>k << 3), src + (<usize>j << 3), <usize>(hi - j) << 3);
+      store<i32>(bounds + (<usize>w << 2), lo);
+      w++;
+    }
+    store<i32>(bounds + (<usize>w << 2), total);
+    runs = w;
+    const t = src;
+    src = dst;
+    dst = t;
+    inB = !inB;
+  }
+  return inB;
+}
+
 /**
  * WindowSummary.settleAll's merge (window-summary.ts documents it): m sorted window
  * values at v against P points with their counts, E decile edges. Writes
