@@ -1,7 +1,7 @@
 /** `drift-exporter serve` as a child process for the benchmarks, on a loopback port, its JSON log lines collected. */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** Spawns serve on 127.0.0.1 (a free port); `lines` fills with its parsed log lines as they arrive. */
+/** Spawns serve on 127.0.0.1 (a free port); `lines` fills with its parsed log lines as they arrive. BENCH_SERVE_ARGS: node flags for the serve process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile a run). */
 export function spawnServe(main: string, config: string): { child: ChildProcess; lines: Record<string, any>[] } {
   const child = spawn(process.execPath, [...(process.env.BENCH_SERVE_ARGS?.split(' ').filter(Boolean) ?? []), main, 'serve', '--config', config, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: Record<string, any>[] = [];
