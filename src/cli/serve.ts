@@ -155,10 +155,13 @@ export const command: Command = { options, run };
 
 /** The models as the exporter lists them, with what their config says of their schedule. */
 function entries(models: Config['models']) {
+  // Once per distinct schedule: a fleet shares a few, and each costs node-cron 100 next-run computations.
+  const intervals = new Map<string, number | null>();
+  const interval = (s: string) => (intervals.has(s) ? intervals.get(s)! : intervals.set(s, scheduleIntervalSeconds(s)).get(s)!);
   return models.map((m) => ({
     name: m.name,
     schedule: m.schedule,
-    intervalS: scheduleIntervalSeconds(m.schedule),
+    intervalS: interval(m.schedule),
     timeoutS: m.runTimeoutMs / 1000,
     maxLogLagS: m.maxLogLagMs / 1000,
   }));

@@ -11,7 +11,8 @@ export const gzipAsync = promisify(gzipCallback);
 
 /** A window that covers the whole piece loses nothing, and costs zlib far less to set up than the default 32 KiB. */
 const SMALL = 4096;
-const SMALL_GZIP = { windowBits: 12, memLevel: 5, chunkSize: SMALL };
+// Output in 512-byte chunks: a member (~100 bytes) is then a slice of Buffer's shared pool, not of a 4 KiB buffer of its own.
+const SMALL_GZIP = { windowBits: 12, memLevel: 5, chunkSize: 512 };
 
 /** A piece of the exposition: its bytes, and a gzip member of them (members concatenate into one gzip stream, RFC 1952 2.2). */
 export class Piece {
@@ -55,7 +56,7 @@ export function familyHeader(name: string, help: string, type: string): string {
 /** Pieces joined once: their bytes, and their gzip members, concatenated when first asked for. */
 export class Joined {
   private plainBytes: Buffer | null = null;
-  private gz: Promise<Buffer> | null = null;
+  private gz: Buffer | Promise<Buffer> | null = null;
 
   constructor(private readonly parts: readonly Piece[]) {}
 
@@ -63,9 +64,15 @@ export class Joined {
     return (this.plainBytes ??= Buffer.concat(this.parts.map((p) => p.plain)));
   }
 
-  gzipped(): Promise<Buffer> {
-    return (this.gz ??= Promise.all(this.parts.map((p) => p.gzipped())).then((members) => Buffer.concat(members)));
+  /** Joined at once when every member is ready (a model's chunks are gzipped when made): no promise per part per render. */
+  gzipped(): Buffer | Promise<Buffer> {
+    return (this.gz ??= whenReady(this.parts.map((p) => p.gzipped()), (members) => Buffer.concat(members)));
   }
+}
+
+/** `f` of the buffers: at once when all are ready, else when they are. */
+export function whenReady<T>(buffers: (Buffer | Promise<Buffer>)[], f: (all: Buffer[]) => T): T | Promise<T> {
+  return buffers.every((b) => b instanceof Buffer) ? f(buffers as Buffer[]) : Promise.all(buffers).then(f);
 }
 
 /**

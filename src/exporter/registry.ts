@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport, SegmentReport } from '../report/index.js';
-import { familyHeader, Joined, ModelChunks, Piece } from './exposition.js';
+import { familyHeader, Joined, ModelChunks, Piece, whenReady } from './exposition.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
 import { segmentLabels } from './segments.js';
 
@@ -35,8 +35,8 @@ export interface ScheduleFacts {
 /** The cached exposition: its pieces, and (once asked for) their bytes and their gzip members, joined. */
 interface Rendered {
   pieces: (Piece | Joined)[];
-  plain: Buffer | null;
-  gzipped: Promise<Buffer> | null;
+  plain: Buffer[] | null;
+  gzipped: Buffer[] | Promise<Buffer[]> | null;
 }
 
 /** The exposition as parts to write in order: the cached text, then the process families (so the cached text is never copied per scrape). */
@@ -65,6 +65,16 @@ const DRIFT = new Set(DRIFT_DEFS.map((d) => d.name));
 
 /** The process families are a few hundred bytes: gzipped on the loop, with a small window (a trip to the pool costs more). */
 const LIVE_GZIP = { windowBits: 12, memLevel: 5 };
+
+/**
+ * Bodies up to this size are joined once per rendering (one write per scrape); a fleet's larger body stays in its
+ * families' buffers, written one after the other: joining it at every change would allocate a body per change.
+ */
+const JOIN_BYTES = 256 * 1024;
+const joinSmall = (parts: Buffer[]): Buffer[] => {
+  const n = parts.reduce((sum, b) => sum + b.length, 0);
+  return n <= JOIN_BYTES ? [Buffer.concat(parts, n)] : parts.filter((b) => b.length > 0);
+};
 
 /** The exposition's last line break (Registry.metrics() ends its text with one). */
 const END = new Piece('\n');
@@ -110,7 +120,13 @@ export class DriftMetrics {
   /** The per-model counters' values, per family (prom-client keeps them too, but only hands them out asynchronously). */
   private readonly counts = new Map<string, Map<string, number>>();
 
-  constructor(build: { version: string; nodejsVersion: string }) {
+  /**
+   * `reference`: also keep every per-model family in prom-client, whose own
+   * rendering the tests compare the chunks with byte for byte. A serving
+   * exporter keeps them in its chunks only: a fleet's tens of thousands of
+   * series, twice, would double the heap and its garbage collections.
+   */
+  constructor(build: { version: string; nodejsVersion: string }, private readonly opts: { reference?: boolean } = {}) {
     for (const def of MODEL_DEFS) this.chunked.set(def.name, new ModelChunks(def.name));
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
     this.gauge(METRICS.buildInfo).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
@@ -221,9 +237,9 @@ export class DriftMetrics {
     this.unpublish(model);
     this.published.delete(model);
     const labels = { model_name: model };
-    for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration, METRICS.lastRunSuccess, METRICS.interval, METRICS.timeout, METRICS.maxLogLag, METRICS.loaded, METRICS.queueWait]) this.gauge(def).remove(labels);
+    for (const def of [METRICS.lastRun, METRICS.lastSuccess, METRICS.duration, METRICS.lastRunSuccess, METRICS.interval, METRICS.timeout, METRICS.maxLogLag, METRICS.loaded, METRICS.queueWait]) this.gaugeOf(def)?.remove(labels);
     for (const def of [METRICS.runs, METRICS.failures, METRICS.skipped]) {
-      this.counter(def).remove(labels);
+      this.counterOf(def)?.remove(labels);
       this.counts.get(def.name)?.delete(model);
     }
     for (const chunks of this.chunked.values()) chunks.delete(model);
@@ -243,10 +259,9 @@ export class DriftMetrics {
     // Each cached piece is compressed once, when first asked for (Prometheus asks for gzip on every scrape); a family's
     // members are joined once until one of its models changes, and the families once per rendering. The live part is a
     // gzip member of its own, appended (a gzip stream is a series of members, RFC 1952 2.2).
-    const parts = gzip
-      ? [await (r.gzipped ??= Promise.all(r.pieces.map((p) => p.gzipped())).then((members) => Buffer.concat(members))), gzipSync(live, LIVE_GZIP)]
-      : [(r.plain ??= Buffer.concat(r.pieces.map((p) => p.plain))), live];
-    return { contentType, parts, length: parts[0].length + parts[1].length };
+    const cached = gzip ? await (r.gzipped ??= whenReady(r.pieces.map((p) => p.gzipped()), joinSmall)) : (r.plain ??= joinSmall(r.pieces.map((p) => p.plain)));
+    const parts = [...cached, gzip ? gzipSync(live, LIVE_GZIP) : live];
+    return { contentType, parts, length: parts.reduce((n, b) => n + b.length, 0) };
   }
 
   private async renderText(): Promise<Rendered> {
@@ -274,14 +289,14 @@ export class DriftMetrics {
 
   /** Sets a model's one series of a family (run health, schedule): in prom-client, the reference, and in its chunk. */
   private setModel(s: Sample): void {
-    this.gauge(s.def).set(s.labels, s.value);
+    this.gaugeOf(s.def)?.set(s.labels, s.value);
     this.chunked.get(s.def.name)!.set(s.labels.model_name, [{ labels: s.labels, value: s.value }]);
   }
 
   /** Adds to a model's counter, in prom-client and in its chunk. */
   private countModel(def: MetricDef, model: string, by: number): void {
     const labels = { model_name: model };
-    this.counter(def).inc(labels, by);
+    this.counterOf(def)?.inc(labels, by);
     const counts = this.counts.get(def.name) ?? this.counts.set(def.name, new Map()).get(def.name)!;
     const value = (counts.get(model) ?? 0) + by;
     counts.set(model, value);
@@ -298,8 +313,8 @@ export class DriftMetrics {
 
   private register(def: MetricDef): void {
     const config = { name: def.name, help: def.help, labelNames: [...def.labels], registers: [this.registry] };
-    if (def.segmented) {
-      // Rendered from its chunks only, and only when a model has segments: unsegmented fleets publish what they did.
+    if (def.segmented || (this.chunked.has(def.name) && !this.opts.reference)) {
+      // Rendered from its chunks only (a segment's family also only when a model has segments).
     } else if (def.type === 'counter') this.counters.set(def.name, new Counter(config));
     else this.gauges.set(def.name, new Gauge(config));
     const chunks = this.chunked.get(def.name) ?? null;
@@ -309,7 +324,7 @@ export class DriftMetrics {
   }
 
   // Every change goes through these two (or unpublish), which is what keeps the rendered texts current.
-  /** The family's prom-client gauge (none for a segment's family), marked changed. */
+  /** The family's prom-client gauge (none for a segment's family, nor for a per-model family outside reference mode), marked changed. */
   private gaugeOf(def: MetricDef): Gauge | undefined {
     this.stale.add(def.name);
     return this.gauges.get(def.name);
@@ -318,6 +333,12 @@ export class DriftMetrics {
   private gauge(def: MetricDef): Gauge {
     this.stale.add(def.name);
     return this.gauges.get(def.name)!;
+  }
+
+  /** The family's prom-client counter (none for a per-model family outside reference mode), marked changed. */
+  private counterOf(def: MetricDef): Counter | undefined {
+    this.stale.add(def.name);
+    return this.counters.get(def.name);
   }
 
   private counter(def: MetricDef): Counter {

@@ -174,9 +174,10 @@ function metricsRoute(metrics: DriftMetrics): Route {
         if (gzip) headers['content-encoding'] = 'gzip';
         res.writeHead(200, headers);
         if (req.method === 'HEAD') return res.end();
-        // The cached text, then the process families: no copy of the body per scrape.
-        (res as NodeJS.WritableStream).write(parts[0]);
-        res.end(parts[1]);
+        // The cached text (one buffer, or a large body's families), then the process families: no copy per scrape.
+        if (parts.length > 2 && 'cork' in res) res.cork();
+        for (let i = 0; i < parts.length - 1; i++) (res as NodeJS.WritableStream).write(parts[i]);
+        res.end(parts[parts.length - 1]);
       },
       (err: unknown) => send(req, res, 500, TEXT, `internal error: ${err instanceof Error ? err.message : String(err)}\n`),
     );

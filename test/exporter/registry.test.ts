@@ -41,7 +41,8 @@ function report(model: string, features: FeatureReport[], over: Partial<ModelRep
 }
 
 function setup() {
-  const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' });
+  // Reference mode: prom-client keeps every family too, and its own rendering is what the chunks must equal.
+  const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' }, { reference: true });
   const state = new ExporterState(metrics);
   const scrape = async () => samplesByKey(parseExposition(Buffer.concat((await metrics.render()).parts).toString("utf8")));
   return { metrics, state, scrape };
@@ -342,6 +343,20 @@ describe('DriftMetrics rendering from per-model chunks', () => {
     }
     state.setModels([models[2]]);
     await same(metrics, 'after removing two models');
+  });
+
+  it('write a fleet-sized body (over 256 KiB) family by family, never joined, with the same bytes', async () => {
+    const { metrics, state } = setup();
+    const models = Array.from({ length: 300 }, (_, i) => ({ name: `model-${i}`, schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }));
+    state.setModels(models);
+    for (const m of models) state.runSucceeded(report(m.name, Array.from({ length: 8 }, (_, f) => feature(`feature_${f}`))), at(1));
+    const plain = await metrics.render();
+    assert.ok(plain.length > 256 * 1024 && plain.parts.length > 10, `${plain.length} bytes in ${plain.parts.length} parts`);
+    assert.equal(plain.length, Buffer.concat(plain.parts).length);
+    await same(metrics, 'fleet-sized');
+    const small = setup();
+    small.state.setModels(models.slice(0, 1));
+    assert.equal((await small.metrics.render(true)).parts.length, 2, 'a small body: the cached text and the process families');
   });
 
   it("a model's run and new report re-render none of the families that hold every model's series", async () => {
