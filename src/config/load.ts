@@ -62,6 +62,8 @@ export interface ModelConfig {
   maxLogLagMs: number;
   /** Features whose drift pages as critical (feature_overrides.<name>.critical). */
   criticalFeatures: string[];
+  /** Features whose share of every category is published (feature_overrides.<name>.publish_categories); categorical only. */
+  publishCategories: string[];
   /** Columns whose values split the window into segments (empty: unsegmented). */
   segmentBy: string[];
   /** Segments at most, the overflow bucket included. */
@@ -210,6 +212,7 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     runTimeoutMs: parseDuration(pick('run_timeout'))!,
     maxLogLagMs: parseDuration(pick('max_log_lag'))!,
     criticalFeatures: Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.critical ? [name] : [])),
+    publishCategories: Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.publish_categories ? [name] : [])),
     segmentBy: m.segment_by ?? [],
     maxSegments: m.max_segments ?? DEFAULTS.max_segments,
     segmentBaseline: m.segment_baseline ?? 'auto',

@@ -162,7 +162,17 @@ const model = z.strictObject({
   id_columns: z.array(z.string().min(1)).optional(),
   prediction_columns: z.array(z.string().min(1)).optional(),
   features: z.union([z.array(z.string().min(1)), z.record(z.string(), z.enum(['numeric', 'categorical', 'auto']))]).optional(),
-  feature_overrides: z.record(z.string(), z.strictObject({ ...testSettings, critical: z.boolean().optional() })).optional(),
+  feature_overrides: z
+    .record(
+      z.string(),
+      z.strictObject({
+        ...testSettings,
+        critical: z.boolean().optional(),
+        /** Publish the feature's share of every category, both sides (categorical features only; at most max_categories each). */
+        publish_categories: z.boolean().optional(),
+      }),
+    )
+    .optional(),
   /** Columns whose values split the window into segments, each compared like the whole window. */
   segment_by: z.array(z.string().min(1)).min(1).max(8).optional(),
   max_segments: z.number().int().min(1).max(1000).optional(),
@@ -206,6 +216,12 @@ export const configFileSchema = z
       segmentProblems(m).forEach(([key, index, message]) =>
         ctx.addIssue({ code: 'custom', path: ['models', i, key, ...(index === null ? [] : [index])], message, input: index === null ? m[key] : m.segment_by![index] }),
       );
+      // A feature declared numeric has no categories; inferred types are known only once the baseline is read (the engine checks those).
+      for (const [name, o] of Object.entries(m.feature_overrides ?? {})) {
+        if (o.publish_categories && m.features && !Array.isArray(m.features) && m.features[name] === 'numeric') {
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'feature_overrides', name, 'publish_categories'], message: `feature "${name}" is numeric: per-category series exist only for categorical features`, input: true });
+        }
+      }
       // Listed features are known now; inferred ones only once the baseline is read (the engine checks those).
       if (m.features && m.feature_overrides) {
         const known = [...(Array.isArray(m.features) ? m.features : Object.keys(m.features)), ...(m.prediction_columns ?? [])];
