@@ -170,6 +170,8 @@ const model = z.strictObject({
         critical: z.boolean().optional(),
         /** Publish the feature's share of every category, both sides (categorical features only; at most max_categories each). */
         publish_categories: z.boolean().optional(),
+        /** The model's max_categories for this feature alone (categorical only): bounds its buckets, and so its category series. */
+        max_categories: z.number().int().min(2).max(100000).optional(),
       }),
     )
     .optional(),
@@ -218,8 +220,9 @@ export const configFileSchema = z
       );
       // A feature declared numeric has no categories; inferred types are known only once the baseline is read (the engine checks those).
       for (const [name, o] of Object.entries(m.feature_overrides ?? {})) {
-        if (o.publish_categories && m.features && !Array.isArray(m.features) && m.features[name] === 'numeric') {
-          ctx.addIssue({ code: 'custom', path: ['models', i, 'feature_overrides', name, 'publish_categories'], message: `feature "${name}" is numeric: per-category series exist only for categorical features`, input: true });
+        if (!m.features || Array.isArray(m.features) || m.features[name] !== 'numeric') continue;
+        for (const key of categoricalOnly(o)) {
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'feature_overrides', name, key], message: `feature "${name}" is numeric: ${key} applies only to categorical features`, input: o[key] });
         }
       }
       // Listed features are known now; inferred ones only once the baseline is read (the engine checks those).
@@ -234,6 +237,11 @@ export const configFileSchema = z
       }
     });
   });
+
+/** The keys of a feature override that only a categorical feature can take, as set. */
+export function categoricalOnly(o: { publish_categories?: boolean; max_categories?: number }): ('publish_categories' | 'max_categories')[] {
+  return [...(o.publish_categories ? ['publish_categories' as const] : []), ...(o.max_categories !== undefined ? ['max_categories' as const] : [])];
+}
 
 type BaselineFile = z.infer<typeof baselineSource>;
 type ModelInput = z.infer<typeof model>;

@@ -35,7 +35,7 @@ export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile
   const comparison =
     f.type === 'numeric'
       ? compareNumeric(data.numeric.get(f.name)!)
-      : compareCategorical(baseline.categorical.get(f.name)!, data.categorical.get(f.name)!, model.maxCategories);
+      : compareCategorical(baseline.categorical.get(f.name)!, data.categorical.get(f.name)!, model.featureMaxCategories[f.name] ?? model.maxCategories);
   const { score, drift, error } = decideFeature(f.type, comparison.tests, policy);
   // Key order follows the documented JSON shape.
   return {

@@ -45,11 +45,11 @@ export function resolveFeatures(model: ModelConfig, baseline: Source, window: So
     const role = model.predictionColumns.includes(f.name) ? ('prediction' as const) : ('feature' as const);
     return { name: f.name, type, role, problem: compatibility(type, col.sqlType, window.columns.get(f.name)?.sqlType) };
   });
-  // Per-category series of a numeric feature would be a plausible-looking nothing: refuse the run, naming the key.
-  const numeric = features.find((f) => f.type === 'numeric' && model.publishCategories.includes(f.name));
+  // A category setting on a numeric feature would silently do nothing: refuse the run, naming the key.
+  const numeric = features.find((f) => f.type === 'numeric' && model.categoricalKeys[f.name]);
   if (numeric) {
     throw new DataSourceError(
-      `model ${model.name}: feature_overrides.${numeric.name}.publish_categories: feature "${numeric.name}" is numeric (baseline type ${baseline.columns.get(numeric.name)!.sqlType}); per-category series exist only for categorical features: drop the key, or declare the feature categorical under features`,
+      `model ${model.name}: feature_overrides.${numeric.name}.${model.categoricalKeys[numeric.name][0]}: feature "${numeric.name}" is numeric (baseline type ${baseline.columns.get(numeric.name)!.sqlType}); it applies only to categorical features: drop the key, or declare the feature categorical under features`,
     );
   }
   return features;

@@ -21,7 +21,7 @@ function caseSql(cats: [string, number][]): string {
 }
 
 const sideSql = (cats: [string, number][], rows: number, nulls: number) =>
-  `SELECT CASE WHEN i < ${rows} THEN ${caseSql(cats)} END AS c, CASE WHEN i % 2 = 0 THEN 'p' ELSE 'q' END AS d, (i % 10) * 1.0 AS x FROM range(${rows + nulls}) t(i)`;
+  `SELECT CASE WHEN i < ${rows} THEN ${caseSql(cats)} END AS c, CASE WHEN i % 2 = 0 THEN 'p' ELSE 'q' END AS d, 'e' || (i % 4) AS e, (i % 10) * 1.0 AS x FROM range(${rows + nulls}) t(i)`;
 
 /** The expected share of each side, per 100 non-missing rows. */
 const share = (cats: [string, number][], c: string) => (cats.find(([k]) => k === c)?.[1] ?? 0) / 100;
@@ -55,11 +55,17 @@ describe('publish_categories', () => {
       name,
       baseline,
       window,
-      features: { c: 'categorical', d: 'categorical', x: 'numeric' },
+      features: { c: 'categorical', d: 'categorical', e: 'categorical', x: 'numeric' },
       feature_overrides: { c: { publish_categories: true } },
       ...extra,
     });
-    const config = writeConfig(path.join(dir, 'cats.yaml'), [model('all', {}), model('capped', { max_categories: 5 }), model('plain', { feature_overrides: { c: { critical: true } } })]);
+    const config = writeConfig(path.join(dir, 'cats.yaml'), [
+      model('all', {}),
+      model('capped', { max_categories: 5 }),
+      // The cap of c alone: e (4 categories) keeps the model's 3, c gets 5.
+      model('own', { max_categories: 3, feature_overrides: { c: { publish_categories: true, max_categories: 5 } } }),
+      model('plain', { feature_overrides: { c: { critical: true } } }),
+    ]);
     const served = await startServe(config);
     t.after(() => served.kill());
     await waitFor('every model run', async () => (await fetch(`${served.url}/readyz`)).status === 200, 60_000, 100);
@@ -82,24 +88,27 @@ describe('publish_categories', () => {
     for (const family of ['ml_feature_category_ratio', 'ml_feature_baseline_category_ratio']) {
       assert.equal(f.get(family)!.samples.filter((s) => s.labels.model_name === 'capped').length, 5, `${family}: at most max_categories per feature`);
     }
+    assert.deepEqual(published(f, 'own', 'c'), capped, "feature_overrides.c.max_categories bounds c's buckets");
 
     // The values are the JSON report's, and only the opted-in feature carries them.
     const report = (await (await fetch(`${served.url}/api/report`)).json()) as { models: { model: string; features: JsonFeature[] }[] };
-    for (const name of ['all', 'capped']) {
+    const merged = (model: string, feature: string) => report.models.find((m) => m.model === model)!.features.find((x) => x.feature === feature)!.merged_categories;
+    assert.deepEqual([merged('own', 'c'), merged('own', 'e'), merged('capped', 'e')], [4, 2, undefined], "each feature's own cap, else the model's");
+    for (const name of ['all', 'capped', 'own']) {
       const features = report.models.find((m) => m.model === name)!.features;
       const c = features.find((x) => x.feature === 'c')!;
       assert.deepEqual(
         Object.fromEntries(c.category_shares!.map((x) => [x.category === null ? '~other' : label(x.category), { window: x.window, baseline: x.baseline }])),
         published(f, name, 'c'),
       );
-      assert.equal(c.category_shares!.at(-1)!.category === null, name === 'capped', 'the overflow bucket, last, only when categories merged');
-      if (name === 'capped') assert.equal(c.merged_categories, 4);
+      assert.equal(c.category_shares!.at(-1)!.category === null, name !== 'all', 'the overflow bucket, last, only when categories merged');
+      if (name !== 'all') assert.equal(c.merged_categories, 4);
       for (const other of features.filter((x) => x.feature !== 'c')) assert.equal('category_shares' in other, false, other.feature);
     }
     // No other feature, nor a model without the key, publishes category series.
     for (const family of ['ml_feature_category_ratio', 'ml_feature_baseline_category_ratio']) {
       const owners = new Set(f.get(family)!.samples.map((s) => `${s.labels.model_name}/${s.labels.feature_name}`));
-      assert.deepEqual([...owners].sort(), ['all/c', 'capped/c']);
+      assert.deepEqual([...owners].sort(), ['all/c', 'capped/c', 'own/c']);
     }
     assert.equal('category_shares' in report.models.find((m) => m.model === 'plain')!.features.find((x) => x.feature === 'c')!, false);
 
@@ -109,7 +118,7 @@ describe('publish_categories', () => {
     const batch = await cli(['report', '--config', config, '--textfile', out]);
     assert.equal(batch.code, 0, batch.stderr);
     const b = parseExposition(readFileSync(out, 'utf8'));
-    for (const name of ['all', 'capped', 'plain']) assert.deepEqual(published(b, name, 'c'), published(f, name, 'c'), name);
+    for (const name of ['all', 'capped', 'own', 'plain']) assert.deepEqual(published(b, name, 'c'), published(f, name, 'c'), name);
     assert.ok(f.get('ml_feature_category_ratio')!.help!.includes('publish_categories'));
     assert.equal(b.get('ml_feature_category_ratio')!.help, f.get('ml_feature_category_ratio')!.help);
   });
@@ -118,7 +127,11 @@ describe('publish_categories', () => {
     const base = { name: 'm', baseline: 'b.parquet', window: 'w.parquet' };
     assert.throws(
       () => resolveConfig({ models: [{ ...base, features: { x: 'numeric', c: 'categorical' }, feature_overrides: { x: { publish_categories: true } } }] }, 'drift.yaml', '/'),
-      /^ConfigError: drift\.yaml: models\[0\]\.feature_overrides\.x\.publish_categories: feature "x" is numeric: per-category series exist only for categorical features/,
+      /^ConfigError: drift\.yaml: models\[0\]\.feature_overrides\.x\.publish_categories: feature "x" is numeric: publish_categories applies only to categorical features/,
+    );
+    assert.throws(
+      () => resolveConfig({ models: [{ ...base, features: { x: 'numeric' }, feature_overrides: { x: { max_categories: 5 } } }] }, 'drift.yaml', '/'),
+      /^ConfigError: drift\.yaml: models\[0\]\.feature_overrides\.x\.max_categories: feature "x" is numeric: max_categories applies only to categorical features/,
     );
     // Declared categorical, or false: fine.
     resolveConfig({ models: [{ ...base, features: { x: 'categorical' }, feature_overrides: { x: { publish_categories: true } } }] }, 'drift.yaml', '/');
@@ -131,7 +144,7 @@ describe('publish_categories', () => {
       const r = await cli([command, '--config', config]);
       assert.equal(r.code, 2, `${command}: ${r.stdout}${r.stderr}`);
       // check lists its problems on stdout; report's one error goes to stderr.
-      assert.match(r.stdout + r.stderr, /model m: feature_overrides\.x\.publish_categories: feature "x" is numeric \(baseline type DECIMAL\(\d+,\d+\)\); per-category series exist only for categorical features/, command);
+      assert.match(r.stdout + r.stderr, /model m: feature_overrides\.x\.publish_categories: feature "x" is numeric \(baseline type DECIMAL\(\d+,\d+\)\); it applies only to categorical features/, command);
     }
   });
 });
