@@ -13,7 +13,17 @@ export interface Workload {
   timestampColumn: string | null;
   /** Columns whose values split the window into segments (segment_by); empty: unsegmented. */
   segmentBy?: string[];
+  /**
+   * A moving reference (`baseline: {source, offset, duration}`) on the baseline's timestamps: the job's cold run is
+   * at asOf[0], its warm run at asOf[1], so the reference moves between them as a schedule moves it.
+   */
+  moving?: { offset: string; duration: string; asOf: [string, string] };
+  /** When the baseline's rows lie in time (default: the window's week from 2026-01-01). */
+  baselineTime?: { start: string; days: number };
 }
+
+/** The rows' timestamps: evenly over `days` from `start`, in row order (so row groups prune by time). */
+const DEFAULT_TIME = { start: '2026-01-01', days: 7 };
 
 // 15 numeric shapes over different scales; `s` is the drift applied to the window.
 const NUMERIC_SHAPES = [
@@ -34,11 +44,11 @@ const NUMERIC_SHAPES = [
   (u: string, s: string) => `greatest(0, 300 + 80 * (${s} + sqrt(-2 * ln(${u}a)) * cos(2 * pi() * ${u}b)))`,
 ];
 
-function rowSelect(rows: number, seed: number, numeric: number, categorical: number, drift: boolean, withTs: boolean, segmented: boolean): string {
+function rowSelect(rows: number, seed: number, numeric: number, categorical: number, drift: boolean, withTs: boolean, segmented: boolean, time = DEFAULT_TIME): string {
   // Deterministic pseudo-random uniforms in (0, 1) from hash(), independent of thread scheduling.
   const uni = (k: number, sub: string) => `((hash(i * 131 + ${seed * 7919 + k * 2 + (sub === 'a' ? 0 : 1)}) % 1000000007) + 0.5) / 1000000007.0`;
   const cols: string[] = [];
-  if (withTs) cols.push(`TIMESTAMP '2026-01-01' + to_microseconds(CAST(i::DOUBLE * 604800000000 / ${rows} AS BIGINT)) AS ts`);
+  if (withTs) cols.push(`TIMESTAMP '${time.start}' + to_microseconds(CAST(i::DOUBLE * ${time.days * 86_400_000_000} / ${rows} AS BIGINT)) AS ts`);
   for (let f = 0; f < numeric; f++) {
     const shift = drift && f % 5 === 0 ? '0.05' : '0';
     const shape = NUMERIC_SHAPES[f % NUMERIC_SHAPES.length];
@@ -78,6 +88,14 @@ export function workloadSpecs(dir: string): (Workload & { rows: { baseline: numb
     spec('W3', "long: W1's features, 20M window", 1_000_000, 20_000_000, 15, 5, 'W1'),
     // W1's rows with a 5-value segment column on both sides: each segment compared with its matching baseline slice.
     spec('W1-segmented', 'W1 with segment_by a 5-value column (40/25/20/10/5%), in the baseline too', 1_000_000, 5_000_000, 15, 5, 'W1-segmented', ['segment']),
+    // W1's window against a moving reference of W1's size: the 1M rows of the 7 days that end 30 days before as_of, out
+    // of a 2M-row baseline over 14 days; the warm run is 1 h later, so its reference is a new range, read again.
+    {
+      ...spec('W1-moving', "W1's window vs a moving reference (offset 30d, duration 7d): 1M rows of a 2M-row, 14-day baseline; warm run 1 h later", 2_000_000, 5_000_000, 15, 5),
+      window: path.join(dir, 'W1-window.parquet'),
+      baselineTime: { start: '2025-12-18', days: 14 },
+      moving: { offset: '30d', duration: '7d', asOf: ['2026-01-30T23:00:00Z', '2026-01-31T00:00:00Z'] as [string, string] },
+    },
   ];
 }
 
@@ -95,7 +113,8 @@ export async function ensureWorkload(w: ReturnType<typeof workloadSpecs>[number]
       log(`generating ${path.basename(file)} (${rows.toLocaleString()} rows)...`);
       const tmp = `${file}.tmp`;
       rmSync(tmp, { force: true });
-      const select = rowSelect(rows, seed, w.features.numeric, w.features.categorical, drift, w.timestampColumn !== null, (w.segmentBy?.length ?? 0) > 0);
+      const time = file === w.baseline ? w.baselineTime : undefined;
+      const select = rowSelect(rows, seed, w.features.numeric, w.features.categorical, drift, w.timestampColumn !== null, (w.segmentBy?.length ?? 0) > 0, time);
       await conn.run(`COPY (${select}) TO '${tmp}' (FORMAT parquet, ROW_GROUP_SIZE 122880)`);
       renameSync(tmp, file);
     }

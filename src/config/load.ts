@@ -7,7 +7,7 @@ import { parseDuration } from './duration.js';
 import { ConfigError, formatIssues } from './errors.js';
 import { interpolate } from './interpolate.js';
 import { readYamlFile } from './yaml-file.js';
-import { configFileSchema, type ConfigFile, type ModelFile, type TestSettings } from './schema.js';
+import { categoricalOnly, configFileSchema, type ConfigFile, type ModelFile, type TestSettings } from './schema.js';
 
 /** A feature as configured; `type` null means "infer from the baseline's schema". */
 export interface FeatureSpec {
@@ -62,6 +62,12 @@ export interface ModelConfig {
   maxLogLagMs: number;
   /** Features whose drift pages as critical (feature_overrides.<name>.critical). */
   criticalFeatures: string[];
+  /** Features whose share of every category is published (feature_overrides.<name>.publish_categories); categorical only. */
+  publishCategories: string[];
+  /** Per feature, a max_categories of its own (feature_overrides.<name>.max_categories); categorical only. */
+  featureMaxCategories: Record<string, number>;
+  /** Per feature, the override keys only a categorical feature can take (the engine refuses them on a numeric one). */
+  categoricalKeys: Record<string, string[]>;
   /** Columns whose values split the window into segments (empty: unsegmented). */
   segmentBy: string[];
   /** Segments at most, the overflow bucket included. */
@@ -210,6 +216,9 @@ function resolveModel(m: ModelFile, defaults: NonNullable<ConfigFile['defaults']
     runTimeoutMs: parseDuration(pick('run_timeout'))!,
     maxLogLagMs: parseDuration(pick('max_log_lag'))!,
     criticalFeatures: Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.critical ? [name] : [])),
+    publishCategories: Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.publish_categories ? [name] : [])),
+    featureMaxCategories: Object.fromEntries(Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (o.max_categories !== undefined ? [[name, o.max_categories]] : []))),
+    categoricalKeys: Object.fromEntries(Object.entries(m.feature_overrides ?? {}).flatMap(([name, o]) => (categoricalOnly(o).length > 0 ? [[name, categoricalOnly(o)]] : []))),
     segmentBy: m.segment_by ?? [],
     maxSegments: m.max_segments ?? DEFAULTS.max_segments,
     segmentBaseline: m.segment_baseline ?? 'auto',

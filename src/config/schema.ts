@@ -162,7 +162,19 @@ const model = z.strictObject({
   id_columns: z.array(z.string().min(1)).optional(),
   prediction_columns: z.array(z.string().min(1)).optional(),
   features: z.union([z.array(z.string().min(1)), z.record(z.string(), z.enum(['numeric', 'categorical', 'auto']))]).optional(),
-  feature_overrides: z.record(z.string(), z.strictObject({ ...testSettings, critical: z.boolean().optional() })).optional(),
+  feature_overrides: z
+    .record(
+      z.string(),
+      z.strictObject({
+        ...testSettings,
+        critical: z.boolean().optional(),
+        /** Publish the feature's share of every category, both sides (categorical features only; at most max_categories each). */
+        publish_categories: z.boolean().optional(),
+        /** The model's max_categories for this feature alone (categorical only): bounds its buckets, and so its category series. */
+        max_categories: z.number().int().min(2).max(100000).optional(),
+      }),
+    )
+    .optional(),
   /** Columns whose values split the window into segments, each compared like the whole window. */
   segment_by: z.array(z.string().min(1)).min(1).max(8).optional(),
   max_segments: z.number().int().min(1).max(1000).optional(),
@@ -206,6 +218,13 @@ export const configFileSchema = z
       segmentProblems(m).forEach(([key, index, message]) =>
         ctx.addIssue({ code: 'custom', path: ['models', i, key, ...(index === null ? [] : [index])], message, input: index === null ? m[key] : m.segment_by![index] }),
       );
+      // A feature declared numeric has no categories; inferred types are known only once the baseline is read (the engine checks those).
+      for (const [name, o] of Object.entries(m.feature_overrides ?? {})) {
+        if (!m.features || Array.isArray(m.features) || m.features[name] !== 'numeric') continue;
+        for (const key of categoricalOnly(o)) {
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'feature_overrides', name, key], message: `feature "${name}" is numeric: ${key} applies only to categorical features`, input: o[key] });
+        }
+      }
       // Listed features are known now; inferred ones only once the baseline is read (the engine checks those).
       if (m.features && m.feature_overrides) {
         const known = [...(Array.isArray(m.features) ? m.features : Object.keys(m.features)), ...(m.prediction_columns ?? [])];
@@ -218,6 +237,11 @@ export const configFileSchema = z
       }
     });
   });
+
+/** The keys of a feature override that only a categorical feature can take, as set. */
+export function categoricalOnly(o: { publish_categories?: boolean; max_categories?: number }): ('publish_categories' | 'max_categories')[] {
+  return [...(o.publish_categories ? ['publish_categories' as const] : []), ...(o.max_categories !== undefined ? ['max_categories' as const] : [])];
+}
 
 type BaselineFile = z.infer<typeof baselineSource>;
 type ModelInput = z.infer<typeof model>;

@@ -1,12 +1,15 @@
 /** One feature's entry in the report: its missing ratios, its tests, and the decision on them. */
 import type { ModelConfig } from '../config/index.js';
 import type { FeatureReport } from '../report/index.js';
-import { compareCategorical, compareNumeric, decideFeature, thresholdsFor } from '../stats/index.js';
+import { categoryShares, compareCategorical, compareNumeric, decideFeature, thresholdsFor } from '../stats/index.js';
 import type { Feature } from './features.js';
 import type { Profile, WindowData } from './window-scan.js';
 
-/** Compares one feature of a run from the baseline profile and what the window scans gave. */
-export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile, data: WindowData): FeatureReport {
+/**
+ * Compares one feature of a run from the baseline profile and what the window scans gave. `shares`: carry every
+ * category's shares when the feature has publish_categories (the whole window's report; not a segment's).
+ */
+export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile, data: WindowData, shares = false): FeatureReport {
   const policy = model.featurePolicies[f.name] ?? model.policy;
   const baselineMissing = baseline.missing.get(f.name) ?? 0;
   const out: FeatureReport = {
@@ -32,7 +35,7 @@ export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile
   const comparison =
     f.type === 'numeric'
       ? compareNumeric(data.numeric.get(f.name)!)
-      : compareCategorical(baseline.categorical.get(f.name)!, data.categorical.get(f.name)!, model.maxCategories);
+      : compareCategorical(baseline.categorical.get(f.name)!, data.categorical.get(f.name)!, model.featureMaxCategories[f.name] ?? model.maxCategories);
   const { score, drift, error } = decideFeature(f.type, comparison.tests, policy);
   // Key order follows the documented JSON shape.
   return {
@@ -50,6 +53,7 @@ export function compareFeature(model: ModelConfig, f: Feature, baseline: Profile
     drift,
     ...(comparison.distribution ? { distribution: comparison.distribution } : {}),
     ...(comparison.categories ? { categories: comparison.categories } : {}),
+    ...(shares && f.type === 'categorical' && model.publishCategories.includes(f.name) ? { category_shares: categoryShares(comparison.buckets) } : {}),
     decision: out.decision,
     ...(error ? { error } : {}),
   };

@@ -32,7 +32,7 @@ export function resolveFeatures(model: ModelConfig, baseline: Source, window: So
   if (unknown.length > 0) {
     throw new DataSourceError(`model ${model.name}: feature_overrides.${unknown[0]}: no such feature in this model; features: ${listed.map((f) => f.name).join(', ')}`);
   }
-  return listed.map((f) => {
+  const features = listed.map((f) => {
     const col = baseline.columns.get(f.name);
     if (!col) {
       throw new DataSourceError(`model ${model.name}: feature "${f.name}" is not a column of the baseline ${model.baseline}; columns: ${[...baseline.columns.keys()].join(', ')}`);
@@ -45,6 +45,14 @@ export function resolveFeatures(model: ModelConfig, baseline: Source, window: So
     const role = model.predictionColumns.includes(f.name) ? ('prediction' as const) : ('feature' as const);
     return { name: f.name, type, role, problem: compatibility(type, col.sqlType, window.columns.get(f.name)?.sqlType) };
   });
+  // A category setting on a numeric feature would silently do nothing: refuse the run, naming the key.
+  const numeric = features.find((f) => f.type === 'numeric' && model.categoricalKeys[f.name]);
+  if (numeric) {
+    throw new DataSourceError(
+      `model ${model.name}: feature_overrides.${numeric.name}.${model.categoricalKeys[numeric.name][0]}: feature "${numeric.name}" is numeric (baseline type ${baseline.columns.get(numeric.name)!.sqlType}); it applies only to categorical features: drop the key, or declare the feature categorical under features`,
+    );
+  }
+  return features;
 }
 
 /**

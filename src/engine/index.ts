@@ -1,5 +1,5 @@
 // One run of one model. Importing this loads DuckDB's native library; cli/ and schedule/ import it only where a run happens.
-export { runModel, type Progress } from './run-model.js';
+export { referenceFilter, runModel, type Progress } from './run-model.js';
 export { checkModel } from './check-model.js';
 export { configureEngine, engineStats, type EngineBounds, type EngineStats } from './configure.js';
 export type { Phase } from './window-scan.js';

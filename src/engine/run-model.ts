@@ -93,7 +93,7 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
 
     const reports = features.map((f, i) => {
       progress(`comparing ${f.name}`, i, features.length);
-      return compareFeature(model, f, baseline, data);
+      return compareFeature(model, f, baseline, data, true);
     });
     // Each segment is compared and decided exactly as the whole window.
     const segments: SegmentReport[] | undefined =

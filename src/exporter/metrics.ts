@@ -14,6 +14,11 @@ export interface MetricDef {
   labels: readonly string[];
   /** A segment's family: its series also carry one label per segment_by column (see segments.ts). */
   segmented?: true;
+  /**
+   * Published only for what is configured for it (publish_categories): no lines at all, not even HELP and TYPE,
+   * while no model publishes it, so a config without it publishes what it did before.
+   */
+  optIn?: true;
 }
 
 const FEATURE = ['model_name', 'feature_name'] as const;
@@ -21,6 +26,8 @@ const MODEL = ['model_name'] as const;
 const SCHEDULED = 'Refreshed by the drift schedule, not at scrape time.';
 const SEGMENT = ['model_name', 'segment'] as const;
 const SEGMENT_FEATURE = ['model_name', 'feature_name', 'segment'] as const;
+const CATEGORY = ['model_name', 'feature_name', 'category'] as const;
+const CATEGORIES = 'Only for features with feature_overrides.<name>.publish_categories: every category the tests used (at most max_categories; "~other" is the overflow bucket of the merged ones, "~empty" the empty string, a real value starting with "~" gets one more).';
 const SEGMENTED = 'Per segment of a model with segment_by: labelled with the key (segment) and one label per segment column.';
 
 /** Per-test metrics, from each test's metadata: which result field each publishes. */
@@ -43,6 +50,8 @@ export const METRICS = {
   detected: { name: 'ml_data_drift_detected', type: 'gauge', labels: FEATURE, help: `1 when the feature drifted (primary test over its threshold and significant), else 0. ${SCHEDULED}` },
   missing: { name: 'ml_feature_missing_ratio', type: 'gauge', labels: FEATURE, help: `Share of window rows where the feature is NULL or NaN (1 when the column is absent). ${SCHEDULED}` },
   baselineMissing: { name: 'ml_feature_baseline_missing_ratio', type: 'gauge', labels: FEATURE, help: `Share of baseline rows where the feature is NULL or NaN. ${SCHEDULED}` },
+  categoryShare: { name: 'ml_feature_category_ratio', type: 'gauge', labels: CATEGORY, optIn: true, help: `Share of the window's non-missing values of a categorical feature in the category. ${CATEGORIES} ${SCHEDULED}` },
+  baselineCategoryShare: { name: 'ml_feature_baseline_category_ratio', type: 'gauge', labels: CATEGORY, optIn: true, help: `Share of the baseline's non-missing values of a categorical feature in the category (0 for a category new in the window). ${CATEGORIES} ${SCHEDULED}` },
   unseen: { name: 'ml_feature_unseen_ratio', type: 'gauge', labels: FEATURE, help: `Share of the window's non-missing values of a categorical feature whose category never occurs in the baseline. ${SCHEDULED}` },
   outOfRange: { name: 'ml_feature_out_of_range_ratio', type: 'gauge', labels: FEATURE, help: `Share of the window's non-missing values of a numeric feature outside the baseline's [min, max]. ${SCHEDULED}` },
   predictionScore: { name: 'ml_prediction_drift_score', type: 'gauge', labels: MODEL, help: `Drift score of the model's prediction column (the largest, when it has several): its primary test distance. ${SCHEDULED}` },

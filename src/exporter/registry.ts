@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { FeatureReport, ModelReport, SegmentReport } from '../report/index.js';
 import { familyHeader, Joined, ModelChunks, Piece, whenReady } from './exposition.js';
 import { METRICS, TEST_METRICS, type MetricDef } from './metrics.js';
-import { segmentLabels } from './segments.js';
+import { segmentLabels, segmentLabelValue } from './segments.js';
 
 type Labels = Record<string, string>;
 
@@ -58,7 +58,7 @@ const MODEL_DEFS: readonly MetricDef[] = [...Object.values(METRICS), ...TEST_MET
 const DRIFT_DEFS: readonly MetricDef[] = [
   METRICS.windowRows, METRICS.baselineRows, METRICS.baselineInfo, METRICS.baselineStart, METRICS.baselineEnd, METRICS.featureErrors, METRICS.windowEnd, METRICS.newestEvent,
   METRICS.threshold, METRICS.featureInfo, METRICS.missing, METRICS.baselineMissing, METRICS.score, METRICS.detected,
-  ...TEST_METRICS.map((m) => m.def), METRICS.unseen, METRICS.outOfRange, METRICS.predictionScore, METRICS.driftShare, METRICS.modelDetected,
+  ...TEST_METRICS.map((m) => m.def), METRICS.unseen, METRICS.outOfRange, METRICS.categoryShare, METRICS.baselineCategoryShare, METRICS.predictionScore, METRICS.driftShare, METRICS.modelDetected,
   METRICS.segmentRows, METRICS.segmentFeatureErrors, METRICS.segmentDriftShare, METRICS.segmentModelDetected, METRICS.segmentScore, METRICS.segmentDetected,
 ];
 const DRIFT = new Set(DRIFT_DEFS.map((d) => d.name));
@@ -109,7 +109,7 @@ export class DriftMetrics {
   private rendered: Rendered | null = null;
   private rendering: Promise<Rendered> | null = null;
   /** Every cached family in registration order: its chunks (drift families) or its prom-client text, from the separator before it. */
-  private readonly families: { name: string; head: Piece | null; chunks: ModelChunks | null; segmented: boolean }[] = [];
+  private readonly families: { name: string; head: Piece | null; chunks: ModelChunks | null; sparse: boolean }[] = [];
   private readonly chunked = new Map<string, ModelChunks>();
   private readonly texts = new Map<string, Piece>();
   private readonly stale = new Set<string>();
@@ -276,7 +276,7 @@ export class DriftMetrics {
     const pieces: (Piece | Joined)[] = [];
     for (const f of this.families) {
       if (f.chunks) {
-        if (!f.segmented || !f.chunks.empty) pieces.push(f.chunks.joined(f.head!));
+        if (!f.sparse || !f.chunks.empty) pieces.push(f.chunks.joined(f.head!));
       }
       else pieces.push(this.texts.get(f.name)!);
     }
@@ -313,18 +313,19 @@ export class DriftMetrics {
 
   private register(def: MetricDef): void {
     const config = { name: def.name, help: def.help, labelNames: [...def.labels], registers: [this.registry] };
-    if (def.segmented || (this.chunked.has(def.name) && !this.opts.reference)) {
-      // Rendered from its chunks only (a segment's family also only when a model has segments).
+    const sparse = def.segmented === true || def.optIn === true;
+    if (sparse || (this.chunked.has(def.name) && !this.opts.reference)) {
+      // Rendered from its chunks only; a sparse family only when a model publishes it (segments, publish_categories).
     } else if (def.type === 'counter') this.counters.set(def.name, new Counter(config));
     else this.gauges.set(def.name, new Gauge(config));
     const chunks = this.chunked.get(def.name) ?? null;
     const head = chunks ? new Piece(`${this.families.length === 0 ? '' : '\n\n'}${familyHeader(def.name, def.help, def.type)}`) : null;
-    this.families.push({ name: def.name, head, chunks, segmented: def.segmented === true });
+    this.families.push({ name: def.name, head, chunks, sparse });
     this.stale.add(def.name);
   }
 
   // Every change goes through these two (or unpublish), which is what keeps the rendered texts current.
-  /** The family's prom-client gauge (none for a segment's family, nor for a per-model family outside reference mode), marked changed. */
+  /** The family's prom-client gauge (none for a segment's or an opt-in family, nor for a per-model family outside reference mode), marked changed. */
   private gaugeOf(def: MetricDef): Gauge | undefined {
     this.stale.add(def.name);
     return this.gauges.get(def.name);
@@ -501,6 +502,12 @@ function featureSamples(model: string, f: FeatureReport): Sample[] {
   for (const m of TEST_METRICS) add(m.def, f.tests[m.test]?.[m.field]);
   if (f.type === 'categorical') add(METRICS.unseen, f.unseen_ratio);
   else add(METRICS.outOfRange, f.out_of_range_ratio);
+  // Both sides of every bucket (0 included), so window − baseline is defined for each category on either side.
+  for (const c of f.category_shares ?? []) {
+    const cl = { ...labels, category: segmentLabelValue(c.category, c.category === null) };
+    if (isNumber(c.window)) out.push({ def: METRICS.categoryShare, labels: cl, value: c.window });
+    if (isNumber(c.baseline)) out.push({ def: METRICS.baselineCategoryShare, labels: cl, value: c.baseline });
+  }
   return out;
 }
 

@@ -27,7 +27,7 @@ export function segmentLabelNames(columns: readonly string[]): string[] {
 }
 
 /**
- * A key value as a label value. Real values keep their text; the markers
+ * A key value (or a category, with publish_categories) as a label value. Real values keep their text; the markers
  * start with `~`, and a real value that starts with `~` gets one more, so no
  * value can read as a marker. An empty value would read as no label at all.
  */

@@ -3,7 +3,7 @@
  * it, the formats print it, the exporter publishes it; its keys are the JSON
  * report's.
  */
-import type { CategoryMovers, FeatureType, ModelStatus, NumericMovers, TestId, TestResult } from '../stats/index.js';
+import type { CategoryMovers, CategoryShare, FeatureType, ModelStatus, NumericMovers, TestId, TestResult } from '../stats/index.js';
 
 /** A test and the threshold a feature was held to. */
 export interface TestThreshold {
@@ -35,6 +35,12 @@ export interface FeatureReport {
   distribution?: NumericMovers;
   /** Categorical, when compared: the top movers, new and vanished categories. */
   categories?: CategoryMovers;
+  /**
+   * Categorical, when compared and configured with publish_categories: every bucket the tests used (at most
+   * max_categories: the categories in order, then `category: null`, the overflow bucket of the merged ones), with its
+   * share of each side's non-missing rows. Absent otherwise (and for segments), so other reports are unchanged.
+   */
+  category_shares?: CategoryShare[];
   /** The tests and thresholds that decide this feature. */
   decision: { primary: TestThreshold; significance: TestThreshold | null };
   /** Why the feature could not be compared (absent column, type mismatch, a value that is not finite). */

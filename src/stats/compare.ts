@@ -47,6 +47,25 @@ export interface CategoryMovers {
   vanished_others: number;
 }
 
+/** One bucket of a categorical comparison and its share of each side's non-missing rows; `category` null is the overflow bucket. */
+export interface CategoryShare {
+  category: string | null;
+  baseline: number;
+  window: number;
+}
+
+/**
+ * The share of every bucket a categorical comparison used (its categories in
+ * order, then the overflow bucket of the merged ones, if any): the full
+ * vectors the tests saw, where `categories` lists only the largest movers.
+ */
+export function categoryShares(buckets: Comparison['buckets']): CategoryShare[] {
+  const names = buckets.categories ?? [];
+  const b = shares(buckets.baseline);
+  const w = shares(buckets.window);
+  return Array.from(b, (share, i) => ({ category: i < names.length ? names[i] : null, baseline: share, window: w[i] }));
+}
+
 /** Every applicable test's result, plus the data-quality ratio of the feature type. */
 export interface Comparison {
   tests: Partial<Record<TestId, TestResult>>;
