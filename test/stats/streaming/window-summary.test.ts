@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareNumeric, type Comparison } from '../../../src/stats/index.js';
-import { baselineMad, baselineMagnitude, baselineStd, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
+import { QUANTILE_NAMES } from '../../../src/stats/bins.js';
+import { baselineMad, baselineMagnitude, baselineStd, describeSorted, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
 import { InconsistentPassError, WindowSummary, type PassLimits } from '../../../src/stats/streaming/window-summary.js';
 import { KERNEL_LIMIT, sortDoubles } from '../../../src/stats/streaming/kernels.js';
 import { rng } from '../../helpers/random.js';
@@ -72,7 +73,17 @@ function assertSameWith(baseline: Float64Array, window: Float64Array, what: stri
   assert.equal(got.out_of_range_ratio, want.out_of_range_ratio, `${what}: out_of_range_ratio`);
   for (const id of ['chi2', 'js', 'psi'] as const) assert.deepEqual(got.tests[id], want.tests[id], `${what}: ${id}`);
   assertKsLocation(got, b, sortedFinite(window), what);
+  assertQuantiles(got, window, what);
   return passes;
+}
+
+/** The window's quantiles are the kept path's (NumPy's linear interpolation of its finite values), to the bit. */
+function assertQuantiles(got: Comparison, window: Float64Array, what: string): void {
+  const want = describeSorted(sortedFinite(window)).quantiles!;
+  const q = got.distribution!.window.quantiles;
+  assert.ok(q, `${what}: window quantiles ${got.distribution!.window.reason}`);
+  // === : NumPy orders -0 and +0 as equal, so neither path can tell which of them a rank holds.
+  QUANTILE_NAMES.forEach((name, i) => assert.ok(q[name] === want[i], `${what}: window ${name} ${q[name]}, want ${want[i]}`));
 }
 
 /** The reported KS location holds the ECDFs by definition (at x, or just below it), and their gap is D. */
@@ -136,8 +147,9 @@ test('a window whose CDF crosses the baseline inside a gap takes one more pass',
   const w = Float64Array.from([5, 10.2, 10.4, 10.6, 10.8, 20, 20, 35]);
   assert.equal(summarizeBaseline(b, 1).points.length, 13, '4 values and 9 edges');
   assert.equal(assertSame(b, w, 'crossing')[0], 2);
-  // Without room to collect, the gap is split by value: no piece is open once each holds one value.
-  assert.equal(assertSameWith(b, w, 'crossing, split by value', { values: 0 }), 2);
+  // Without room to collect, the gap is split by value: no piece is open once each holds one value, and one
+  // more pass isolates the values the window's quantiles need (ranks 1 to 4 lie inside the gap).
+  assert.equal(assertSameWith(b, w, 'crossing, split by value', { values: 0 }), 3);
 });
 
 test('one value repeated inside a gap, with no room to collect, is isolated by value splits', () => {
