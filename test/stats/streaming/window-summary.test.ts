@@ -158,6 +158,55 @@ test('one value repeated inside a gap, with no room to collect, is isolated by v
   assert.ok(assertSameWith(b, w, 'repeated value', { values: 0, buckets: 8 }) > 3);
 });
 
+/** Limits that make the grid path read the quantiles' intervals again: collected at once, collected after splits, never collected. */
+const QUANTILE_LIMITS: Limits[] = [{}, { buckets: 8 }, { buckets: 8, values: 4 }, { buckets: 8, values: 0 }, { buckets: 64, values: 100 }];
+
+test('window quantiles on the grid path: every rank on an interval edge needs no further pass', () => {
+  const b = Float64Array.from({ length: 100 }, (_, i) => i);
+  // Every window value is a baseline point, so every rank lands on a grid bound (the grid holds every point).
+  const w = Float64Array.from({ length: 997 }, (_, i) => (i * 7) % 100);
+  assert.equal(assertSameWith(b, w, 'ranks on bounds', {}), 1);
+  // Ranks on the edge between an interval's inside and its upper bound: 2 and 3 at x = 3 (a bound), 1 and 4 inside.
+  for (const limits of QUANTILE_LIMITS) {
+    for (const w of [[1, 2, 3, 3, 4], [2.5, 3, 3.5], [3, 3, 3, 2.9, 3.1], [0.5, 1, 1, 1, 1.5, 2]]) {
+      assertSameWith(Float64Array.from([0, 1, 2, 3, 4, 5, 6]), Float64Array.from(w), `edge ${JSON.stringify(w)} ${JSON.stringify(limits)}`, limits);
+    }
+  }
+});
+
+test('window quantiles on the grid path: heavy ties, values beyond the baseline on both sides, NaN and ±Infinity missing', () => {
+  const u = rng(41);
+  const b = Float64Array.from({ length: 500 }, () => Math.floor(u() * 20));
+  const windows: [string, Gen][] = [
+    ['ties at bounds and inside gaps', (u) => Math.floor(u() * 40) / 2],
+    ['sentinels below and above the baseline', (u) => (u() < 0.3 ? -999 : u() < 0.4 ? 1e6 : Math.floor(u() * 20))],
+    ['all below the baseline', (u) => -1 - u() * 100],
+    ['all above the baseline, continuous', (u) => 20 + u() * 1e-3],
+    ['the largest doubles', (u) => (u() < 0.2 ? Number.MAX_VALUE : u() < 0.4 ? -Number.MAX_VALUE : u() * 20)],
+    ['zeros of both signs below the baseline', (u) => (u() < 0.5 ? -0 : u() < 0.5 ? 0 : 5)],
+  ];
+  for (const [name, gen] of windows) {
+    for (const limits of QUANTILE_LIMITS) {
+      const w = sample(3000, 7, gen, 0.2);
+      assertSameWith(name.startsWith('zeros') ? b.map((x) => x + 1) : b, w, `${name} ${JSON.stringify(limits)}`, limits);
+    }
+  }
+});
+
+test('window quantiles on the grid path: one interval holding most values is refined until its ranks fit', () => {
+  const b = Float64Array.from({ length: 200 }, (_, i) => i);
+  const u = rng(5);
+  // 90% of the window inside one gap of the baseline, continuous, or repeated: more values than may be collected.
+  for (const [name, w] of [
+    ['continuous', Float64Array.from({ length: 5000 }, () => (u() < 0.9 ? 99 + u() : u() * 200))],
+    ['one repeated value', Float64Array.from({ length: 5000 }, () => (u() < 0.9 ? 99.25 : u() * 200))],
+  ] as const) {
+    const passes = assertSameWith(b, w, `${name}, room for 100`, { buckets: 16, values: 100 });
+    assert.ok(passes > 2, `${name}: refined before collected (${passes} passes)`);
+    assertSameWith(b, w, `${name}, no room`, { buckets: 16, values: 0 });
+  }
+});
+
 test('columns sharing a collect budget: a column that finds it spent is split finer instead, and stays exact', () => {
   const b = sortedFinite(sample(3000, 21, normal(0, 1), 0));
   const w = sample(6000, 22, normal(0.05, 1), 0);
