@@ -11,11 +11,20 @@ export const QUANTILE_NAMES = ['p1', 'p5', 'p25', 'p50', 'p75', 'p95', 'p99'] as
 
 /** Quantile with linear interpolation of an ascending sample (numpy's default, DuckDB's quantile_cont). */
 export function quantileSorted(a: Float64Array, q: number): number {
-  const pos = q * (a.length - 1);
+  return quantileOf(a.length, q, (k) => a[k]);
+}
+
+/**
+ * quantileSorted of a sample of `length` values known only through `at(k)`,
+ * its k-th smallest (0-based): the one formula both the kept and the
+ * streamed window use, and, with a recording `at`, which ranks it reads.
+ */
+export function quantileOf(length: number, q: number, at: (k: number) => number): number {
+  const pos = q * (length - 1);
   const lo = Math.floor(pos);
   const t = pos - lo;
-  if (lo + 1 >= a.length) return a[a.length - 1];
-  return lerp(a[lo], a[lo + 1], t);
+  if (lo + 1 >= length) return at(length - 1);
+  return lerp(at(lo), at(lo + 1), t);
 }
 
 /** a + (b − a)·t for a <= b, interpolated from the nearer end so that the result stays inside [a, b]. */

@@ -238,6 +238,22 @@ for (const collectValues of [undefined, 0]) {
   });
 }
 
+test("segmented grid columns give every segment, and the whole window, the kept window's exact quantiles", async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), rowsSql(3000, 1, ['a', 'b', 'c', 'd']));
+  const window = await writeParquet(path.join(dir, 'w.parquet'), rowsSql(4000, 2, ['a', 'b', 'c']));
+  const [kept, grid] = await Promise.all([undefined, 0].map((collectValues) => runModel(plainModel(baseline, window, { segment_by: ['s'] }), { collectValues })));
+  const quantiles = (r: typeof kept) => [r.features, ...r.segments!.map((s) => s.features)].map((fs) => fs.find((f) => f.feature === 'x')!.distribution!.window.quantiles);
+  const want = quantiles(kept);
+  const got = quantiles(grid);
+  assert.equal(got.length, 4);
+  got.forEach((q, i) => {
+    assert.ok(q && want[i], `target ${i}: quantiles on both paths`);
+    // === : -0 and +0 are one value to NumPy's sort (x holds both).
+    for (const [name, x] of Object.entries(q)) assert.ok(x === want[i]![name as 'p1'], `target ${i} ${name}: grid ${x}, kept ${want[i]![name as 'p1']}`);
+  });
+});
+
 test('a window with a segment the cached slices lack profiles only that slice, in one more read; the others are reused', async (t) => {
   const dir = tempDir(t);
   const baseline = await writeParquet(path.join(dir, 'b.parquet'), rowsSql(3000, 1, ['a', 'b', 'c', 'd']));

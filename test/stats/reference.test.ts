@@ -6,7 +6,8 @@ import { compareCategorical, type Comparison, type SideDescription } from '../..
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { ksPValue } from '../../src/stats/tests/ks.js';
 import { kstwoSf } from '../../src/stats/kolmogorov.js';
-import { baselineMad, baselineMagnitude, baselineStd } from '../../src/stats/streaming/baseline-summary.js';
+import { QUANTILE_NAMES } from '../../src/stats/bins.js';
+import { baselineMad, baselineMagnitude, baselineStd, describeSorted } from '../../src/stats/streaming/baseline-summary.js';
 import { baselineScale } from '../../src/stats/tests/wasserstein.js';
 import { compareSamples, NUMERIC_PATHS, type NumericPath } from '../helpers/numeric.js';
 import { closeP, closeStat, loadReferenceCases, type ReferenceCase } from '../helpers/reference.js';
@@ -27,11 +28,8 @@ function assertDescribed(got: SideDescription, want: any, path: NumericPath, wha
   close(got.mean, want.mean, 'mean');
   if (got.std === null) assert.ok(path.grid && got.reason, `${what} std: null only on the grid path, with a reason`);
   else close(got.std, want.std, 'std', (4 * Number.EPSILON * Math.abs(want.mean)) / 1e-9);
-  if (got.quantiles === null) {
-    // Exact quantiles need the values: a streamed window says so, never an estimate.
-    assert.ok(path.grid && what === 'window' && /quantiles/.test(got.reason ?? ''), `${what} quantiles: null only for a streamed window, with a reason`);
-    return;
-  }
+  // Exact on every path: a streamed window's quantiles come from its order statistics, found by its passes.
+  assert.ok(got.quantiles !== null, `${what} quantiles on the ${path.name} path: ${got.reason}`);
   for (const [name, w] of Object.entries(want.quantiles) as [string, number][]) close(got.quantiles[name as keyof typeof got.quantiles], w, name);
 }
 
@@ -108,6 +106,9 @@ for (const c of cases) for (const path of c.type === 'numeric' ? NUMERIC_PATHS :
       dist.window_shares.forEach((p, i) => assertStat(p, t.bins.window_counts[i] / m, `window share ${i}`));
       assertDescribed(dist.baseline, t.describe.baseline, path, 'baseline');
       assertDescribed(dist.window, t.describe.window, path, 'window');
+      // Every path gives the kept window's quantiles to the bit (=== : -0 and +0 are one value to NumPy's sort).
+      const kept = describeSorted(w.numeric).quantiles!;
+      QUANTILE_NAMES.forEach((name, i) => assert.ok(dist.window.quantiles![name] === kept[i], `window ${name}: ${dist.window.quantiles![name]} vs the kept window's ${kept[i]}`));
     } else {
       // The production default cap: every category of the reference is tested on its own, as SciPy does.
       result = compareCategorical(b.counts, w.counts, DEFAULTS.max_categories);

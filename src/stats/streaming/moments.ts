@@ -25,6 +25,9 @@ function exponentOf(x: number): number {
 }
 
 export class RunningMoments {
+  /** The smallest and largest finite value seen: where the window's values beyond the baseline's range end. */
+  min = Infinity;
+  max = -Infinity;
   private n = 0;
   private shift = 0;
   /** Deviations are summed as (x − shift)·2^e. */
@@ -42,6 +45,8 @@ export class RunningMoments {
     for (let r = 0; r < count; r++) {
       const x = values[r];
       if (x - x !== 0) continue;
+      if (x < this.min) this.min = x;
+      if (x > this.max) this.max = x;
       if (this.n === 0) this.start(x);
       let y = x * this.t - this.shiftT;
       const a = Math.abs(y);

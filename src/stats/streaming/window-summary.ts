@@ -25,11 +25,20 @@
  * counted again. Typically one extra pass collects a few per cent of the
  * values; each further pass is bounded by the same limits.
  *
+ * Quantiles ride on the same passes. The counts say which interval holds
+ * each rank a quantile interpolates between (the values equal to a bound
+ * are that bound); an interval holding one inside is read again with the
+ * open ones, for its values only, and the rank's value is picked from them
+ * once collected, or from the finer interval that holds it once split. The
+ * values beyond the baseline's range are two more such intervals, bounded
+ * by the window's min and max.
+ *
  * A window whose values fit in memory skips all that (`collectAll`): the
  * first pass keeps every value, and one sort and one merge with the points
  * settle everything.
  */
 import type { KsLocation, NumericSummary, SideStats } from '../types.js';
+import { QUANTILES, quantileOf } from '../bins.js';
 import { DEFAULT_BUCKETS, describeSorted, type BaselineSummary } from './baseline-summary.js';
 import { GRID_SCALE, GridCounter, settleWindow, sortDoubles } from './kernels.js';
 import { mergeSorted } from './merge.js';
@@ -86,6 +95,12 @@ interface Region {
   /** Grid intervals of this pass that make up the region. */
   first: number;
   last: number;
+  /** Open for KS and W1; false when only quantile ranks inside need its values. */
+  open: boolean;
+  /** The window ranks (0-based, ascending) a quantile needs whose values lie strictly inside. */
+  ranks: number[];
+  /** The mean of its values, as the counts' sums give it (NaN when unknown): where to split a gap. */
+  mean: number;
 }
 
 /** a·b < c·d for non-negative integers, exactly (products may pass 2^53). */
@@ -111,6 +126,42 @@ function key64(x: number): bigint {
 function fromKey64(k: bigint): number {
   BITS[0] = k & SIGN ? k ^ SIGN : ~k & ALL;
   return BITS_VIEW[0];
+}
+
+/** The largest double below x (−Infinity below −MAX_VALUE); below ±0, below −0 too. */
+function nextDown(x: number): number {
+  return x === 0 ? -Number.MIN_VALUE : fromKey64(key64(x) - 1n);
+}
+
+/** The smallest double above x (Infinity above MAX_VALUE); above ±0, above +0 too. */
+function nextUp(x: number): number {
+  return x === 0 ? Number.MIN_VALUE : fromKey64(key64(x) + 1n);
+}
+
+/**
+ * Bounds that split a gap (lo, hi) holding no point, ascending: the doubles
+ * between evenly by their bit patterns (so that a gap around zero or across
+ * magnitudes narrows as fast as any other) and, when its values' mean is
+ * known, doubles at growing distances from it (values repeated there, or a
+ * lone value, are then isolated in the next pass: its mean is within a few
+ * ulps of them). A gap read for its ranks only also gets its first and last
+ * double, which beyond the baseline's range are the window's min and max.
+ */
+function gapBounds(r: Region, splits: number): number[] {
+  const lo = key64(r.lo);
+  const hi = key64(r.hi);
+  const keys: bigint[] = [];
+  const near = r.mean > r.lo && r.mean < r.hi ? Math.max(1, splits >> 2) : 0;
+  const even = Math.max(2, splits - 2 * near);
+  for (let s = 1; s < even; s++) keys.push(lo + ((hi - lo) * BigInt(s)) / BigInt(even));
+  if (near > 0) {
+    const c = key64(r.mean);
+    keys.push(c);
+    for (let j = 0; j < near; j++) keys.push(c - (1n << BigInt(2 * j)), c + (1n << BigInt(2 * j)));
+  }
+  if (!r.open) keys.push(lo + 1n, hi - 1n);
+  const out = keys.filter((k) => k > lo && k < hi).map((k) => fromKey64(k) + 0);
+  return [...new Set(out)].sort((a, b) => a - b);
 }
 
 /** Values a column buffers before locating them (8 bytes each). */
@@ -162,8 +213,10 @@ export class WindowSummary {
   private buffered = 0;
   /** Counts the current pass: its buffer is `buf`, its counters cnt, eq and sum. */
   private counter: GridCounter | null = null;
-  /** Grid path: the first pass's mean and std, streamed (quantiles would need the values). */
+  /** Grid path: the first pass's mean, std, min and max, streamed. */
   private moments: RunningMoments | null = null;
+  /** Grid path: the window's values at the ranks the quantiles need, as passes find them. */
+  private readonly order = new Map<number, number>();
   private stats: SideStats | null = null;
   private whole: WholeOptions = {};
 
@@ -293,9 +346,27 @@ export class WindowSummary {
       this.gap(counts[0] / n, (cnt[0] + eq[0]) / m, bnd[0]);
       this.outOfRange = cnt[0] + cnt[B];
       this.windowBelowEdges();
-      this.regions = [{ lo: bnd[0], hi: bnd[B - 1], i0: counts[0], j0: cnt[0] + eq[0], t: 0, from: 1, to: 0, upHi: up[B - 1], first: 1, last: B - 1 }];
+      // The quantiles' ranks below the first point, at it, within the baseline's range, and above the last point.
+      // Beyond the range W1 and KS are settled above: those values are read again for their ranks only,
+      // between the window's min and max.
+      const ranks = this.wantedRanks();
+      const atFirst = cnt[0] + eq[0];
+      const above = m - cnt[B];
+      const P = points.length;
+      const low = ranks.filter((k) => k < cnt[0]);
+      const high = ranks.filter((k) => k >= above);
+      for (const k of ranks) if (k >= cnt[0] && k < atFirst) this.order.set(k, bnd[0]);
+      const s = this.scale;
+      if (low.length > 0) {
+        open.push({ lo: nextDown(this.moments!.min), hi: bnd[0], i0: 0, j0: 0, t: cnt[0], from: 0, to: 0, upHi: up[0], first: 0, last: 0, open: false, ranks: low, mean: bnd[0] - sum[0] / cnt[0] / s });
+      }
+      if (high.length > 0) {
+        open.push({ lo: bnd[B - 1], hi: nextUp(this.moments!.max), i0: n, j0: above, t: cnt[B], from: P, to: P, upHi: P, first: 0, last: 0, open: false, ranks: high, mean: bnd[B - 1] + sum[B] / cnt[B] / s });
+      }
+      const inRange = ranks.filter((k) => k >= atFirst && k < above);
+      this.regions = [{ lo: bnd[0], hi: bnd[B - 1], i0: counts[0], j0: atFirst, t: above - atFirst, from: 1, to: 0, upHi: up[B - 1], first: 1, last: B - 1, open: true, ranks: inRange, mean: NaN }];
     }
-    // Settle each interval of each region; open ones wait for the next pass.
+    // Settle each interval of each region; open ones, and those holding a wanted rank, wait for the next pass.
     // Intervals settled in closed form: their part of W1 (a difference of two integrals), the size of
     // those integrals (what rounding is relative to), and the bound on |F_b − F_w| inside.
     const candidates: { region: Region; part: number; size: number; bound: number }[] = [];
@@ -303,6 +374,7 @@ export class WindowSummary {
       let I = r.i0;
       let J = r.j0;
       let seen = 0;
+      let k = 0;
       const s = this.scale;
       for (let i = r.first; i <= r.last; i++) {
         const a = bnd[i - 1];
@@ -321,8 +393,17 @@ export class WindowSummary {
           inner += counts[q];
           innerInt += counts[q] * (b * s - points[q] * s);
         }
-        const here: Region = { lo: a, hi: b, i0: I, j0: J, t: T, from: pFrom, to: pTo, upHi: pEnd, first: 0, last: 0 };
-        if (T === 0) this.settleWithoutValues(here);
+        // A later pass's last interval ends at the region's upper bound, whose equal values an earlier pass settled.
+        const counted = i < r.last || this.passes === 0;
+        // The ranks inside this interval, then those at its upper bound (their value is the bound).
+        const from = k;
+        while (k < r.ranks.length && r.ranks[k] < J + T) k++;
+        const ranks = r.ranks.slice(from, k);
+        if (counted) while (k < r.ranks.length && r.ranks[k] < J + T + E) this.order.set(r.ranks[k++], b);
+        const here: Region = { lo: a, hi: b, i0: I, j0: J, t: T, from: pFrom, to: pTo, upHi: pEnd, first: 0, last: 0, open: r.open, ranks, mean: b - S / T / s };
+        if (!r.open) {
+          if (ranks.length > 0) open.push(here);
+        } else if (T === 0) this.settleWithoutValues(here);
         else if (inner === 0) {
           // F_b is constant inside: F_w crosses it or not.
           if (lessProduct(J, n, I, m) && lessProduct(I, m, J + T, n)) open.push(here);
@@ -346,11 +427,10 @@ export class WindowSummary {
         I += inner + (bIsPoint ? counts[pEnd - 1] : 0);
         J += T;
         seen += T;
-        // A later pass's last interval ends at the region's upper bound, whose equal values an earlier pass settled.
-        if (i < r.last || this.passes === 0) {
+        if (counted) {
           J += E;
           seen += E;
-          this.gap(I / n, J / m, b);
+          if (r.open) this.gap(I / n, J / m, b);
         }
       }
       if (this.passes > 0 && seen !== r.t) throw new InconsistentPassError(`${seen} values in an open region, the first pass counted ${r.t}`);
@@ -362,13 +442,23 @@ export class WindowSummary {
     for (const c of candidates) estimate += c.part;
     for (const c of candidates) {
       if (c.bound > this.d || c.size > CANCELLATION_BOUND * estimate) open.push(c.region);
-      else this.w1 += c.part;
+      else {
+        this.w1 += c.part;
+        if (c.region.ranks.length > 0) open.push({ ...c.region, open: false });
+      }
     }
     this.passes++;
     if (open.length === 0) return false;
     open.sort((x, y) => x.lo - y.lo);
     this.plan(open);
     return true;
+  }
+
+  /** The window ranks QUANTILES interpolate between, ascending, as quantileOf reads them. */
+  private wantedRanks(): number[] {
+    const ranks = new Set<number>();
+    for (const q of QUANTILES) quantileOf(this.m, q, (k) => (ranks.add(k), 0));
+    return [...ranks].sort((a, b) => a - b);
   }
 
   /** A gap |F_b − F_w| at x (or just below x): D is the largest, and ksAt where it is first reached. */
@@ -434,14 +524,7 @@ export class WindowSummary {
             push(points[q], q + 1, k);
           }
         } else {
-          // No point inside: split the doubles between the bounds evenly (by their bit patterns, so that a
-          // gap around zero or across magnitudes narrows as fast as any other).
-          const from = key64(r.lo);
-          const span = key64(r.hi) - from;
-          for (let s = 1; s < gapSplits; s++) {
-            const v = fromKey64(from + (span * BigInt(s)) / BigInt(gapSplits)) + 0;
-            if (v > bnd[bnd.length - 1] && v < r.hi) push(v, r.from, k);
-          }
+          for (const v of gapBounds(r, gapSplits)) if (v > bnd[bnd.length - 1] && v < r.hi) push(v, r.from, k);
         }
       }
       push(r.hi, r.upHi, k);
@@ -475,11 +558,16 @@ export class WindowSummary {
     const s = this.scale;
     let v = 0;
     for (const r of this.regions) {
+      const end = v + r.t;
+      for (const k of r.ranks) this.order.set(k, kept[v + k - r.j0]);
+      if (!r.open) {
+        v = end;
+        continue;
+      }
       let I = r.i0;
       let J = r.j0;
       let prev = r.lo;
       let q = r.from;
-      const end = v + r.t;
       while (q < r.to || v < end) {
         const x = Math.min(q < r.to ? points[q] : Infinity, v < end ? kept[v] : Infinity);
         this.w1 += Math.abs(I / n - J / m) * (x * s - prev * s);
@@ -543,9 +631,13 @@ export class WindowSummary {
     const m = this.m;
     let windowStats = this.stats;
     if (!windowStats) {
-      const streamed = this.moments!.result();
-      const why = `window quantiles need the values, and this window (${m} values) was streamed, too large to keep: its grid counts give no exact quantile`;
-      windowStats = { ...streamed, quantiles: null, reason: streamed.reason ? `${why}; ${streamed.reason}` : why };
+      // Streamed: the order statistics the passes found, interpolated as the kept window's are.
+      const at = (k: number) => {
+        const x = this.order.get(k);
+        if (x === undefined) throw new Error(`the window's value of rank ${k} was not found by the passes`);
+        return x;
+      };
+      windowStats = { ...this.moments!.result(), quantiles: QUANTILES.map((q) => quantileOf(m, q, at)) };
     }
     const baselineBelow = new Float64Array(edges.length);
     let i = 0;

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareNumeric, type Comparison } from '../../../src/stats/index.js';
-import { baselineMad, baselineMagnitude, baselineStd, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
+import { QUANTILE_NAMES } from '../../../src/stats/bins.js';
+import { baselineMad, baselineMagnitude, baselineStd, describeSorted, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
 import { InconsistentPassError, WindowSummary, type PassLimits } from '../../../src/stats/streaming/window-summary.js';
 import { KERNEL_LIMIT, sortDoubles } from '../../../src/stats/streaming/kernels.js';
 import { rng } from '../../helpers/random.js';
@@ -72,7 +73,17 @@ function assertSameWith(baseline: Float64Array, window: Float64Array, what: stri
   assert.equal(got.out_of_range_ratio, want.out_of_range_ratio, `${what}: out_of_range_ratio`);
   for (const id of ['chi2', 'js', 'psi'] as const) assert.deepEqual(got.tests[id], want.tests[id], `${what}: ${id}`);
   assertKsLocation(got, b, sortedFinite(window), what);
+  assertQuantiles(got, window, what);
   return passes;
+}
+
+/** The window's quantiles are the kept path's (NumPy's linear interpolation of its finite values), to the bit. */
+function assertQuantiles(got: Comparison, window: Float64Array, what: string): void {
+  const want = describeSorted(sortedFinite(window)).quantiles!;
+  const q = got.distribution!.window.quantiles;
+  assert.ok(q, `${what}: window quantiles ${got.distribution!.window.reason}`);
+  // === : NumPy orders -0 and +0 as equal, so neither path can tell which of them a rank holds.
+  QUANTILE_NAMES.forEach((name, i) => assert.ok(q[name] === want[i], `${what}: window ${name} ${q[name]}, want ${want[i]}`));
 }
 
 /** The reported KS location holds the ECDFs by definition (at x, or just below it), and their gap is D. */
@@ -136,14 +147,64 @@ test('a window whose CDF crosses the baseline inside a gap takes one more pass',
   const w = Float64Array.from([5, 10.2, 10.4, 10.6, 10.8, 20, 20, 35]);
   assert.equal(summarizeBaseline(b, 1).points.length, 13, '4 values and 9 edges');
   assert.equal(assertSame(b, w, 'crossing')[0], 2);
-  // Without room to collect, the gap is split by value: no piece is open once each holds one value.
-  assert.equal(assertSameWith(b, w, 'crossing, split by value', { values: 0 }), 2);
+  // Without room to collect, the gap is split by value: no piece is open once each holds one value, and one
+  // more pass isolates the values the window's quantiles need (ranks 1 to 4 lie inside the gap).
+  assert.equal(assertSameWith(b, w, 'crossing, split by value', { values: 0 }), 3);
 });
 
 test('one value repeated inside a gap, with no room to collect, is isolated by value splits', () => {
   const b = Float64Array.from({ length: 200 }, (_, i) => i);
   const w = new Float64Array(5000).fill(99.5 + 2 ** -40);
   assert.ok(assertSameWith(b, w, 'repeated value', { values: 0, buckets: 8 }) > 3);
+});
+
+/** Limits that make the grid path read the quantiles' intervals again: collected at once, collected after splits, never collected. */
+const QUANTILE_LIMITS: Limits[] = [{}, { buckets: 8 }, { buckets: 8, values: 4 }, { buckets: 8, values: 0 }, { buckets: 64, values: 100 }];
+
+test('window quantiles on the grid path: every rank on an interval edge needs no further pass', () => {
+  const b = Float64Array.from({ length: 100 }, (_, i) => i);
+  // Every window value is a baseline point, so every rank lands on a grid bound (the grid holds every point).
+  const w = Float64Array.from({ length: 997 }, (_, i) => (i * 7) % 100);
+  assert.equal(assertSameWith(b, w, 'ranks on bounds', {}), 1);
+  // Ranks on the edge between an interval's inside and its upper bound: 2 and 3 at x = 3 (a bound), 1 and 4 inside.
+  for (const limits of QUANTILE_LIMITS) {
+    for (const w of [[1, 2, 3, 3, 4], [2.5, 3, 3.5], [3, 3, 3, 2.9, 3.1], [0.5, 1, 1, 1, 1.5, 2]]) {
+      assertSameWith(Float64Array.from([0, 1, 2, 3, 4, 5, 6]), Float64Array.from(w), `edge ${JSON.stringify(w)} ${JSON.stringify(limits)}`, limits);
+    }
+  }
+});
+
+test('window quantiles on the grid path: heavy ties, values beyond the baseline on both sides, NaN and ±Infinity missing', () => {
+  const u = rng(41);
+  const b = Float64Array.from({ length: 500 }, () => Math.floor(u() * 20));
+  const windows: [string, Gen][] = [
+    ['ties at bounds and inside gaps', (u) => Math.floor(u() * 40) / 2],
+    ['sentinels below and above the baseline', (u) => (u() < 0.3 ? -999 : u() < 0.4 ? 1e6 : Math.floor(u() * 20))],
+    ['all below the baseline', (u) => -1 - u() * 100],
+    ['all above the baseline, continuous', (u) => 20 + u() * 1e-3],
+    ['the largest doubles', (u) => (u() < 0.2 ? Number.MAX_VALUE : u() < 0.4 ? -Number.MAX_VALUE : u() * 20)],
+    ['zeros of both signs below the baseline', (u) => (u() < 0.5 ? -0 : u() < 0.5 ? 0 : 5)],
+  ];
+  for (const [name, gen] of windows) {
+    for (const limits of QUANTILE_LIMITS) {
+      const w = sample(3000, 7, gen, 0.2);
+      assertSameWith(name.startsWith('zeros') ? b.map((x) => x + 1) : b, w, `${name} ${JSON.stringify(limits)}`, limits);
+    }
+  }
+});
+
+test('window quantiles on the grid path: one interval holding most values is refined until its ranks fit', () => {
+  const b = Float64Array.from({ length: 200 }, (_, i) => i);
+  const u = rng(5);
+  // 90% of the window inside one gap of the baseline, continuous, or repeated: more values than may be collected.
+  for (const [name, w] of [
+    ['continuous', Float64Array.from({ length: 5000 }, () => (u() < 0.9 ? 99 + u() : u() * 200))],
+    ['one repeated value', Float64Array.from({ length: 5000 }, () => (u() < 0.9 ? 99.25 : u() * 200))],
+  ] as const) {
+    const passes = assertSameWith(b, w, `${name}, room for 100`, { buckets: 16, values: 100 });
+    assert.ok(passes > 2, `${name}: refined before collected (${passes} passes)`);
+    assertSameWith(b, w, `${name}, no room`, { buckets: 16, values: 0 });
+  }
 });
 
 test('columns sharing a collect budget: a column that finds it spent is split finer instead, and stays exact', () => {
