@@ -230,6 +230,35 @@ export async function baselineProfile<T>(
   release?: (value: T) => void,
   range: { filter: TimeFilter; moving: boolean } | null = null,
 ): Promise<BaselineProfile<T>> {
+  return oneAtATime(source.spec, () => computeProfile(conn, source, features, reduce, release, range));
+}
+
+/**
+ * The profiles of one source are computed one at a time: a run that needs one
+ * while another run computes it waits, then finds it cached. Two computed at
+ * once would each store theirs, and the second would release the summaries
+ * the first run is still comparing with.
+ */
+const computing = new Map<string, Promise<unknown>>();
+async function oneAtATime<R>(spec: string, compute: () => Promise<R>): Promise<R> {
+  for (let busy = computing.get(spec); busy; busy = computing.get(spec)) await busy.catch(() => undefined);
+  const mine = compute();
+  computing.set(spec, mine);
+  try {
+    return await mine;
+  } finally {
+    if (computing.get(spec) === mine) computing.delete(spec);
+  }
+}
+
+async function computeProfile<T>(
+  conn: DuckDBConnection,
+  source: Source,
+  features: readonly FeatureColumn[],
+  reduce: (values: Float64Array, name: string) => Reduced<T> | Promise<Reduced<T>>,
+  release: ((value: T) => void) | undefined,
+  range: { filter: TimeFilter; moving: boolean } | null,
+): Promise<BaselineProfile<T>> {
   const filter = range?.filter ?? null;
   const spec = rangeKey(source.spec, filter);
   const { cached, todo, ...found } = lookup<T>(spec, source, features);
@@ -290,6 +319,19 @@ export type ReduceSegments<T> = (
  * like any profile; only what is not cached is read, in one read.
  */
 export async function segmentedProfile<T>(
+  conn: DuckDBConnection,
+  source: Source,
+  features: readonly FeatureColumn[],
+  reduce: ReduceSegments<T>,
+  release: ((value: T) => void) | undefined,
+  range: { filter: TimeFilter; moving: boolean } | null,
+  segments: Segments,
+  ids: readonly number[],
+): Promise<{ whole: BaselineProfile<T>; slices: BaselineProfile<T>[] }> {
+  return oneAtATime(source.spec, () => computeSegmented(conn, source, features, reduce, release, range, segments, ids));
+}
+
+async function computeSegmented<T>(
   conn: DuckDBConnection,
   source: Source,
   features: readonly FeatureColumn[],

@@ -205,3 +205,15 @@ test('keeping every window value and counting on grids give the same report', as
     [['k', true], ['s', true], ['gone', false]],
   );
 });
+
+test('runs in one process that need one baseline at once share its profile: both complete, as each alone', async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT (i % 997) * 1.0 AS x, (i * 7 % 13) * 1.0 AS y FROM range(200000) t(i)`);
+  const windows = await Promise.all([0, 300].map((shift) => writeParquet(path.join(dir, `w${shift}.parquet`), `SELECT (i % 997) * 1.0 + ${shift} AS x, (i * 7 % 13) * 1.0 AS y FROM range(100000) t(i)`)));
+  // At once: one computes the profile, the other waits for it (two computed at once released each other's summaries).
+  const together = await Promise.all(windows.map((window, i) => runModel(model({ name: `m${i}`, baseline, window }))));
+  const alone = [];
+  for (const [i, window] of windows.entries()) alone.push(await runModel(model({ name: `m${i}`, baseline, window })));
+  assert.deepEqual(together.map((r) => r.features), alone.map((r) => r.features));
+  assert.ok(together[1].features.some((f) => f.drift), 'the shifted window drifts');
+});
