@@ -51,16 +51,19 @@ function concurrency(logs: LogLine[]): { all: number; perModel: number } {
 describe('the engine pool', () => {
   const dir = tempDir({ after });
   let small: FixtureFiles;
+  let medium: FixtureFiles;
   let big: FixtureFiles;
 
   before(async () => {
     small = await writeFixture(path.join(dir, 'small'));
+    // A run long enough (~0.3 s or more) that six of them on two engines outlast a second, whatever the machine's speed up to ~3x this one's.
+    medium = await writeFixture(path.join(dir, 'medium'), { baselineRows: 50_000, windowRows: 600_000 });
     // A run takes more than a second on a 2-core machine.
     big = await writeFixture(path.join(dir, 'big'), { baselineRows: 200_000, windowRows: 6_000_000 });
   });
 
   it('runs 6 models every second on 2 engines: never more than 2 runs at once, never 2 of one model, queue and engine series published', async (t) => {
-    const models = Array.from({ length: 6 }, (_, i) => fixtureModel(`m${i}`, small.baseline, small.window));
+    const models = Array.from({ length: 6 }, (_, i) => fixtureModel(`m${i}`, medium.baseline, medium.window));
     const config = writePoolConfig(path.join(dir, 'pool.yaml'), models, { engine: { processes: 2, duckdb_memory_limit: '256MB', duckdb_threads: 1, profile_cache_bytes: '64MB' } });
     const served = await startServe(config);
     t.after(() => served.kill());
