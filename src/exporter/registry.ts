@@ -98,7 +98,7 @@ export class DriftMetrics {
   readonly registry = new Registry();
   private readonly gauges = new Map<string, Gauge>();
   private readonly counters = new Map<string, Counter>();
-  /** Per model, the drift samples of its last successful run: what a new run replaces. */
+  /** Per model, the drift samples of its last successful run, in reference mode: what a new run takes out of prom-client. */
   private readonly published = new Map<string, Sample[]>();
   /**
    * Values change only when a run starts, ends or is skipped, so one rendering
@@ -212,7 +212,8 @@ export class DriftMetrics {
     for (const s of next) this.gaugeOf(s.def)?.set(s.labels, s.value);
     // The registry keeps the same values (the tests' reference); /metrics renders these chunks of them.
     for (const [name, series] of byFamily) this.chunked.get(name)!.set(report.model, series);
-    this.published.set(report.model, next);
+    // Kept only to take them out of prom-client again: a serving exporter would hold a fleet's samples twice.
+    if (this.opts.reference) this.published.set(report.model, next);
   }
 
   /** Counts a run that has just started, after waiting `waitS` in the queue. */
@@ -305,7 +306,10 @@ export class DriftMetrics {
 
   /** Removes the model's drift series. */
   private unpublish(model: string): void {
-    for (const name of DRIFT) this.chunked.get(name)!.delete(model);
+    for (const name of DRIFT) {
+      this.chunked.get(name)!.delete(model);
+      this.stale.add(name);
+    }
     for (const s of this.published.get(model) ?? []) {
       this.gaugeOf(s.def)?.remove(s.labels);
     }

@@ -149,7 +149,7 @@ function reportRoute(o: ServerOptions, renderer: ReportRenderer): Route {
       } catch {
         return send(req, res, 400, TEXT, 'bad request: the model name is not valid percent-encoding\n');
       }
-      const known = o.state.list().map((m) => m.name);
+      const known = o.state.names();
       // Named as in a URL (percent-encoded): no endpoint echoes request input as it came.
       if (!known.includes(model)) return send(req, res, 404, TEXT, `no model ${encodeURIComponent(model)} (percent-encoded) is configured; models: ${known.map(printable).join(', ') || 'none'}\n`, { 'x-content-type-options': 'nosniff' });
     }

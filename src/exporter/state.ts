@@ -48,9 +48,17 @@ export interface RunTiming {
   endedAt: Date;
 }
 
+/**
+ * A model's status as kept: its last report as JSON text. A fleet's reports as
+ * objects are hundreds of thousands of objects that every full garbage
+ * collection of the exporter marks (and a collection pauses /metrics); one
+ * string each is nothing to mark. Readers get it parsed (list()).
+ */
+type Kept = Omit<ModelStatus, 'report'> & { report: string | null };
+
 /** The exporter's state; every update is synchronous, so a reader never sees half of one. */
 export class ExporterState {
-  private readonly models = new Map<string, ModelStatus>();
+  private readonly models = new Map<string, Kept>();
   /** Applied to run errors before the HTTP endpoints show them (the log keeps them whole). */
   private redact: (text: string) => string = (t) => t;
 
@@ -70,7 +78,7 @@ export class ExporterState {
         this.metrics.removeModel(name);
       }
     }
-    const next = new Map<string, ModelStatus>();
+    const next = new Map<string, Kept>();
     const now = new Date();
     for (const e of entries) {
       const old = this.models.get(e.name);
@@ -95,7 +103,7 @@ export class ExporterState {
   runSucceeded(report: ModelReport, timing: RunTiming): void {
     const m = this.models.get(report.model);
     if (!m) return; // removed from the config while it ran
-    Object.assign(m, { running: false, lastRun: { ...timing, ok: true }, lastSuccess: timing.endedAt, report });
+    Object.assign(m, { running: false, lastRun: { ...timing, ok: true }, lastSuccess: timing.endedAt, report: JSON.stringify(report) });
     this.metrics.publish(report);
     this.metrics.runEnded(report.model, { ...timing, ok: true });
   }
@@ -118,17 +126,23 @@ export class ExporterState {
     return [...this.models.values()].every((m) => m.lastSuccess !== null);
   }
 
-  /** Every model's status, in config order. */
+  /** Every model's status, in config order (its report parsed anew: the caller may keep or change it). */
   list(): readonly ModelStatus[] {
-    return [...this.models.values()];
+    return [...this.models.values()].map((m) => ({ ...m, report: m.report === null ? null : (JSON.parse(m.report) as ModelReport) }));
+  }
+
+  /** The configured models' names, in config order. */
+  names(): string[] {
+    return [...this.models.keys()];
   }
 
   /** The last successful results, shaped like `report --format json`, and every configured model's last run, failing ones with their error. */
   report(now = new Date()): Report & { runs: RunSummary[] } {
+    const listed = this.list();
     return {
       generated_at: now.toISOString(),
-      models: this.list().flatMap((m) => (m.report ? [m.report] : [])),
-      runs: this.list().map((m) => ({
+      models: listed.flatMap((m) => (m.report ? [m.report] : [])),
+      runs: listed.map((m) => ({
         model: m.name,
         running: m.running,
         last_run: m.lastRun && {
