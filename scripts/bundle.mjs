@@ -47,9 +47,14 @@ const result = await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   plugins: [ownLocation],
   metafile: true,
+  // Less text for V8 to scan at each start (~40 ms here); names are kept (no renaming), and the
+  // linked source maps lead back to src/ (node --enable-source-maps).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
   logLevel: 'warning',
 });
 
 const chunks = {};
-for (const [file, out] of Object.entries(result.metafile.outputs)) chunks[path.relative(outdir, path.resolve(root, file))] = Object.keys(out.inputs).map((i) => path.relative(root, path.resolve(root, i)));
+for (const [file, out] of Object.entries(result.metafile.outputs)) if (!file.endsWith('.map')) chunks[path.relative(outdir, path.resolve(root, file))] = Object.keys(out.inputs).map((i) => path.relative(root, path.resolve(root, i)));
 writeFileSync(path.join(outdir, 'chunks.json'), `${JSON.stringify(chunks, null, 1)}\n`);
