@@ -17,6 +17,7 @@ const compiled = path.join(root, 'dist', 'src');
 // compiled file, or the package's), so relative URLs (wasm, worker entries, help.json, yargs' locales)
 // resolve as they do unbundled. In the project's files a `createRequire(import.meta.url)` require (DuckDB's
 // API, gammainc: loaded on first use) becomes a bundled require, still evaluated only when it runs.
+const ownUrl = (text, file) => text.replaceAll('import.meta.url', `new URL(${JSON.stringify(path.relative(outdir, file).split(path.sep).join('/'))}, import.meta.url).href`);
 const ownLocation = {
   name: 'own-location',
   setup(b) {
@@ -24,10 +25,34 @@ const ownLocation = {
       let text = readFileSync(args.path, 'utf8');
       const own = args.path.startsWith(compiled + path.sep);
       if (!text.includes('import.meta.url')) return own ? { contents: text, loader: 'js' } : undefined;
-      const rel = path.relative(outdir, args.path).split(path.sep).join('/');
       if (own) text = text.replace(/createRequire\(import\.meta\.url\)\(/g, 'require(');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+      return { contents: ownUrl(text, args.path), loader: 'js' };
     });
+  },
+};
+
+// yargs' platform shim imports cliui and string-width, which build Unicode tables and an Intl.Segmenter
+// as they load (~15-20 ms), yet only a help page rendered by yargs uses them: in the bundle they load at
+// that first use (required from a small module of our own, resolved from yargs' directory). The build
+// fails if the shim no longer imports them so.
+const LAZY_IN_YARGS = { cliui: "import cliui from 'cliui'", stringWidth: "import stringWidth from 'string-width';" };
+const lazyHelpRendering = {
+  name: 'lazy-help-rendering',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      for (const [name, line] of Object.entries(LAZY_IN_YARGS)) {
+        if (!text.includes(line)) throw new Error(`${args.path} no longer has "${line}": update scripts/bundle.mjs`);
+        text = text.replace(line, `const ${name} = (...a) => lazyHelp.${name}().default(...a);`);
+      }
+      return { contents: `import lazyHelp from 'lazy-help-rendering';\n${ownUrl(text, args.path)}`, loader: 'js' };
+    });
+    b.onResolve({ filter: /^lazy-help-rendering$/ }, (args) => ({ path: args.resolveDir, namespace: 'lazy-help' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-help' }, (args) => ({
+      contents: "export default { cliui: () => require('cliui'), stringWidth: () => require('string-width') };",
+      resolveDir: args.path,
+      loader: 'js',
+    }));
   },
 };
 
@@ -45,7 +70,7 @@ const result = await build({
   external: ['@duckdb/node-bindings', 'pino'],
   // A require of an external package (the binding) from an ES module.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  plugins: [ownLocation],
+  plugins: [lazyHelpRendering, ownLocation],
   metafile: true,
   // Less text for V8 to scan at each start (~40 ms here); names are kept (no renaming), and the
   // linked source maps lead back to src/ (node --enable-source-maps).
