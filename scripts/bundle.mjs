@@ -23,9 +23,8 @@ const ownLocation = {
   setup(b) {
     b.onLoad({ filter: /\.m?js$/ }, (args) => {
       let text = readFileSync(args.path, 'utf8');
-      const own = args.path.startsWith(compiled + path.sep);
-      if (!text.includes('import.meta.url')) return own ? { contents: text, loader: 'js' } : undefined;
-      if (own) text = text.replace(/createRequire\(import\.meta\.url\)\(/g, 'require(');
+      if (!text.includes('import.meta.url')) return undefined;
+      if (args.path.startsWith(compiled + path.sep)) text = text.replace(/createRequire\(import\.meta\.url\)\(/g, 'require(');
       return { contents: ownUrl(text, args.path), loader: 'js' };
     });
   },
