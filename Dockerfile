@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# Build: compile TypeScript to dist/.
+# Build: compile TypeScript to dist/, and bundle the CLI into dist/cli/.
 # Node 22 LTS, pinned to a patch release (Node 20 reached end of life on 2026-04-30).
 FROM node:22.22.0-bookworm-slim AS build
 WORKDIR /app
@@ -10,6 +10,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
+# What the build runs after tsc: the help pages it renders, and the bundle the CLI runs (dist/cli).
+COPY scripts/write-help.mjs scripts/bundle.mjs ./scripts/
 RUN npm run build
 
 # Runtime: production dependencies and the compiled code only.
@@ -43,5 +45,5 @@ EXPOSE 9109
 # so the check holds with TLS, basic auth or another --listen.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require('node:http').get({ socketPath: process.env.DRIFT_EXPORTER_HEALTH_SOCKET, path: '/healthz', timeout: 4000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('timeout', () => process.exit(1)).on('error', () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/main.js"]
+ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["serve", "--config", "config/example.yaml", "--listen", "0.0.0.0:9109"]

@@ -28,7 +28,7 @@ const median = (xs: number[]) => {
 
 /** Runs every command once per round, in order, for `rounds` rounds. */
 export function measureFixedCost(root: string, rounds: number): FixedCost {
-  const main = path.join(root, 'dist', 'src', 'main.js');
+  const main = path.join(root, 'dist', 'cli', 'main.js');
   const rows = COMMANDS.map((c) => ({ label: c.label, seconds: [] as number[], target: c.target }));
   for (let r = 0; r < rounds; r++) {
     COMMANDS.forEach((c, i) => {

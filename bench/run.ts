@@ -62,7 +62,7 @@ if (args.includes('--fleet')) {
   const results = [];
   for (const n of sizes) {
     // The small fleets need fewer rounds to show their curve.
-    results.push(await runFleet(workDir, path.join(root, 'dist', 'src', 'main.js'), n, n >= 200 ? rounds : Math.min(rounds, 3)));
+    results.push(await runFleet(workDir, path.join(root, 'dist', 'cli', 'main.js'), n, n >= 200 ? rounds : Math.min(rounds, 3)));
     console.log(JSON.stringify(results.at(-1)));
   }
   const note = `- Date: ${new Date().toISOString()}; ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}. The machine was shared with other agents' builds and tests while this ran: CPU and latency figures are upper bounds.`;
@@ -139,7 +139,7 @@ if (summary.W2) {
 const scrapes: Sample[] = [];
 for (let r = 0; r < (wanted('scrape') ? runs : 0); r++) {
   console.error(`measuring /metrics under 50 scrapers while runs execute, run ${r + 1}/${runs}...`);
-  scrapes.push(await measureScrapes(workDir, path.join(root, 'dist', 'src', 'main.js')));
+  scrapes.push(await measureScrapes(workDir, path.join(root, 'dist', 'cli', 'main.js')));
   console.log(`/metrics: ${JSON.stringify(scrapes[r])}`);
 }
 const scrape = scrapes[0];

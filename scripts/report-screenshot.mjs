@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const html = execFileSync(process.execPath, [path.join(root, 'dist/src/main.js'), 'report', '--config', path.join(root, 'config/example.yaml'), '--format', 'html'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const html = execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), 'report', '--config', path.join(root, 'config/example.yaml'), '--format', 'html'], { encoding: 'utf8', maxBuffer: 1 << 26 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'drift-report-'));
 const file = path.join(dir, 'report.html');
 writeFileSync(file, html);

@@ -33,8 +33,8 @@ function commandOf(argv: readonly string[]): Name | null {
   return name && name in COMMANDS ? (name as Name) : null;
 }
 
-/** The parser of a command line: every option, description and help text of the CLI comes from here. */
-export async function parser(argv: readonly string[], width: number): Promise<Argv> {
+/** The parser of a command line: every option, description and help text of the CLI comes from here (`forHelp` false: a run, which skips yargs' help render). */
+export async function parser(argv: readonly string[], width: number, forHelp = true): Promise<Argv> {
   const [{ default: yargs }, { TESTS }] = await Promise.all([import('yargs'), import('../stats/index.js')]);
   const name = commandOf(argv);
   const selected = name ? (await COMMANDS[name].load()).command : null;
@@ -44,8 +44,12 @@ export async function parser(argv: readonly string[], width: number): Promise<Ar
     // --web.config.file is one flag, as in Prometheus' exporters, not a nested object.
     .parserConfiguration({ 'dot-notation': false })
     .usage('$0 <command> [options]\n\nCompares logged prediction windows with training baselines (Parquet, via DuckDB) and reports per-feature data drift, once (report) or as Prometheus gauges (serve).');
-  // No handler: yargs renders the whole help (~40 ms) before it runs a command's handler, so the command runs after parsing.
-  for (const [cmd, c] of Object.entries(COMMANDS)) cli = cmd === name && selected ? cli.command(cmd, c.describe, (y) => selected.options(y)) : cli.command(cmd, c.describe);
+  // The command runs after parsing, not as yargs' handler. Yargs still gives each command a no-op handler and
+  // renders the command's whole help for it (~40-80 ms) whether or not it is ever shown; a run that asks for
+  // no help skips that render (the help itself is rendered afresh when it is asked for).
+  for (const [cmd, c] of Object.entries(COMMANDS)) {
+    cli = cmd === name && selected ? cli.command(cmd, c.describe, (y) => (forHelp || skipHelpCache(y), selected.options(y))) : cli.command(cmd, c.describe);
+  }
   return cli
     .option('verbose', { type: 'boolean', default: false, describe: 'Show stack traces on errors' })
     .demandCommand(1, 'Give a command: serve, report or check.')
@@ -58,6 +62,16 @@ export async function parser(argv: readonly string[], width: number): Promise<Ar
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
+}
+
+/**
+ * Stops yargs from rendering a command's help before its (no-op) handler: the render is kept only to be
+ * shown later, and nothing here shows it, since a failure throws (see .fail) and --help exits before any
+ * handler. Reaches into yargs' usage object; when that is absent the help is rendered as before.
+ */
+function skipHelpCache(y: Argv): void {
+  const usage = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** What yargs prints for a help request (`--help` or `<command> --help`) at this width, with its final newline. */
@@ -83,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   const name = commandOf(argv);
   let args;
   try {
-    args = await (await parser(argv, helpWidth())).parseAsync();
+    args = await (await parser(argv, helpWidth(), false)).parseAsync();
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`drift-exporter: ${err.message}\nRun "drift-exporter --help" for usage.\n`);

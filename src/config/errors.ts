@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** A config that cannot be used; the message names the file and key path. */
 export class ConfigError extends Error {

@@ -38,6 +38,11 @@ let budgetBytes = Infinity;
 
 /** Numeric columns are read in this many scans, so that reducing one scan's columns overlaps reading the next. */
 const PROFILE_SCANS = 4;
+/**
+ * A baseline with at most this many numeric values (8 MB) is read in one scan: it is reduced in a few
+ * milliseconds, so there is nothing to overlap, and each further scan costs a query (~5-10 ms).
+ */
+const ONE_SCAN_VALUES = 1 << 20;
 
 /** Estimated bytes of a category and its count in a Map (the string, the entry, the number). */
 const CATEGORY_BYTES = 64;
@@ -131,7 +136,8 @@ function hashOf(source: Source, known: BaselineProfile<unknown> | undefined): Pr
 
 /**
  * Streams the numeric columns in PROFILE_SCANS scans of a few columns each
- * (while one streams, the previous one's columns are reduced), each column
+ * (while one streams, the previous one's columns are reduced; a small
+ * baseline in one scan), each column
  * whole in a row-sized array; with `segments`, each row at its segment's
  * place (bounds: prefix sums of the rows per segment id). Returns once the
  * scans are done, with the promise of each column's reduction, in order.
@@ -146,7 +152,7 @@ async function streamColumns<R>(
   reduce: (values: Float64Array, name: string) => R | Promise<R>,
 ): Promise<{ reducing: Promise<R[]> }> {
   const rows = bounds[bounds.length - 1];
-  const size = Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
+  const size = rows * numeric.length <= ONE_SCAN_VALUES ? Math.max(1, numeric.length) : Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
   const reductions: Promise<R>[] = [];
   for (let at = 0; at < numeric.length; at += size) {
     const group = numeric.slice(at, at + size);

@@ -36,3 +36,11 @@ test('the CLI prints the cached page (a pipe: 80 columns), and the version', asy
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
   assert.deepEqual((await cli(['--version'])).stdout, `${pkg.version}\n`);
 });
+
+test('the shipped CLI renders through yargs the pages the cache holds (a help request among other flags is not served from it)', async () => {
+  for (const key of ['', ...COMMAND_NAMES]) {
+    const r = await cli([...(key ? [key] : []), '--verbose', '--help'], { env: { LC_ALL: 'C' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, cache.pages[`${key}@80`], key || 'top level');
+  }
+});

@@ -1,7 +1,8 @@
 // What each command loads: `--help`, `--version`, config parsing and the `serve` parent never load
 // DuckDB's native library or compile the WebAssembly kernels; a run does (the probe can fail). Only the
 // HTML format loads the charting library (vega, vega-lite). `--version` and the help pages of the usual
-// widths do not load yargs either (src/cli/help.ts).
+// widths do not load yargs either (src/cli/help.ts). The CLI runs as a bundle (dist/cli, scripts/bundle.mjs):
+// a loaded chunk stands for the modules dist/cli/chunks.json lists in it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,11 +29,26 @@ if (require('node:worker_threads').isMainThread) process.on('exit', () => {
 });
 `;
 
-const HOOKS = `
+// The modules a loaded file stands for: a chunk of the bundle, the modules in it; any other file, itself.
+const CHUNKS = path.resolve('dist', 'cli', 'chunks.json');
+const MODULES_OF = `
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+const chunks = JSON.parse(readFileSync(${JSON.stringify(CHUNKS)}, 'utf8'));
+const modulesOf = (url) => {
+  if (!url.startsWith('file:')) return [url];
+  const file = fileURLToPath(url);
+  const inBundle = chunks[path.relative(${JSON.stringify(path.dirname(CHUNKS))}, file)];
+  return inBundle ? inBundle.map((m) => path.resolve(${JSON.stringify(process.cwd())}, m)) : [file];
+};
+`;
+
+const HOOKS = `${MODULES_OF}
 import { writeFileSync } from 'node:fs';
 export async function resolve(spec, ctx, next) {
   const r = await next(spec, ctx);
-  if (/\\/node_modules\\/vega(-lite)?\\//.test(r.url)) writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.vega', '');
+  if (modulesOf(r.url).some((m) => /\\/node_modules\\/vega(-lite)?\\//.test(m))) writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.vega', '');
   return r;
 }
 `;
@@ -52,6 +68,16 @@ function probe(t: { after: (fn: () => void) => void }) {
 
 const skip = process.platform !== 'linux' && 'reads /proc/self/maps (Linux only)';
 
+test('the bundle holds yargs, vega and DuckDB\'s API, each in one chunk that is not the entry', { skip }, () => {
+  const chunks = JSON.parse(readFileSync(CHUNKS, 'utf8')) as Record<string, string[]>;
+  const holding = (re: RegExp) => Object.keys(chunks).filter((c) => chunks[c].some((m) => re.test(m)));
+  for (const re of [/node_modules\/yargs\//, /node_modules\/vega-lite\//, /node_modules\/@duckdb\/node-api\//]) {
+    const where = holding(re);
+    assert.equal(where.length, 1, `${re}: in ${where.join(', ') || 'no chunk'}`);
+    assert.notEqual(where[0], 'main.js', `${re} is in the entry chunk`);
+  }
+});
+
 test('--help, --version, every command\'s --help and a config error load neither DuckDB, the wasm kernels nor vega', { skip }, async (t) => {
   const p = probe(t);
   const bad = path.join(p.dir, 'bad.yaml');
@@ -70,9 +96,10 @@ test('--help, --version, every command\'s --help and a config error load neither
 const REGISTER = `import { register } from 'node:module';
 register('./hooks.mjs', import.meta.url);
 `;
-const MODULE_HOOKS = `import { appendFileSync } from 'node:fs';
+const MODULE_HOOKS = `${MODULES_OF}
+import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {
-  appendFileSync(process.env.PROBE_DIR + '/' + process.pid + '.modules', url + '\\n');
+  appendFileSync(process.env.PROBE_DIR + '/' + process.pid + '.modules', [url, ...modulesOf(url)].join('\\n') + '\\n');
   return next(url, context);
 }
 `;
@@ -89,7 +116,7 @@ test('--version and every help page print without loading yargs; other help requ
     assert.equal(files.length, 1, `${args.join(' ')}: one process`);
     const modules = readFileSync(path.join(dir, files[0]), 'utf8');
     rmSync(path.join(dir, files[0]));
-    assert.ok(modules.includes('/dist/src/main.js'), 'the hooks saw the CLI load');
+    assert.ok(modules.includes('/dist/cli/main.js'), 'the hooks saw the CLI load');
     return { yargs: /node_modules\/yargs\//.test(modules), stdout: r.stdout };
   };
   for (const args of [['--version'], ['--help'], ['report', '--help'], ['serve', '--help'], ['check', '--help']]) {

@@ -163,8 +163,21 @@ describe('Dockerfile', () => {
     assert.ok(user && user !== 'root' && user !== '0', `last USER is ${user ?? 'unset (root)'}`);
   });
 
-  it('starts the compiled CLI', () => {
-    assert.match(all('ENTRYPOINT').at(-1)?.args ?? '', /dist\/src\/main\.js/);
+  it('copies into the build stage every repo file `npm run build` runs', () => {
+    const build = ins.slice(0, ins.map((i) => i.op).lastIndexOf('FROM'));
+    const at = build.findIndex((i) => i.op === 'RUN' && /npm run build\b/.test(i.args));
+    assert.ok(at >= 0, 'expected RUN npm run build in the build stage');
+    const copied = build.slice(0, at).filter((i) => i.op === 'COPY').flatMap((i) => copyArgs(i.args).paths.slice(0, -1));
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const ran = [...pkg.scripts.build.matchAll(/(?:^|&&\s*)(?:node|asc)\s+(\S+)/g)].map((m) => m[1]);
+    assert.ok(ran.includes('scripts/bundle.mjs'), pkg.scripts.build);
+    for (const file of ran) assert.ok(copied.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, '')}/`)), `the build runs ${file}, which no COPY before it brings in (${copied.join(', ')})`);
+  });
+
+  it('starts the CLI package.json ships as its bin', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+    assert.ok(existsSync(pkg.bin['drift-exporter']) || !existsSync('dist'), `${pkg.bin['drift-exporter']} is not built`);
+    assert.match(all('ENTRYPOINT').at(-1)?.args ?? '', new RegExp(`"node", "${pkg.bin['drift-exporter'].replace(/[.]/g, '\\.')}"`));
     assert.match(all('CMD').at(-1)?.args ?? '', /"serve".*"--listen", "0\.0\.0\.0:9109"/);
   });
 });

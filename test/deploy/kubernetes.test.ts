@@ -56,7 +56,7 @@ function argValue(args: string[], name: string): string | undefined {
 const helpFlags = new Map<string, Set<string>>();
 function flagsOf(command: string): Set<string> {
   if (!helpFlags.has(command)) {
-    const r = spawnSync(process.execPath, ['dist/src/main.js', command, '--help'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['dist/cli/main.js', command, '--help'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, `drift-exporter ${command} --help failed: ${r.stderr}`);
     helpFlags.set(command, new Set([...r.stdout.matchAll(/^\s+(?:-\w, )?--([\w.-]+)/gm)].map((m) => m[1])));
   }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseExposition, type Family } from './prom-text.js';
 
 /** The compiled CLI, run as a user would. */
-export const MAIN = path.resolve(process.cwd(), 'dist', 'src', 'main.js');
+export const MAIN = path.resolve(process.cwd(), 'dist', 'cli', 'main.js');
 
 /**
  * A command prefix under which root cannot read a file it lacks permission
