@@ -207,14 +207,11 @@ export class DriftMetrics {
       family.push(s);
     }
     // Synchronous from here on: a scrape sees either the old set or the new one, never a mix.
-    for (const s of this.published.get(report.model) ?? []) this.gaugeOf(s.def)?.remove(s.labels);
+    this.unpublish(report.model);
     // A segment's family has no prom-client copy: its label names vary with each model's segment_by.
     for (const s of next) this.gaugeOf(s.def)?.set(s.labels, s.value);
-    // Each family's chunk of the model is replaced in its place (or dropped when it has no series now).
-    for (const [name, series] of byFamily) {
-      this.chunked.get(name)!.set(report.model, series);
-      this.stale.add(name);
-    }
+    // The registry keeps the same values (the tests' reference); /metrics renders these chunks of them.
+    for (const [name, series] of byFamily) this.chunked.get(name)!.set(report.model, series);
     // Kept only to take them out of prom-client again: a serving exporter would hold a fleet's samples twice.
     if (this.opts.reference) this.published.set(report.model, next);
   }
