@@ -239,6 +239,8 @@ export async function baselineProfile<T>(
   return oneAtATime(source.spec, () => computeProfile(conn, source, features, reduce, release, range));
 }
 
+type ProfileArgs<T> = Parameters<typeof baselineProfile<T>>;
+
 /**
  * The profiles of one source are computed one at a time: a run that needs one
  * while another run computes it waits, then finds it cached. Two computed at
@@ -257,14 +259,7 @@ async function oneAtATime<R>(spec: string, compute: () => Promise<R>): Promise<R
   }
 }
 
-async function computeProfile<T>(
-  conn: DuckDBConnection,
-  source: Source,
-  features: readonly FeatureColumn[],
-  reduce: (values: Float64Array, name: string) => Reduced<T> | Promise<Reduced<T>>,
-  release: ((value: T) => void) | undefined,
-  range: { filter: TimeFilter; moving: boolean } | null,
-): Promise<BaselineProfile<T>> {
+async function computeProfile<T>(...[conn, source, features, reduce, release, range = null]: ProfileArgs<T>): Promise<BaselineProfile<T>> {
   const filter = range?.filter ?? null;
   const spec = rangeKey(source.spec, filter);
   const { cached, todo, ...found } = lookup<T>(spec, source, features);
@@ -337,16 +332,7 @@ export async function segmentedProfile<T>(
   return oneAtATime(source.spec, () => computeSegmented(conn, source, features, reduce, release, range, segments, ids));
 }
 
-async function computeSegmented<T>(
-  conn: DuckDBConnection,
-  source: Source,
-  features: readonly FeatureColumn[],
-  reduce: ReduceSegments<T>,
-  release: ((value: T) => void) | undefined,
-  range: { filter: TimeFilter; moving: boolean } | null,
-  segments: Segments,
-  ids: readonly number[],
-): Promise<{ whole: BaselineProfile<T>; slices: BaselineProfile<T>[] }> {
+async function computeSegmented<T>(...[conn, source, features, reduce, release, range, segments, ids]: Parameters<typeof segmentedProfile<T>>): Promise<{ whole: BaselineProfile<T>; slices: BaselineProfile<T>[] }> {
   const filter = range?.filter ?? null;
   const ranged = rangeKey(source.spec, filter);
   // Target 0 is the whole, target k > 0 the slice ids[k − 1].
