@@ -99,7 +99,7 @@ export async function forEachChunk(
 }
 
 /**
- * Copies the first `count` values of a DOUBLE vector into `out`, NULL as NaN.
+ * Copies the first `count` values of a DOUBLE vector into `out` from `at` on, NULL as NaN.
  *
  * Reads DuckDBDoubleVector's private `items` (a Float64Array over DuckDB's
  * buffer) and `validity.data` (a bitmask, null when all rows are valid)
@@ -107,13 +107,13 @@ export async function forEachChunk(
  * getItem. This is the only place that relies on those internals; when their
  * shape differs (another node-api version) it falls back to getItem.
  */
-export function readDoubles(vector: DuckDBVector, count: number, out: Float64Array): void {
+export function readDoubles(vector: DuckDBVector, count: number, out: Float64Array, at = 0): void {
   const raw = vector as unknown as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
   const items = raw.items;
   const validity = raw.validity;
   const mask = validity?.data;
   if (vector instanceof DuckDBDoubleVector && items instanceof Float64Array && items.length >= count && validity?.offset === 0 && (mask === null || mask instanceof BigUint64Array)) {
-    out.set(items.subarray(0, count));
+    out.set(items.subarray(0, count), at);
     if (mask) {
       const bytes = new Uint8Array(mask.buffer, mask.byteOffset, Math.ceil(count / 8));
       for (let b = 0; b < bytes.length; b++) {
@@ -121,7 +121,7 @@ export function readDoubles(vector: DuckDBVector, count: number, out: Float64Arr
         if (byte === 0xff) continue;
         for (let bit = 0; bit < 8; bit++) {
           const row = b * 8 + bit;
-          if ((byte & (1 << bit)) === 0 && row < count) out[row] = NaN;
+          if ((byte & (1 << bit)) === 0 && row < count) out[at + row] = NaN;
         }
       }
     }
@@ -129,6 +129,6 @@ export function readDoubles(vector: DuckDBVector, count: number, out: Float64Arr
   }
   for (let i = 0; i < count; i++) {
     const v = vector.getItem(i);
-    out[i] = v === null ? NaN : Number(v);
+    out[at + i] = v === null ? NaN : Number(v);
   }
 }

@@ -167,11 +167,11 @@ async function streamColumns<R>(
       filter,
       (values, count) => {
         // Whole chunks, missing values included; rows beyond the count are only counted (reported below).
+        // Unsegmented rows were read straight to their places.
         if (fill) placed &&= fill.add(values, count);
-        else if (streamed + count <= rows) for (let c = 0; c < group.length; c++) all[c].set(values[c].subarray(0, count), streamed);
         streamed += count;
       },
-      { segments },
+      fill ? { segments } : { into: all },
     );
     if (streamed !== rows || !placed || (fill && fill.short() >= 0)) {
       const what = segments ? 'its count per segment' : filter ? 'its count of the range' : "the files' metadata";

@@ -234,8 +234,11 @@ export type NumericChunkHandler = (values: readonly Float64Array[], count: numbe
 /**
  * Streams numeric columns of the (filtered) source through `onChunk` in one
  * scan and returns the number of rows read. Memory is a few chunks, whatever
- * the number of rows. DuckDB's errors are wrapped to name the source;
- * `onChunk`'s own errors pass through as they are.
+ * the number of rows. With `into` (row-sized arrays, one per column), each
+ * chunk is read straight to its rows' places there, and `onChunk` sees views
+ * of them; a chunk past their end comes in the reused arrays instead.
+ * DuckDB's errors are wrapped to name the source; `onChunk`'s own errors pass
+ * through as they are.
  */
 export async function streamNumeric(
   conn: DuckDBConnection,
@@ -243,7 +246,7 @@ export async function streamNumeric(
   columns: readonly string[],
   filter: TimeFilter | null,
   onChunk: NumericChunkHandler,
-  opts: { segments?: Segments | null } = {},
+  opts: { segments?: Segments | null; into?: readonly Float64Array[] } = {},
 ): Promise<number> {
   const w = where(source, filter);
   const exprs = columns.map((c) => `${ident(c)}::DOUBLE`);
@@ -264,13 +267,21 @@ export async function streamNumeric(
     }
   };
   try {
+    const into = opts.into;
+    const capacity = into ? Math.min(...into.map((a) => a.length)) : 0;
     await forEachChunk(conn, sql, params, (chunk) => {
       const count = chunk.rowCount;
-      for (let c = 0; c < exprs.length; c++) readDoubles(chunk.getColumnVector(c), count, values[c]);
+      // Straight to the rows' places saves a copy of every value.
+      const direct = into !== undefined && rows + count <= capacity;
+      for (let c = 0; c < exprs.length; c++) {
+        if (direct && c < into.length) readDoubles(chunk.getColumnVector(c), count, into[c], rows);
+        else readDoubles(chunk.getColumnVector(c), count, values[c]);
+      }
+      const seen = direct ? exprs.map((_, c) => (c < into.length ? into[c].subarray(rows, rows + count) : values[c])) : values;
       rows += count;
       let pending: void | Promise<void>;
       try {
-        pending = onChunk(values, count);
+        pending = onChunk(seen, count);
       } catch (err) {
         handlerFailed = true;
         throw err;

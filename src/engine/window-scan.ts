@@ -176,11 +176,17 @@ async function keptScan(
   // Whole chunks are kept, missing values (NaN) included: the threads skip them while sorting.
   let filled = 0;
   try {
-    out.rows = await streamNumeric(conn, window, names, filter, (values, count) => {
-      if (filled + count > rows) throw new InconsistentPassError(`more than the ${rows} rows counted`);
-      for (let c = 0; c < names.length; c++) kept[c].set(values[c].subarray(0, count), filled);
-      filled += count;
-    });
+    out.rows = await streamNumeric(
+      conn,
+      window,
+      names,
+      filter,
+      (_, count) => {
+        if (filled + count > rows) throw new InconsistentPassError(`more than the ${rows} rows counted`);
+        filled += count;
+      },
+      { into: kept },
+    );
   } catch (err) {
     throw changedOr(err, window);
   }

@@ -356,6 +356,25 @@ test('the baseline std is finite and right on values whose squares overflow or u
   assert.ok(Math.abs(got - 1.7e308 * Math.sqrt(0.0099)) <= 1e-12 * got, `${got}`);
 });
 
+test('the baseline MAD and median |x| (found by bisection over the two runs of deviations) equal the median of every deviation, sorted', () => {
+  // The same scaled deviations |x·s − c|, all computed and sorted: what NumPy's median of them is.
+  const scale = (x: Float64Array) => 2 ** -Math.max(-1000, Math.min(1000, Math.ceil(Math.log2(Math.max(Math.abs(x[0]), Math.abs(x[x.length - 1]))))));
+  const median = (d: Float64Array) => (d.sort(), d.length % 2 ? d[d.length >> 1] : (d[(d.length >> 1) - 1] + d[d.length >> 1]) / 2);
+  const u = rng(11);
+  const gens: (() => number)[] = [() => u(), () => u() - 0.3, () => Math.round(u() * 6) - 3, () => Math.exp(u() * 40 - 20), () => (u() < 0.6 ? 0 : u()), () => (u() < 0.9 ? 5 : u() * 10), () => [1, 2, 2, 3][Math.floor(u() * 4)]];
+  for (const gen of gens) {
+    for (const n of [1, 2, 3, 4, 5, 8, 13, 64, 101, 1000, 4097]) {
+      const x = Float64Array.from({ length: n }, gen).sort();
+      if (x[0] === x[n - 1]) continue;
+      const s = scale(x);
+      const h = n >> 1;
+      const c = n % 2 ? x[h] * s : (x[h - 1] * s + x[h] * s) / 2;
+      assert.equal(baselineMad(x), median(x.map((v) => Math.abs(v * s - c))) / 0.6744897501960817 / s, `MAD, n = ${n}`);
+      assert.equal(baselineMagnitude(x), median(x.map((v) => Math.abs(v * s))) / s, `median |x|, n = ${n}`);
+    }
+  }
+});
+
 test('the baseline MAD and median |x| match their definitions, are finite on extreme values, and ignore a minority of sentinels', () => {
   const sorted = (a: number[]) => Float64Array.from(a).sort();
   for (const a of [[1, 2, 3, 4, 100], [-5, -1, 0, 2, 2, 9], [-1.7e308, -1e308, 3, 1e308, 1.7e308], [1e-310, 3e-310, 7e-310, 2e-309]]) {
