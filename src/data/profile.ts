@@ -154,10 +154,12 @@ async function streamColumns<R>(
   const rows = bounds[bounds.length - 1];
   const size = rows * numeric.length <= ONE_SCAN_VALUES ? Math.max(1, numeric.length) : Math.max(1, Math.ceil(numeric.length / PROFILE_SCANS));
   const reductions: Promise<R>[] = [];
+  // The first scan reads the segment ids; later ones place the same rows, in the same order, where it did.
+  let places: Int32Array | null = null;
   for (let at = 0; at < numeric.length; at += size) {
     const group = numeric.slice(at, at + size);
     const all = group.map(() => new Float64Array(rows));
-    const fill = segments ? new SegmentFill(all, bounds) : null;
+    const fill: SegmentFill | null = segments ? new SegmentFill(all, bounds, places) : null;
     let streamed = 0;
     let placed = true;
     await streamNumeric(
@@ -171,8 +173,9 @@ async function streamColumns<R>(
         if (fill) placed &&= fill.add(values, count);
         streamed += count;
       },
-      fill ? { segments } : { into: all },
+      fill ? (places ? {} : { segments }) : { into: all },
     );
+    places = fill?.places ?? null;
     if (streamed !== rows || !placed || (fill && fill.short() >= 0)) {
       const what = segments ? 'its count per segment' : filter ? 'its count of the range' : "the files' metadata";
       throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, not the rows ${what} says (${rows}); did they change during the run?`);

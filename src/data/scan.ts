@@ -176,50 +176,66 @@ export async function countSegmentIds(conn: DuckDBConnection, source: Source, se
  * Row-sized columns filled from a segmented scan's chunks (streamNumeric with
  * segments: the ids come last), each row at its segment's next place, so
  * that segment s's rows are [bounds[s], bounds[s + 1]) in scan order: the
- * values arrive grouped, with no pass to group them.
+ * values arrive grouped, with no pass to group them. Each row's place is
+ * recorded: a later scan of the same rows (DuckDB keeps a scan's row order,
+ * preserve_insertion_order) reads no ids, and is filled from `places`.
  */
 export class SegmentFill {
   /** The next place of each segment. */
   private readonly at: Int32Array;
-  private dest = new Int32Array(CHUNK_ROWS);
+  /** Row i of the scans goes to places[i]. */
+  readonly places: Int32Array;
+  private readonly replay: boolean;
+  /** Rows placed so far. */
+  rows = 0;
 
-  /** @param bounds prefix sums of the rows per segment id (counted before the scan) */
+  /**
+   * @param bounds prefix sums of the rows per segment id (counted before the scan)
+   * @param places a first scan's `places`: this scan's chunks come without ids
+   */
   constructor(
     readonly columns: Float64Array[],
     readonly bounds: readonly number[],
+    places: Int32Array | null = null,
   ) {
     this.at = Int32Array.from(bounds.slice(0, -1));
+    this.replay = places !== null;
+    this.places = places ?? new Int32Array(bounds[bounds.length - 1]);
   }
 
-  /** Places a chunk's rows; false when a segment has more rows than were counted (the fill is then of no use). */
+  /** Places a chunk's rows; false when there are more rows, or more of a segment, than were counted (the fill is then of no use). */
   add(values: readonly Float64Array[], count: number): boolean {
-    const ids = values[this.columns.length];
-    const { at, bounds } = this;
-    if (this.dest.length < count) this.dest = new Int32Array(count);
-    const dest = this.dest;
-    for (let r = 0; r < count; r++) {
-      const s = ids[r];
-      // Also false for an id beyond the counted segments.
-      if (!(at[s] < bounds[s + 1])) return false;
-      dest[r] = at[s]++;
+    const { at, bounds, places } = this;
+    const row = this.rows;
+    if (row + count > places.length) return false;
+    if (!this.replay) {
+      const ids = values[this.columns.length];
+      for (let r = 0; r < count; r++) {
+        const s = ids[r];
+        // Also false for an id beyond the counted segments.
+        if (!(at[s] < bounds[s + 1])) return false;
+        places[row + r] = at[s]++;
+      }
     }
     for (let c = 0; c < this.columns.length; c++) {
       const to = this.columns[c];
       const from = values[c];
-      for (let r = 0; r < count; r++) to[dest[r]] = from[r];
+      for (let r = 0; r < count; r++) to[places[row + r]] = from[r];
     }
+    this.rows += count;
     return true;
   }
 
-  /** The first segment id with fewer rows placed than counted, or −1. */
+  /** The first segment id with fewer rows placed than counted, or −1; a later scan's: 0 unless every row was placed. */
   short(): number {
+    if (this.replay) return this.rows === this.places.length ? -1 : 0;
     for (let s = 0; s < this.at.length; s++) if (this.at[s] !== this.bounds[s + 1]) return s;
     return -1;
   }
 
-  /** Rows placed in segment s. */
+  /** Rows placed in segment s (a later scan's: every row it placed). */
   placed(s: number): number {
-    return this.at[s] - this.bounds[s];
+    return this.replay ? this.rows : this.at[s] - this.bounds[s];
   }
 }
 

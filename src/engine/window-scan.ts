@@ -106,13 +106,15 @@ export async function readWindow(
   // their buffers come back to be filled by a later scan.
   let settling: Promise<void> = Promise.resolve();
   const spare: Float64Array[] = [];
+  // A segmented window's row places, from its first kept scan.
+  let places: Int32Array | null = null;
   try {
     for (const [b, scan] of scans.entries()) {
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
       if (scan.keep) {
-        const { settled } = plan
-          ? await keptSegmentedScan(conn, window, scan.names, baseline, filter, rows, spare, out, plan)
-          : await keptScan(conn, window, scan.names, baseline, filter, rows, spare, out);
+        let settled: Promise<void>;
+        if (plan) ({ settled, places } = await keptSegmentedScan(conn, window, scan.names, baseline, filter, rows, spare, out, plan, places));
+        else ({ settled } = await keptScan(conn, window, scan.names, baseline, filter, rows, spare, out));
         await settling;
         settling = settled;
         phase('window numeric scan');
@@ -327,12 +329,14 @@ async function keptSegmentedScan(
   spare: Float64Array[],
   out: WindowData,
   plan: SegmentPlan,
-): Promise<{ settled: Promise<void> }> {
+  places: Int32Array | null,
+): Promise<{ settled: Promise<void>; places: Int32Array }> {
   const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
   // Each row goes to its segment's place as it is read: the threads get every column grouped by segment.
+  // The first scan reads the segment ids; later ones place the same rows, in the same order, where it did.
   const bounds = [0];
   for (const n of plan.rows) bounds.push(bounds[bounds.length - 1] + n);
-  const fill = new SegmentFill(kept, bounds);
+  const fill = new SegmentFill(kept, bounds, places);
   try {
     out.rows = await streamNumeric(
       conn,
@@ -342,8 +346,9 @@ async function keptSegmentedScan(
       (values, count) => {
         if (!fill.add(values, count)) throw new InconsistentPassError(`more rows of a segment than the ${rows} rows counted`);
       },
-      { segments: plan.segments },
+      places ? {} : { segments: plan.segments },
     );
+    if (fill.rows !== rows) throw new InconsistentPassError(`${fill.rows} rows read, ${rows} counted`);
     const short = fill.short();
     if (short >= 0) throw new InconsistentPassError(`segment ${short}: ${fill.placed(short)} rows read, ${plan.rows[short]} counted`);
   } catch (err) {
@@ -390,7 +395,7 @@ async function keptSegmentedScan(
     });
   // Awaited by the caller after the next scan; until then a failure must not count as unhandled.
   settled.catch(() => undefined);
-  return { settled };
+  return { settled, places: fill.places };
 }
 
 /**

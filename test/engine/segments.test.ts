@@ -238,6 +238,27 @@ for (const collectValues of [undefined, 0]) {
   });
 }
 
+test('numeric columns read in several scans (the segment ids read by the first, later scans placing the same rows where it did) give each segment what its slice alone gives', async (t) => {
+  const dir = tempDir(t);
+  // 3 numeric columns × 350,000 baseline rows: more than the one-scan profile's 2^20 values, so one scan per column.
+  const cols = (rows: number, seed: number) => `SELECT s, x, x * x / 100 - x AS y, round(x / 7) AS z, cat FROM (${rowsSql(rows, seed, ['a', 'b', 'c'])})`;
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), cols(350_000, 3));
+  const window = await writeParquet(path.join(dir, 'w.parquet'), cols(20_000, 4));
+  const features = { x: 'numeric', y: 'numeric', z: 'numeric', cat: 'categorical' };
+  const over = { features, segment_by: ['s'] };
+  // Room for one window column per kept scan: three scans.
+  const r = await runModel(plainModel(baseline, window, over), { collectValues: 2 * 20_000 });
+  assert.equal(r.segments!.length, 3);
+  for (const seg of r.segments!) {
+    const only = async (file: string, name: string) => writeParquet(path.join(dir, `${name}-${seg.key.s}.parquet`), `SELECT x, y, z, cat FROM read_parquet('${file}') WHERE s = '${seg.key.s}'`);
+    const alone = await runModel(plainModel(await only(baseline, 'b'), await only(window, 'w'), { features }));
+    assert.equal(seg.baseline.rows, alone.baseline.rows, `segment ${seg.key.s}: its baseline slice's rows`);
+    assert.deepEqual(seg.features, alone.features, `segment ${seg.key.s}: every statistic, bit for bit`);
+  }
+  const whole = await runModel(plainModel(baseline, window, { features }));
+  assert.deepEqual(r.features, whole.features, 'the whole window, bit for bit');
+});
+
 test("segmented grid columns give every segment, and the whole window, the kept window's exact quantiles", async (t) => {
   const dir = tempDir(t);
   const baseline = await writeParquet(path.join(dir, 'b.parquet'), rowsSql(3000, 1, ['a', 'b', 'c', 'd']));
