@@ -160,6 +160,7 @@ if (w1 && peer) {
 }
 if (w1) targets.push(`- W1 peak RSS <= 1 GB: ${fmt(w1.rss, 0)} MB — ${w1.rss <= 1024 ? 'met' : 'NOT met'}`);
 if (w2) targets.push(`- W2 job <= 3x floor: ${fmt(w2.job / w2.floor, 1)}x — ${w2.job <= 3 * w2.floor ? 'met' : 'NOT met'}`);
+if (w2) targets.push(`- W2 peak RSS <= 1 GB: ${fmt(w2.rss, 0)} MB — ${w2.rss <= 1024 ? 'met' : 'NOT met'}`);
 const w1s = summary['W1-segmented'];
 if (w1 && w1s) targets.push(`- W1 segmented (5 segments) <= 1.5x W1: ${fmt(w1s.job / w1.job, 2)}x cold, ${fmt(w1s.warm / w1.warm, 2)}x warm — ${w1s.job <= 1.5 * w1.job ? 'met' : 'NOT met'}`);
 // A moving reference is a new range at every run: its warm run pays one read of that range (profiled: scanned, sorted,

@@ -19,7 +19,9 @@ export class SummaryStore {
     const { baselines, summaries } = this;
     switch (req.op) {
       case 'summarize':
-        return { value: this.keep(req.key, sortDoubles(req.values)) };
+        // The values go back, unused: the summary holds arrays of its own, and the row-sized buffer would
+        // otherwise wait for this thread's next collection (a thread allocates little, so that can be long).
+        return { value: this.keep(req.key, sortDoubles(req.values)), transfer: [req.values.buffer as ArrayBuffer] };
       case 'adopt':
         baselines.set(req.key, req.summary as BaselineSummary);
         return { value: null };
