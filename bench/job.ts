@@ -39,6 +39,7 @@ async function floor(): Promise<Record<string, number>> {
   const conn = await (await DuckDBInstance.create(':memory:')).connect();
   const aggs = features.map((f) => `count("${f}"), min("${f}"), max("${f}")`).join(', ');
   const range = w.moving ? referenceFilter(model, asOfs[1]!) : null;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   // The rows the warm run compares with: its reference range, (start, end] as the engine reads it.
   // The workload's ts is a TIMESTAMP (UTC, no zone): compared with zone-less literals, as the engine compares it.
@@ -48,15 +49,24 @@ async function floor(): Promise<Record<string, number>> {
   const t1 = performance.now();
   await conn.runAndReadAll(`SELECT ${aggs} FROM read_parquet('${w.window}')`);
   const t2 = performance.now();
-  return { seconds: (t2 - t0) / 1000, reference_seconds: (t1 - t0) / 1000 };
+  return { seconds: (t2 - t0) / 1000, reference_seconds: (t1 - t0) / 1000, cpu_seconds: cpuSince(c0) };
 }
 
 async function job(): Promise<Record<string, number>> {
   // Phase timings come from the engine's optional onPhase hook.
   const phases: Record<string, number> = {};
-  const onPhase = (p: string, s: number) => (phases[p] = (phases[p] ?? 0) + s);
+  // CPU-seconds of every thread (DuckDB's and the summary threads' too) over the cold run, and over its window scan phase.
+  let mark = process.cpuUsage();
+  let scanCpu = 0;
+  const onPhase = (p: string, s: number) => {
+    phases[p] = (phases[p] ?? 0) + s;
+    if (p === 'window numeric scan') scanCpu += cpuSince(mark);
+    mark = process.cpuUsage();
+  };
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const first = await runModel(model, { onPhase, asOf: asOfs[0] });
+  const cpu = cpuSince(c0);
   const t1 = performance.now();
   const warmPhases: Record<string, number> = {};
   const second = await runModel(model, { onPhase: (p, s) => (warmPhases[p] = (warmPhases[p] ?? 0) + s), asOf: asOfs[1] });
@@ -64,6 +74,8 @@ async function job(): Promise<Record<string, number>> {
   if (process.env.BENCH_REPORT_OUT) writeFileSync(process.env.BENCH_REPORT_OUT, JSON.stringify(first, null, 1));
   return {
     seconds: (t1 - t0) / 1000,
+    cpu_seconds: cpu,
+    scan_cpu_per_second: phases['window numeric scan'] ? scanCpu / phases['window numeric scan'] : 0,
     warm_seconds: (t2 - t1) / 1000,
     window_rows: first.window.rows,
     baseline_rows: first.baseline.rows,
@@ -71,6 +83,11 @@ async function job(): Promise<Record<string, number>> {
     ...Object.fromEntries(Object.entries(phases).map(([p, s]) => [`phase ${p}`, s])),
     ...Object.fromEntries(Object.entries(warmPhases).map(([p, s]) => [`warm ${p}`, s])),
   };
+}
+
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
 }
 
 const result = mode === 'floor' ? await floor() : await job();
