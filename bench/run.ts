@@ -65,7 +65,7 @@ if (args.includes('--fleet')) {
     results.push(await runFleet(workDir, path.join(root, 'dist', 'cli', 'main.js'), n, n >= 200 ? rounds : Math.min(rounds, 3)));
     console.log(JSON.stringify(results.at(-1)));
   }
-  const note = `- Date: ${new Date().toISOString()}; ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}. The machine was shared with other agents' builds and tests while this ran: CPU and latency figures are upper bounds.`;
+  const note = `- Date: ${new Date().toISOString()}; ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}. CPU and latency figures include whatever else ran on the machine at the time.`;
   const section = fleetSection(results, note);
   const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
   const start = previous.indexOf('<!-- fleet:');
