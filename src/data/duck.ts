@@ -53,6 +53,9 @@ export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<
     // Lets a streamed query run ahead of JavaScript by this much (DuckDB's default is under 1 MB, a few chunks),
     // so that its threads keep scanning while a chunk handler is busy. Bounded, whatever the result's length.
     await conn.run(`SET streaming_buffer_size = '${STREAMING_BUFFER}'`);
+    // DuckDB's default, set here because the engine relies on it: a scan returns the rows in the files' order, so
+    // a segmented window's later scans place each row where the first scan (which read the segment ids) put it.
+    await conn.run('SET preserve_insertion_order = true');
     return await fn(conn);
   } finally {
     conn.closeSync();
