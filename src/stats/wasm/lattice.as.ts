@@ -6,14 +6,7 @@
 // per pair of rows, so that the rows after the first calls run the optimized
 // code (a running WebAssembly call keeps the code it started with).
 
-/** Makes room for `bytes` after the static data; returns where it starts, or 0 when memory cannot grow. */
-export function reserve(bytes: usize): usize {
-  const base: usize = (__heap_base + 15) & ~(<usize>15);
-  const need: usize = base + bytes;
-  const have: usize = (<usize>memory.size()) << 16;
-  if (need > have && memory.grow(<i32>((need - have + 0xffff) >>> 16)) < 0) return 0;
-  return base;
-}
+export { reserve } from "./memory.as";
 
 @inline function at(base: usize, j: i32): usize {
   return base + (<usize>j << 3);

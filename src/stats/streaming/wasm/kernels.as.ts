@@ -20,14 +20,7 @@ export function resultAt(): usize {
   return result;
 }
 
-/** Makes room for `bytes` after the static data; returns where it starts, or 0 when memory cannot grow. */
-export function reserve(bytes: usize): usize {
-  const base: usize = (__heap_base + 15) & ~(<usize>15);
-  const need: usize = base + bytes;
-  const have: usize = (<usize>memory.size()) << 16;
-  if (need > have && memory.grow(<i32>((need - have + 0xffff) >>> 16)) < 0) return 0;
-  return base;
-}
+export { reserve } from "../../wasm/memory.as";
 
 @inline function f64At(base: usize, i: i32): f64 {
   return load<f64>(base + (<usize>i << 3));
