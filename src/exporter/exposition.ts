@@ -17,6 +17,8 @@ const SMALL_GZIP = { windowBits: 12, memLevel: 5, chunkSize: 512 };
 /** A piece of the exposition: its bytes, and a gzip member of them (members concatenate into one gzip stream, RFC 1952 2.2). */
 export class Piece {
   readonly plain: Buffer;
+  /** When it was made: a young model chunk may soon be replaced, so it is not consolidated yet. */
+  readonly born = performance.now();
   private gz: Buffer | Promise<Buffer> | null = null;
 
   constructor(text: string) {
@@ -32,7 +34,8 @@ export class Piece {
 }
 
 const escapeText = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-const escapeLabel = (v: unknown) => (typeof v === 'string' ? escapeText(v).replace(/"/g, '\\"') : String(v));
+const NEEDS_ESCAPE = /[\\\n"]/;
+const escapeLabel = (v: unknown) => (typeof v !== 'string' ? String(v) : NEEDS_ESCAPE.test(v) ? escapeText(v).replace(/"/g, '\\"') : v);
 
 /** A sample value as prom-client writes it (NaN as "Nan", as it does). */
 export function formatValue(v: number): string {
@@ -43,8 +46,10 @@ export function formatValue(v: number): string {
 
 /** `name{a="x",b="y"}`, labels in the object's own order, as prom-client writes them. */
 function seriesName(name: string, labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-  return parts.length > 0 ? `${name}{${parts.join(',')}}` : name;
+  // A loop rather than entries/map/join: a fleet's round renders tens of thousands of these, on the serving loop.
+  let inner = '';
+  for (const k in labels) inner += `${inner === '' ? '' : ','}${k}="${escapeLabel(labels[k])}"`;
+  return inner === '' ? name : `${name}{${inner}}`;
 }
 
 /** The HELP and TYPE lines of a family. */
@@ -53,12 +58,18 @@ export function familyHeader(name: string, help: string, type: string): string {
   return `# HELP ${n} ${escapeText(help)}\n# TYPE ${n} ${type}`;
 }
 
+/** What Joined joins: a piece, or a block of them. */
+interface Part {
+  readonly plain: Buffer;
+  gzipped(): Buffer | Promise<Buffer>;
+}
+
 /** Pieces joined once: their bytes, and their gzip members, concatenated when first asked for. */
 export class Joined {
   private plainBytes: Buffer | null = null;
   private gz: Buffer | Promise<Buffer> | null = null;
 
-  constructor(private readonly parts: readonly Piece[]) {}
+  constructor(private readonly parts: readonly Part[]) {}
 
   get plain(): Buffer {
     return (this.plainBytes ??= Buffer.concat(this.parts.map((p) => p.plain)));
@@ -76,15 +87,80 @@ export function whenReady<T>(buffers: (Buffer | Promise<Buffer>)[], f: (all: Buf
 }
 
 /**
+ * Consecutive model chunks of a family, gzipped as one member. A member per
+ * chunk compresses little (a few lines each, with the member's own header);
+ * together the repeated metric, model and feature names compress about five
+ * times better. A block stands for exactly its pieces: it is used only while
+ * the family holds those same pieces, in that order, and never after one of
+ * them is replaced.
+ */
+class Block implements Part {
+  constructor(readonly pieces: readonly Piece[], private readonly gz: Buffer) {}
+
+  get plain(): Buffer {
+    return Buffer.concat(this.pieces.map((p) => p.plain));
+  }
+
+  gzipped(): Buffer {
+    return this.gz;
+  }
+
+  /** Whether `pieces` hold this block's pieces from `at` on. */
+  matches(pieces: readonly Piece[], at: number): boolean {
+    if (at + this.pieces.length > pieces.length) return false;
+    for (let k = 0; k < this.pieces.length; k++) if (pieces[at + k] !== this.pieces[k]) return false;
+    return true;
+  }
+}
+
+/** Models per block: 16 bring a 200-model fleet's body from 870 kB of members to about 170 kB. */
+const BLOCK_MODELS = 16;
+/** A chunk younger than this may be replaced at once (a round publishes model after model): it waits before joining a block. */
+const SETTLE_MS = 250;
+/** Blocks are gzipped on the loop (about 50 µs each, where a trip to the pool costs more), at most this long at a time, so a scrape waits for one slice at most. */
+const SLICE_MS = 1;
+const BLOCK_GZIP = { windowBits: 12, memLevel: 5, chunkSize: 1024 };
+
+/** Families with groups of pieces to consolidate, drained a slice at a time, off the scrape's path. */
+const queue: { family: ModelChunks; groups: Piece[][] }[] = [];
+let draining = false;
+
+function drain(): void {
+  const end = performance.now() + SLICE_MS;
+  while (queue.length > 0 && performance.now() < end) {
+    const job = queue[0];
+    const group = job.groups.pop()!;
+    job.family.addBlock(new Block(group, gzipSync(Buffer.concat(group.map((p) => p.plain)), BLOCK_GZIP)));
+    if (job.groups.length === 0) {
+      queue.shift();
+      job.family.consolidated();
+    }
+  }
+  if (queue.length > 0) setImmediate(drain).unref();
+  else draining = false;
+}
+
+/**
  * One family's series, per model, in the order prom-client holds them: a
  * label set set again keeps its place, a model removed and published again
  * moves to the end. The family's joined bytes are kept until a model changes.
+ * Its settled chunks are consolidated into blocks in the background; a block
+ * that is ready, and still current, then replaces its pieces' members.
  */
 export class ModelChunks {
   private readonly chunks = new Map<string, Piece>();
   private cached: Joined | null = null;
+  /** Blocks by their first piece. */
+  private blocks = new Map<Piece, Block>();
+  private pending = false;
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(readonly name: string) {}
+  /** `changed`: told when the family's bytes changed without a model changing (a block became ready). */
+  constructor(
+    readonly name: string,
+    private readonly changed: () => void = () => {},
+    private readonly settleMs = SETTLE_MS,
+  ) {}
 
   /** Replaces the model's series in place; a label set given twice keeps its first place and its last value, as a gauge set twice does. */
   set(model: string, series: readonly { labels: Record<string, string>; value: number }[]): void {
@@ -108,8 +184,76 @@ export class ModelChunks {
     return this.chunks.size === 0;
   }
 
-  /** The family's header (the same at every call) and every model's chunk, joined. */
+  /** The family's header (the same at every call) and every model's chunk, joined: current blocks where they match, the other pieces' own members. */
   joined(head: Piece): Joined {
-    return (this.cached ??= new Joined([head, ...this.chunks.values()]));
+    if (this.cached) return this.cached;
+    const pieces = [...this.chunks.values()];
+    const parts: Part[] = [head];
+    const kept = new Map<Piece, Block>();
+    const runs: Piece[][] = [];
+    let loose: Piece[] = [];
+    for (let i = 0; i < pieces.length; ) {
+      const block = this.blocks.get(pieces[i]);
+      if (block?.matches(pieces, i)) {
+        if (loose.length > 0) runs.push(loose);
+        loose = [];
+        kept.set(pieces[i], block);
+        parts.push(block);
+        i += block.pieces.length;
+      } else {
+        loose.push(pieces[i]);
+        parts.push(pieces[i]);
+        i++;
+      }
+    }
+    if (loose.length > 0) runs.push(loose);
+    // A block no longer matched stands for pieces the family no longer holds: dropped.
+    this.blocks = kept;
+    if (runs.length > 0 && !this.pending) this.consolidate(runs);
+    return (this.cached = new Joined(parts));
+  }
+
+  /** Queues the runs' settled groups; a run's chunks that are still young are looked at again once they have settled. */
+  private consolidate(runs: Piece[][]): void {
+    const settledBefore = performance.now() - this.settleMs;
+    const groups: Piece[][] = [];
+    let youngest = -Infinity;
+    for (const run of runs) {
+      for (let at = 0; at < run.length; at += BLOCK_MODELS) {
+        const group = run.slice(at, at + BLOCK_MODELS);
+        const born = Math.max(...group.map((p) => p.born));
+        // A lone chunk gains nothing from a block of its own.
+        if (group.length < 2) continue;
+        if (born <= settledBefore) groups.push(group);
+        else youngest = Math.max(youngest, born);
+      }
+    }
+    if (groups.length > 0) {
+      this.pending = true;
+      queue.push({ family: this, groups });
+      if (!draining) {
+        draining = true;
+        setImmediate(drain).unref();
+      }
+    }
+    if (youngest > -Infinity && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.cached = null;
+        this.changed();
+      }, Math.max(0, youngest + this.settleMs - performance.now())).unref();
+    }
+  }
+
+  /** A block of this family is ready. */
+  addBlock(block: Block): void {
+    this.blocks.set(block.pieces[0], block);
+  }
+
+  /** This family's queued blocks are ready: its next joining uses them (and queues what has settled since). */
+  consolidated(): void {
+    this.pending = false;
+    this.cached = null;
+    this.changed();
   }
 }

@@ -70,7 +70,7 @@ const LIVE_GZIP = { windowBits: 12, memLevel: 5 };
  * Bodies up to this size are joined once per rendering (one write per scrape); a fleet's larger body stays in its
  * families' buffers, written one after the other: joining it at every change would allocate a body per change.
  */
-const JOIN_BYTES = 256 * 1024;
+const JOIN_BYTES = 64 * 1024;
 const joinSmall = (parts: Buffer[]): Buffer[] => {
   const n = parts.reduce((sum, b) => sum + b.length, 0);
   return n <= JOIN_BYTES ? [Buffer.concat(parts, n)] : parts.filter((b) => b.length > 0);
@@ -125,9 +125,11 @@ export class DriftMetrics {
    * rendering the tests compare the chunks with byte for byte. A serving
    * exporter keeps them in its chunks only: a fleet's tens of thousands of
    * series, twice, would double the heap and its garbage collections.
+   * `settleMs`: how long a model's chunk stays out of a gzip block (tests set 0).
    */
-  constructor(build: { version: string; nodejsVersion: string }, private readonly opts: { reference?: boolean } = {}) {
-    for (const def of MODEL_DEFS) this.chunked.set(def.name, new ModelChunks(def.name));
+  constructor(build: { version: string; nodejsVersion: string }, private readonly opts: { reference?: boolean; settleMs?: number } = {}) {
+    // A family whose blocks became ready renders again, as one whose model changed.
+    for (const def of MODEL_DEFS) this.chunked.set(def.name, new ModelChunks(def.name, () => this.stale.add(def.name), opts.settleMs));
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
     this.gauge(METRICS.buildInfo).set({ version: build.version, nodejs_version: build.nodejsVersion }, 1);
     const own = new Set(this.registry.getMetricsAsArray().map((m) => (m as { name: string }).name));

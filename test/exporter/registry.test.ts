@@ -345,18 +345,59 @@ describe('DriftMetrics rendering from per-model chunks', () => {
     await same(metrics, 'after removing two models');
   });
 
-  it('write a fleet-sized body (over 256 KiB) family by family, never joined, with the same bytes', async () => {
+  it('write a fleet-sized body (over 64 KiB) family by family, never joined, with the same bytes', async () => {
     const { metrics, state } = setup();
     const models = Array.from({ length: 300 }, (_, i) => ({ name: `model-${i}`, schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }));
     state.setModels(models);
     for (const m of models) state.runSucceeded(report(m.name, Array.from({ length: 8 }, (_, f) => feature(`feature_${f}`))), at(1));
     const plain = await metrics.render();
-    assert.ok(plain.length > 256 * 1024 && plain.parts.length > 10, `${plain.length} bytes in ${plain.parts.length} parts`);
+    assert.ok(plain.length > 64 * 1024 && plain.parts.length > 10, `${plain.length} bytes in ${plain.parts.length} parts`);
     assert.equal(plain.length, Buffer.concat(plain.parts).length);
     await same(metrics, 'fleet-sized');
     const small = setup();
     small.state.setModels(models.slice(0, 1));
     assert.equal((await small.metrics.render(true)).parts.length, 2, 'a small body: the cached text and the process families');
+  });
+
+  it("gzip settled models' chunks in blocks: a body about a fifth the size, never a value a block has stopped standing for", async () => {
+    const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' }, { reference: true, settleMs: 0 });
+    const state = new ExporterState(metrics);
+    const gzipped = async () => Buffer.concat((await metrics.render(true)).parts);
+    // Blocks are made in the background, a slice of the loop at a time: scrape until the body stops shrinking.
+    const settled = async () => {
+      let size = Infinity;
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        const next = (await gzipped()).length;
+        if (next === size) return size;
+        size = next;
+      }
+      throw new Error('the blocks never settled');
+    };
+    const models = Array.from({ length: 60 }, (_, i) => ({ name: `model-${i}`, schedule: '* * * * *', intervalS: 60, timeoutS: 300, maxLogLagS: 3600 }));
+    state.setModels(models);
+    const features = (score: number) => Array.from({ length: 6 }, (_, f) => feature(`feature_${f}`, { score: score + f / 100 }));
+    for (const [i, m] of models.entries()) state.runSucceeded(report(m.name, features(i / 100)), at(1));
+    const members = (await gzipped()).length;
+    await same(metrics, 'before any block');
+    const blocked = await settled();
+    assert.ok(blocked < members / 3, `blocks: ${blocked} bytes, against ${members} bytes of one member per chunk`);
+    await same(metrics, 'in blocks');
+    // Each change is seen by the very next scrape, whatever blocks are ready or on their way.
+    const order = [17, 3, 59, 0, 31, 32, 33, 8];
+    for (const [k, i] of order.entries()) {
+      state.runStarted(models[i].name);
+      state.runSucceeded(report(models[i].name, features(0.5 + k / 10)), at(2 + k));
+      await same(metrics, `${models[i].name} republished`);
+      if (k % 3 === 0) {
+        await settled();
+        await same(metrics, `${models[i].name} republished, settled`);
+      }
+    }
+    state.setModels(models.filter((_, i) => i % 7 !== 0));
+    await same(metrics, 'after removing models');
+    assert.ok((await settled()) < members / 3);
+    await same(metrics, 'after removing models, settled');
   });
 
   it("a model's run and new report re-render none of the families that hold every model's series", async () => {
