@@ -30,7 +30,7 @@ export interface FleetResult {
   cpu_s_per_round: number[];
   round_s: number[];
   max_queue_wait_s: number;
-  scrape: { scrapes: number; errors: number; p50_ms: number; p99_ms: number; max_ms: number };
+  scrape: { scrapes: number; errors: number; mean_bytes: number; p50_ms: number; p99_ms: number; max_ms: number; p99_from_schedule_ms: number };
   cache_hits: number;
   cache_misses: number;
 }
@@ -144,7 +144,7 @@ export async function runFleet(workDir: string, main: string, models: number, ro
       await new Promise((res) => setTimeout(res, 100));
     }
     const readyS = (performance.now() - t0) / 1000;
-    const result: FleetResult = { models, processes, ready_s: readyS, rounds, pss_mb: [], rss_mb: [], cpu_s_per_round: [], round_s: [], max_queue_wait_s: 0, scrape: { scrapes: 0, errors: 0, p50_ms: NaN, p99_ms: NaN, max_ms: NaN }, cache_hits: 0, cache_misses: 0 };
+    const result: FleetResult = { models, processes, ready_s: readyS, rounds, pss_mb: [], rss_mb: [], cpu_s_per_round: [], round_s: [], max_queue_wait_s: 0, scrape: { scrapes: 0, errors: 0, mean_bytes: NaN, p50_ms: NaN, p99_ms: NaN, max_ms: NaN, p99_from_schedule_ms: NaN }, cache_hits: 0, cache_misses: 0 };
     let scraping: Promise<string> | null = null;
     for (let r = 1; r <= rounds; r++) {
       const startedBefore = lines.filter((l) => l.msg === 'run started').length;
@@ -180,7 +180,7 @@ export function fleetSection(results: FleetResult[], note: string): string {
   const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const rows = results.map((r) => {
     const steady = r.pss_mb.slice(1);
-    return `| ${r.models} | ${r.processes} | ${f(r.ready_s, 1)} | ${f(Math.max(...r.pss_mb))} | ${f(Math.max(...r.rss_mb))} | ${f(Math.min(...steady.length ? steady : r.pss_mb))}–${f(Math.max(...steady.length ? steady : r.pss_mb))} | ${f(median(r.cpu_s_per_round.slice(1)), 2)} | ${f(median(r.round_s.slice(1)), 1)} | ${f(r.max_queue_wait_s, 1)} | ${r.scrape.scrapes} / ${r.scrape.errors} | ${f(r.scrape.p99_ms, 1)} | ${r.cache_hits} / ${r.cache_misses} |`;
+    return `| ${r.models} | ${r.processes} | ${f(r.ready_s, 1)} | ${f(Math.max(...r.pss_mb))} | ${f(Math.max(...r.rss_mb))} | ${f(Math.min(...steady.length ? steady : r.pss_mb))}–${f(Math.max(...steady.length ? steady : r.pss_mb))} | ${f(median(r.cpu_s_per_round.slice(1)), 2)} | ${f(median(r.round_s.slice(1)), 1)} | ${f(r.max_queue_wait_s, 1)} | ${r.scrape.scrapes} / ${r.scrape.errors} | ${f(r.scrape.mean_bytes / 1024)} | ${f(r.scrape.p50_ms, 1)} | ${f(r.scrape.p99_ms, 1)} | ${f(r.scrape.p99_from_schedule_ms, 1)} | ${r.cache_hits} / ${r.cache_misses} |`;
   });
   const big = results.find((r) => r.models === 200) ?? results.at(-1)!;
   const steady = big.pss_mb.slice(1);
@@ -190,10 +190,10 @@ export function fleetSection(results: FleetResult[], note: string): string {
 
 ${note}
 
-Each model: its own copy of a 50k-row baseline and a 50k-row window (8 numeric, 2 categorical features), all on one schedule; the default engine pool of this machine. PSS and RSS: summed over the process tree (smaps_rollup) after each round; "steady PSS" over the rounds after the first. CPU-s and round seconds: median over the warm rounds. Queue wait: the longest of any run. /metrics: ${SCRAPERS} scrapers at ${PER_SECOND_EACH}/s each (bench/scrapers.ts, gzip) during the warm rounds.
+Each model: its own copy of a 50k-row baseline and a 50k-row window (8 numeric, 2 categorical features), all on one schedule; the default engine pool of this machine. PSS and RSS: summed over the process tree (smaps_rollup) after each round; "steady PSS" over the rounds after the first. CPU-s and round seconds: median over the warm rounds. Queue wait: the longest of any run. /metrics: ${SCRAPERS} scrapers at ${PER_SECOND_EACH}/s each (bench/scrapers.ts, gzip) during the warm rounds; body: the mean gzipped size; p99: a scrape timed from its sending, or from when it fell due if the previous one was still running then; "from due": every scrape timed from when it fell due, which also counts the scraper's own timer waking late.
 
-| models | engines | ready s | peak PSS MB | peak RSS MB | steady PSS MB | CPU-s per round | round s | longest queue wait s | scrapes / errors | /metrics p99 ms | cache hits / misses |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| models | engines | ready s | peak PSS MB | peak RSS MB | steady PSS MB | CPU-s per round | round s | longest queue wait s | scrapes / errors | body KiB | /metrics p50 ms | /metrics p99 ms | p99 from due ms | cache hits / misses |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Targets (${big.models} models): tree <= 1.5 GB PSS: ${f(Math.max(...big.pss_mb))} MB — ${Math.max(...big.pss_mb) <= 1536 ? 'met' : 'NOT met'}; ready <= 60 s: ${f(big.ready_s, 1)} s — ${big.ready_s <= 60 ? 'met' : 'NOT met'}; /metrics p99 <= 10 ms with zero errors: ${f(big.scrape.p99_ms, 1)} ms, ${big.scrape.errors} errors — ${big.scrape.p99_ms <= 10 && big.scrape.errors === 0 ? 'met' : 'NOT met'}; memory flat across ${big.rounds} rounds: PSS range ${f(flat)} MB over rounds 2–${big.rounds} (${steady.map((x) => f(x)).join(', ')}).
