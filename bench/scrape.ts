@@ -66,6 +66,7 @@ export async function measureScrapes(workDir: string, main: string, seconds = 30
       p50_ms: r.p50_ms,
       p99_ms: r.p99_ms,
       max_ms: r.max_ms,
+      p99_from_schedule_ms: r.p99_from_schedule_ms,
       event_loop_p99_ms: stop.event_loop_delay_ms.p99,
     };
   } finally {
