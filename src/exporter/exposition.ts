@@ -130,7 +130,11 @@ function drain(): void {
   while (queue.length > 0 && performance.now() < end) {
     const job = queue[0];
     const group = job.groups.pop()!;
-    job.family.addBlock(new Block(group, gzipSync(Buffer.concat(group.map((p) => p.plain)), BLOCK_GZIP)));
+    try {
+      job.family.addBlock(new Block(group, gzipSync(Buffer.concat(group.map((p) => p.plain)), BLOCK_GZIP)));
+    } catch {
+      // Out of memory for a block: its pieces keep their own members, which say the same.
+    }
     if (job.groups.length === 0) {
       queue.shift();
       job.family.consolidated();
