@@ -125,6 +125,11 @@ const BLOCK_GZIP = { windowBits: 12, memLevel: 5, chunkSize: 1024 };
 const queue: { family: ModelChunks; groups: Piece[][] }[] = [];
 let draining = false;
 
+/** Whether blocks are queued or being gzipped (a test waits for none). */
+export function blocksPending(): boolean {
+  return draining;
+}
+
 function drain(): void {
   const end = performance.now() + SLICE_MS;
   while (queue.length > 0 && performance.now() < end) {

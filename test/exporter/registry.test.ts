@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { DriftMetrics, ExporterState, parseListen, formatListen } from '../../src/exporter/index.js';
+import { blocksPending, DriftMetrics, ExporterState, parseListen, formatListen } from '../../src/exporter/index.js';
 import type { FeatureReport, ModelReport } from '../../src/report/index.js';
 import { parseExposition, samplesByKey, seriesKey } from '../helpers/prom-text.js';
 import { METRICS, TEST_METRICS } from '../../src/exporter/metrics.js';
@@ -363,14 +363,12 @@ describe('DriftMetrics rendering from per-model chunks', () => {
     const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' }, { reference: true, settleMs: 0 });
     const state = new ExporterState(metrics);
     const gzipped = async () => Buffer.concat((await metrics.render(true)).parts);
-    // Blocks are made in the background, a slice of the loop at a time: scrape until the body stops shrinking.
+    // Blocks are made in the background, a slice of the loop at a time: scrape until a scrape finds nothing left to gzip.
     const settled = async () => {
-      let size = Infinity;
-      for (let i = 0; i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-        const next = (await gzipped()).length;
-        if (next === size) return size;
-        size = next;
+      for (let i = 0; i < 2000; i++) {
+        const size = (await gzipped()).length;
+        if (!blocksPending()) return size;
+        await new Promise((r) => setTimeout(r, 2));
       }
       throw new Error('the blocks never settled');
     };
