@@ -125,6 +125,21 @@ const BLOCK_GZIP = { windowBits: 12, memLevel: 5, chunkSize: 1024 };
 const queue: { family: ModelChunks; groups: Piece[][] }[] = [];
 let draining = false;
 
+/**
+ * A block's text, in a buffer reused from one block to the next (gzipSync is
+ * done with it on return): a fresh buffer per block would pile up as external
+ * memory until a full collection, and bring that collection sooner.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+function blockText(pieces: readonly Piece[]): Buffer {
+  let n = 0;
+  for (const p of pieces) n += p.plain.length;
+  if (n > scratch.length) scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(n)));
+  n = 0;
+  for (const p of pieces) n += p.plain.copy(scratch, n);
+  return scratch.subarray(0, n);
+}
+
 /** Whether blocks are queued or being gzipped (a test waits for none). */
 export function blocksPending(): boolean {
   return draining;
@@ -136,7 +151,7 @@ function drain(): void {
     const job = queue[0];
     const group = job.groups.pop()!;
     try {
-      job.family.addBlock(new Block(group, gzipSync(Buffer.concat(group.map((p) => p.plain)), BLOCK_GZIP)));
+      job.family.addBlock(new Block(group, gzipSync(blockText(group), BLOCK_GZIP)));
     } catch {
       // Out of memory for a block: its pieces keep their own members, which say the same.
     }
@@ -229,11 +244,12 @@ export class ModelChunks {
     let youngest = -Infinity;
     for (const run of runs) {
       for (let at = 0; at < run.length; at += BLOCK_MODELS) {
-        const group = run.slice(at, at + BLOCK_MODELS);
-        const born = Math.max(...group.map((p) => p.born));
+        const end = Math.min(run.length, at + BLOCK_MODELS);
         // A lone chunk gains nothing from a block of its own.
-        if (group.length < 2) continue;
-        if (born <= settledBefore) groups.push(group);
+        if (end - at < 2) continue;
+        let born = -Infinity;
+        for (let k = at; k < end; k++) born = Math.max(born, run[k].born);
+        if (born <= settledBefore) groups.push(run.slice(at, end));
         else youngest = Math.max(youngest, born);
       }
     }
