@@ -17,8 +17,8 @@ const SMALL_GZIP = { windowBits: 12, memLevel: 5, chunkSize: 512 };
 /** A piece of the exposition: its bytes, and a gzip member of them (members concatenate into one gzip stream, RFC 1952 2.2). */
 export class Piece {
   readonly plain: Buffer;
-  /** When it was made: a young model chunk may soon be replaced, so it is not consolidated yet. */
-  readonly born = performance.now();
+  /** Since when it has been out of any block (made, or its block broken): a chunk loose only briefly may soon be replaced or moved, so it is not consolidated yet. */
+  looseSince = performance.now();
   private gz: Buffer | Promise<Buffer> | null = null;
 
   constructor(text: string) {
@@ -115,7 +115,7 @@ class Block implements Part {
 
 /** Models per block: 16 bring a 200-model fleet's gzipped body from 870 kB of members to about 170 kB (about 200 kB while a round publishes). */
 const BLOCK_MODELS = 16;
-/** A chunk younger than this may be replaced at once (a round publishes model after model): it waits before joining a block. */
+/** A chunk loose for less than this may be replaced or moved at once (a round publishes model after model): it waits before joining a block. */
 const SETTLE_MS = 250;
 /** Blocks are gzipped on the loop (about 50 µs each, where a trip to the pool costs more), at most this long at a time, so a scrape waits for one slice at most. */
 const SLICE_MS = 1;
@@ -231,13 +231,16 @@ export class ModelChunks {
       }
     }
     if (loose.length > 0) runs.push(loose);
-    // A block no longer matched stands for pieces the family no longer holds: dropped.
+    // A block no longer matched stands for pieces the family no longer holds: dropped. Its other pieces are loose from now
+    // on: in a round, models republish one after another, and each would break a block made of the rest at once.
+    const now = performance.now();
+    for (const [first, block] of this.blocks) if (kept.get(first) !== block) for (const p of block.pieces) p.looseSince = Math.max(p.looseSince, now);
     this.blocks = kept;
     if (runs.length > 0 && !this.pending) this.consolidate(runs);
     return (this.cached = new Joined(parts));
   }
 
-  /** Queues the runs' settled groups; a run's chunks that are still young are looked at again once they have settled. */
+  /** Queues the runs' settled groups; a run's chunks loose only briefly are looked at again once they have settled. */
   private consolidate(runs: Piece[][]): void {
     const settledBefore = performance.now() - this.settleMs;
     const groups: Piece[][] = [];
@@ -247,10 +250,10 @@ export class ModelChunks {
         const end = Math.min(run.length, at + BLOCK_MODELS);
         // A lone chunk gains nothing from a block of its own.
         if (end - at < 2) continue;
-        let born = -Infinity;
-        for (let k = at; k < end; k++) born = Math.max(born, run[k].born);
-        if (born <= settledBefore) groups.push(run.slice(at, end));
-        else youngest = Math.max(youngest, born);
+        let since = -Infinity;
+        for (let k = at; k < end; k++) since = Math.max(since, run[k].looseSince);
+        if (since <= settledBefore) groups.push(run.slice(at, end));
+        else youngest = Math.max(youngest, since);
       }
     }
     if (groups.length > 0) {
