@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, countSegmentIds, SegmentFill, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
+import { categoryCountsAll, countRows, countSegmentIds, MAX_SCAN_COLUMNS, SegmentFill, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
 import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
@@ -38,8 +38,6 @@ let budgetBytes = Infinity;
 
 /** Numeric columns are read in this many scans, so that reducing one scan's columns overlaps reading the next. */
 const PROFILE_SCANS = 4;
-/** Columns a scan reads at most: DuckDB holds a row group of each column it reads (a wide baseline: more, narrower scans). */
-const SCAN_COLUMNS = 32;
 /**
  * A baseline with at most this many numeric values (8 MB) is read in one scan: it is reduced in a few
  * milliseconds, so there is nothing to overlap, and each further scan costs a query (~5-10 ms).
@@ -154,7 +152,7 @@ async function streamColumns<R>(
   reduce: (values: Float64Array, name: string) => R | Promise<R>,
 ): Promise<{ reducing: Promise<R[]> }> {
   const rows = bounds[bounds.length - 1];
-  const size = rows * numeric.length <= ONE_SCAN_VALUES ? Math.max(1, numeric.length) : Math.max(1, Math.min(SCAN_COLUMNS, Math.ceil(numeric.length / PROFILE_SCANS)));
+  const size = rows * numeric.length <= ONE_SCAN_VALUES ? Math.max(1, numeric.length) : Math.max(1, Math.min(MAX_SCAN_COLUMNS, Math.ceil(numeric.length / PROFILE_SCANS)));
   const reductions: Promise<R>[] = [];
   // The first scan reads the segment ids; later ones place the same rows, in the same order, where it did.
   let places: Int32Array | null = null;

@@ -248,6 +248,13 @@ export class SegmentFill {
 export type NumericChunkHandler = (values: readonly Float64Array[], count: number) => void | Promise<void>;
 
 /**
+ * Columns one numeric scan reads at most: DuckDB holds a row group of each
+ * column a scan reads, so a wide source is read in narrower scans (the
+ * baseline profile's and the window's).
+ */
+export const MAX_SCAN_COLUMNS = 32;
+
+/**
  * Streams numeric columns of the (filtered) source through `onChunk` in one
  * scan and returns the number of rows read. Memory is a few chunks, whatever
  * the number of rows. With `into` (row-sized arrays, one per column), each

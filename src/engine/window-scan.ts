@@ -8,6 +8,7 @@ import {
   countRows,
   DataSourceError,
   forgetProfile,
+  MAX_SCAN_COLUMNS,
   SegmentFill,
   streamNumeric,
   type BaselineProfile,
@@ -61,13 +62,6 @@ const SUMMARY_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /** Window values held in memory at once, by default (8 bytes each: 256 MB): a whole scan's, or a pass's collected ones. */
 export const COLLECT_BUDGET_VALUES = 1 << 25;
-
-/**
- * Columns a kept scan reads at most: DuckDB holds a row group of each column it
- * reads, and the threads start on a scan's columns only once it ends, so a
- * wide window is read in narrower scans (W2: 7 of 29 columns, not 3 of 67).
- */
-const MAX_SCAN_COLUMNS = 32;
 
 /** Keeping every numeric value is worth it when the window needs at most this many scans (each reads the filter column again). */
 const MAX_KEPT_SCANS = 8;
@@ -292,6 +286,7 @@ async function gridScan(
  */
 function planScans(names: readonly string[], baseline: Profile, rows: number, budget: number, copies: number): { names: string[]; keep: boolean }[] {
   if (names.length === 0) return [];
+  // At most MAX_SCAN_COLUMNS: besides DuckDB's row groups, the threads start on a scan's columns only once it ends (W2: 7 scans of 29 columns, not 3 of 67).
   const perScan = Math.min(MAX_SCAN_COLUMNS, rows > 0 ? Math.floor(budget / 2 / rows) : names.length);
   const count = perScan > 0 ? Math.ceil(names.length / perScan) : Infinity;
   if (count <= MAX_KEPT_SCANS) {
