@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import type * as DuckDB from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
+import type * as Bindings from '@duckdb/node-bindings';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
 
 // Required, not imported: an import makes Node's ESM loader lex each of the package's ~60 CommonJS files (~0.1 s per process).
 export const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+const bindings = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof Bindings;
 const { DuckDBDoubleVector, DuckDBInstance } = duckdb;
 type DuckDBInstance = DuckDB.DuckDBInstance;
 
@@ -102,36 +104,39 @@ export async function forEachChunk(
 }
 
 /**
- * Copies the first `count` values of a DOUBLE vector into `out` from `at` on, NULL as NaN.
- *
- * Reads DuckDBDoubleVector's private `items` (a Float64Array over DuckDB's
- * buffer) and `validity.data` (a bitmask, null when all rows are valid)
- * directly: for millions of rows that is an order of magnitude faster than
- * getItem. This is the only place that relies on those internals; when their
- * shape differs (another node-api version) it falls back to getItem.
+ * The DOUBLE columns of a chunk, read through DuckDB's C API bindings
+ * (@duckdb/node-bindings, which node-api wraps): its vectors' data and
+ * validity as bytes, without the per-vector type and value objects node-api
+ * makes, whose garbage was a large part of a scan's main-thread time
+ * (bench/RESULTS.md). The first chunk's column types are checked through
+ * node-api; later chunks of the same query have the same types.
  */
-export function readDoubles(vector: DuckDBVector, count: number, out: Float64Array, at = 0): void {
-  const raw = vector as unknown as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
-  const items = raw.items;
-  const validity = raw.validity;
-  const mask = validity?.data;
-  if (vector instanceof DuckDBDoubleVector && items instanceof Float64Array && items.length >= count && validity?.offset === 0 && (mask === null || mask instanceof BigUint64Array)) {
-    out.set(items.subarray(0, count), at);
-    if (mask) {
-      const bytes = new Uint8Array(mask.buffer, mask.byteOffset, Math.ceil(count / 8));
-      for (let b = 0; b < bytes.length; b++) {
-        const byte = bytes[b];
-        if (byte === 0xff) continue;
-        for (let bit = 0; bit < 8; bit++) {
-          const row = b * 8 + bit;
-          if ((byte & (1 << bit)) === 0 && row < count) out[at + row] = NaN;
-        }
+export class DoubleColumns {
+  private checked = false;
+
+  /** Copies the first `count` values of column `c` into `out` from `at` on, NULL as NaN. */
+  read(chunk: DuckDBDataChunk, c: number, count: number, out: Float64Array, at = 0): void {
+    if (!this.checked) {
+      for (let k = 0; k < chunk.columnCount; k++) {
+        const vector = chunk.getColumnVector(k);
+        if (!(vector instanceof DuckDBDoubleVector)) throw new TypeError(`column ${k} of the scan is ${vector.type.toString()}, not DOUBLE`);
+      }
+      this.checked = true;
+    }
+    const vector = bindings.data_chunk_get_vector(chunk.chunk, c);
+    // Copied as bytes: a Float64Array view would need DuckDB's buffer to be 8-byte aligned.
+    new Uint8Array(out.buffer, out.byteOffset + 8 * at, 8 * count).set(bindings.vector_get_data(vector, 8 * count));
+    // A bitmask of valid rows, 64 to a word; none when every row is valid.
+    const mask = bindings.vector_get_validity(vector, 8 * Math.ceil(count / 64)) as Uint8Array | null;
+    if (!mask) return;
+    const bytes = Math.ceil(count / 8);
+    for (let b = 0; b < bytes; b++) {
+      const byte = mask[b];
+      if (byte === 0xff) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        const row = b * 8 + bit;
+        if ((byte & (1 << bit)) === 0 && row < count) out[at + row] = NaN;
       }
     }
-    return;
-  }
-  for (let i = 0; i < count; i++) {
-    const v = vector.getItem(i);
-    out[at + i] = v === null ? NaN : Number(v);
   }
 }

@@ -230,6 +230,10 @@ function store(spec: string, ranged: string, profile: BaselineProfile<unknown>, 
  * and the profile is cached for that range: a fixed reference is read once;
  * a `moving` one replaces the source's previous moving range (each run asks
  * for a new one), so it costs one read per run and holds one entry.
+ * `meanwhile` is started once the source has been read, while its columns
+ * are still being reduced, for more work on the same connection (the
+ * window's first scan); the profile is returned once that work has settled
+ * too (its outcome is the caller's). Not called when nothing is read.
  */
 export async function baselineProfile<T>(
   conn: DuckDBConnection,
@@ -238,8 +242,9 @@ export async function baselineProfile<T>(
   reduce: (values: Float64Array, name: string) => Reduced<T> | Promise<Reduced<T>>,
   release?: (value: T) => void,
   range: { filter: TimeFilter; moving: boolean } | null = null,
+  meanwhile?: () => Promise<unknown>,
 ): Promise<BaselineProfile<T>> {
-  return oneAtATime(source.spec, () => computeProfile(conn, source, features, reduce, release, range));
+  return oneAtATime(source.spec, () => computeProfile(conn, source, features, reduce, release, range, meanwhile));
 }
 
 type ProfileArgs<T> = Parameters<typeof baselineProfile<T>>;
@@ -262,7 +267,7 @@ async function oneAtATime<R>(spec: string, compute: () => Promise<R>): Promise<R
   }
 }
 
-async function computeProfile<T>(...[conn, source, features, reduce, release, range = null]: ProfileArgs<T>): Promise<BaselineProfile<T>> {
+async function computeProfile<T>(...[conn, source, features, reduce, release, range = null, meanwhile]: ProfileArgs<T>): Promise<BaselineProfile<T>> {
   const filter = range?.filter ?? null;
   const spec = rangeKey(source.spec, filter);
   const { cached, todo, ...found } = lookup<T>(spec, source, features);
@@ -279,7 +284,19 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
   const { reducing } = await streamColumns(conn, source, numeric, filter, [0, rows], null, (values, name) => (rows > 0 ? reduce(values, name) : { value: null, finite: 0 }));
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
   const categories = await categoryCountsAll(conn, source, categorical, filter);
-  const reduced = await reducing;
+  // Cached only when it was read from one version of every file. Checked before the reductions end, so that the
+  // connection is free for `meanwhile` while they run.
+  await assertUnchanged(source);
+  const sharing = meanwhile?.().then(
+    () => undefined,
+    () => undefined,
+  );
+  let reduced: Awaited<typeof reducing>;
+  try {
+    reduced = await reducing;
+  } finally {
+    await sharing;
+  }
   const extending = profile !== undefined;
   profile ??= { source, range: filter, slice: null, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   let bytes = extending ? 0 : PROFILE_BYTES;
@@ -293,8 +310,6 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
     profile.missing.set(name, col.missing);
     bytes += col.counts.size * CATEGORY_BYTES;
   }
-  // Cached only when it was read from one version of every file.
-  await assertUnchanged(source);
   store(spec, spec, profile as BaselineProfile<unknown>, bytes, extending, range?.moving ?? false, release as Entry['release']);
   return profile;
 }

@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { duckdb, forEachChunk, ident, readDoubles } from './duck.js';
+import { DoubleColumns, duckdb, forEachChunk, ident } from './duck.js';
 import { DataSourceError, query, sourceError, type Source } from './source.js';
 
 const { DuckDBDateValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampTZValue, DuckDBTimestampValue } = duckdb;
@@ -292,13 +292,14 @@ export async function streamNumeric(
   try {
     const into = opts.into;
     const capacity = into ? Math.min(...into.map((a) => a.length)) : 0;
+    const doubles = new DoubleColumns();
     await forEachChunk(conn, sql, params, (chunk) => {
       const count = chunk.rowCount;
       // Straight to the rows' places saves a copy of every value.
       const direct = into !== undefined && rows + count <= capacity;
       for (let c = 0; c < exprs.length; c++) {
-        if (direct && c < into.length) readDoubles(chunk.getColumnVector(c), count, into[c], rows);
-        else readDoubles(chunk.getColumnVector(c), count, values[c]);
+        if (direct && c < into.length) doubles.read(chunk, c, count, into[c], rows);
+        else doubles.read(chunk, c, count, values[c]);
       }
       const seen = direct ? exprs.map((_, c) => (c < into.length ? into[c].subarray(rows, rows + count) : values[c])) : values;
       rows += count;

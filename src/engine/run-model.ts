@@ -11,7 +11,7 @@ import { compareFeature } from './compare-feature.js';
 import { resolveFeatures } from './features.js';
 import { countWindowSegments, segmentReport, segmentSlice } from './segments.js';
 import { releaseOffThread, summarizeOffThread, summarizeSegmentsOffThread } from './threads/index.js';
-import { COLLECT_BUDGET_VALUES, readWindow, type Phase, type Profile, type SegmentPlan } from './window-scan.js';
+import { COLLECT_BUDGET_VALUES, readWindow, startWindow, type Phase, type Profile, type SegmentPlan, type WindowStart } from './window-scan.js';
 
 /** Progress of a run, for a progress line: what it is doing, and how far through that step. */
 export interface Progress {
@@ -71,8 +71,17 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     // in the same scans as the whole baseline (cached like it), its summaries next to the whole baseline's.
     const windowSegments = segmented ? await countWindowSegments(conn, model, window, filter) : null;
     const keyed = windowSegments ? { columns: model.segmentBy, keys: windowSegments.keys } : null;
+    const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));
+    const budget = opts.collectValues ?? COLLECT_BUDGET_VALUES;
     let baseline: Profile;
     let plan: SegmentPlan | null = null;
+    // An unsegmented window's first scan streams while the threads still reduce the baseline's columns.
+    let started: Promise<WindowStart> | null = null;
+    const early = () => {
+      started = startWindow(conn, window, comparable, filter, budget);
+      started.catch(() => undefined);
+      return started;
+    };
     if (segmented?.slice === 'matching' && windowSegments && keyed) {
       const ids = windowSegments.rows.map((_, id) => id);
       const reduce = (values: Float64Array, _name: string, bounds: readonly number[], whole: boolean, want: readonly boolean[]) => summarizeSegmentsOffThread(values, bounds, whole, want);
@@ -80,13 +89,12 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
       baseline = profiles.whole;
       plan = { segments: keyed, rows: windowSegments.rows, baselines: profiles.slices, total: windowSegments.total, newest: windowSegments.newest };
     } else {
-      baseline = await baselineProfile(conn, baselineSource, columns, (v) => summarizeOffThread(v), releaseOffThread, range);
+      baseline = await baselineProfile(conn, baselineSource, columns, (v) => summarizeOffThread(v), releaseOffThread, range, windowSegments ? undefined : early);
       if (windowSegments && keyed) plan = { segments: keyed, rows: windowSegments.rows, baselines: windowSegments.rows.map(() => baseline), total: windowSegments.total, newest: windowSegments.newest };
     }
     phase('baseline profile');
     progress('scanning the window', 0, 1);
-    const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));
-    const data = await readWindow(conn, window, comparable, baseline, filter, opts.collectValues ?? COLLECT_BUDGET_VALUES, phase, progress, plan);
+    const data = await readWindow(conn, window, comparable, baseline, filter, budget, phase, progress, plan, started ? await started : null);
     // One version of every input file, or no result: a file rewritten during the run fails it, naming the file.
     await assertUnchanged(window);
     await assertUnchanged(baselineSource);

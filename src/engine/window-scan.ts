@@ -93,13 +93,14 @@ export async function readWindow(
   phase: (name: Phase) => void,
   progress: (step: string, done: number, total: number) => void,
   plan: SegmentPlan | null = null,
+  start: WindowStart | null = null,
 ): Promise<WindowData> {
   const out: WindowData = { rows: -1, newest: null, missing: new Map(), numeric: new Map(), categorical: new Map() };
   if (plan) out.segments = plan.rows.map((rows) => ({ rows, newest: null, missing: new Map(), numeric: new Map(), categorical: new Map() }));
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
   // The row count sizes the numeric scans; the newest time in the window shows whether logs still arrive.
   // A segmented window's count (per key) was the plan's.
-  const counted = plan ? { rows: plan.total, newest: plan.newest } : numeric.length > 0 || filter ? await countRows(conn, window, [], filter) : null;
+  const counted = plan ? { rows: plan.total, newest: plan.newest } : start ? start.counted : await countWindow(conn, window, numeric, filter);
   out.newest = counted?.newest ?? null;
   const rows = counted?.rows ?? 0;
   const scans = planScans(numeric, baseline, rows, budget, plan ? plan.rows.length + 1 : 1);
@@ -117,7 +118,11 @@ export async function readWindow(
       if (scan.keep) {
         let settled: Promise<void>;
         if (plan) ({ settled, places } = await keptSegmentedScan(conn, window, scan.names, baseline, filter, rows, spare, out, plan, places));
-        else ({ settled } = await keptScan(conn, window, scan.names, baseline, filter, rows, spare, out));
+        else {
+          const read = b === 0 && start?.first ? start.first : await keptRead(conn, window, scan.names, filter, rows, spare);
+          if (read.names.join('\0') !== scan.names.join('\0')) throw new Error(`the window's first scan read ${read.names.join(', ')}, not ${scan.names.join(', ')}`);
+          settled = keptSettle(read, baseline, spare, out);
+        }
         await settling;
         settling = settled;
         phase('window numeric scan');
@@ -163,27 +168,45 @@ function changedOr(err: unknown, window: Source): unknown {
   return new DataSourceError(`window ${window.spec}: its rows changed while this run read them (${err.message}); the next run reads them again`);
 }
 
+/** A kept scan's columns as read: `filled` rows of each (missing values as NaN), `rows` as DuckDB streamed them. */
+interface KeptRead {
+  names: readonly string[];
+  kept: Float64Array[];
+  filled: number;
+  rows: number;
+}
+
 /**
- * Streams a scan's columns, keeping every value (at most `rows` per column;
- * missing ones too, as NaN), and returns the promise of their statistics and
- * missing counts: each column's finite values sorted and merged with its
- * baseline on the threads.
+ * A window's row count and its first kept scan, read ahead while the
+ * baseline's columns are still being reduced on the threads (see
+ * baselineProfile's `meanwhile`); readWindow then settles that scan first.
  */
-async function keptScan(
-  conn: Connection,
-  window: Source,
-  names: readonly string[],
-  baseline: Profile,
-  filter: TimeFilter | null,
-  rows: number,
-  spare: Float64Array[],
-  out: WindowData,
-): Promise<{ settled: Promise<void> }> {
+export interface WindowStart {
+  counted: Awaited<ReturnType<typeof countRows>> | null;
+  first: KeptRead | null;
+}
+
+/** What readWindow would read first, read now: the row count and, when the numeric values are kept, the first scan. */
+export async function startWindow(conn: Connection, window: Source, comparable: readonly FeatureColumn[], filter: TimeFilter | null, budget: number): Promise<WindowStart> {
+  const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
+  const counted = await countWindow(conn, window, numeric, filter);
+  const rows = counted?.rows ?? 0;
+  const first = keptScans(numeric, rows, budget)?.[0];
+  return { counted, first: first ? await keptRead(conn, window, first.names, filter, rows, []) : null };
+}
+
+/** The window's row count and newest time, when a numeric feature or the time filter needs them. */
+function countWindow(conn: Connection, window: Source, numeric: readonly string[], filter: TimeFilter | null): Promise<Awaited<ReturnType<typeof countRows>>> | null {
+  return numeric.length > 0 || filter ? countRows(conn, window, [], filter) : null;
+}
+
+/** Streams a scan's columns, keeping every value (at most `rows` per column; missing ones too, as NaN). */
+async function keptRead(conn: Connection, window: Source, names: readonly string[], filter: TimeFilter | null, rows: number, spare: Float64Array[]): Promise<KeptRead> {
   const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
   // Whole chunks are kept, missing values (NaN) included: the threads skip them while sorting.
   let filled = 0;
   try {
-    out.rows = await streamNumeric(
+    const streamed = await streamNumeric(
       conn,
       window,
       names,
@@ -194,9 +217,20 @@ async function keptScan(
       },
       { into: kept },
     );
+    return { names, kept, filled, rows: streamed };
   } catch (err) {
     throw changedOr(err, window);
   }
+}
+
+/**
+ * The promise of a kept scan's statistics and missing counts: each column's
+ * finite values sorted and merged with its baseline on the threads. The
+ * buffers go to `spare` as they come back.
+ */
+function keptSettle(read: KeptRead, baseline: Profile, spare: Float64Array[], out: WindowData): Promise<void> {
+  const { names, kept, filled } = read;
+  out.rows = read.rows;
   const settled = Promise.all(
     names.map(async (name, c) => {
       const ref = baseline.numeric.get(name);
@@ -220,7 +254,7 @@ async function keptScan(
   ).then(() => undefined);
   // Awaited by the caller after the next scan; until then a failure must not count as unhandled.
   settled.catch(() => undefined);
-  return { settled };
+  return settled;
 }
 
 /**
@@ -279,22 +313,26 @@ async function gridScan(
   }
 }
 
-/**
- * The window's numeric scans. When at most MAX_KEPT_SCANS scans, each
- * keeping half the budget's values (one scan streams while the one before
- * is settled), hold them all, every value is kept; otherwise grids.
- */
+/** The window's numeric scans: the kept ones when they fit (keptScans), otherwise grid batches. */
 function planScans(names: readonly string[], baseline: Profile, rows: number, budget: number, copies: number): { names: string[]; keep: boolean }[] {
+  if (names.length === 0) return [];
+  return keptScans(names, rows, budget) ?? gridBatches(names, baseline, copies).map((batch) => ({ names: batch, keep: false }));
+}
+
+/**
+ * When at most MAX_KEPT_SCANS scans, each keeping half the budget's values
+ * (one scan streams while the one before is settled), hold every numeric
+ * value: those scans, evenly sized; otherwise null (grids).
+ */
+function keptScans(names: readonly string[], rows: number, budget: number): { names: string[]; keep: true }[] | null {
   if (names.length === 0) return [];
   // At most MAX_SCAN_COLUMNS: besides DuckDB's row groups, the threads start on a scan's columns only once it ends (W2: 7 scans of 29 columns, not 3 of 67).
   const perScan = Math.min(MAX_SCAN_COLUMNS, rows > 0 ? Math.floor(budget / 2 / rows) : names.length);
   const count = perScan > 0 ? Math.ceil(names.length / perScan) : Infinity;
-  if (count <= MAX_KEPT_SCANS) {
-    // Even scans, so that each gives every thread work.
-    const size = Math.ceil(names.length / count);
-    return Array.from({ length: count }, (_, i) => ({ names: names.slice(i * size, (i + 1) * size), keep: true })).filter((s) => s.names.length > 0);
-  }
-  return gridBatches(names, baseline, copies).map((batch) => ({ names: batch, keep: false }));
+  if (count > MAX_KEPT_SCANS) return null;
+  // Even scans, so that each gives every thread work.
+  const size = Math.ceil(names.length / count);
+  return Array.from({ length: count }, (_, i) => ({ names: names.slice(i * size, (i + 1) * size), keep: true as const })).filter((s) => s.names.length > 0);
 }
 
 /** Splits numeric features into scans whose window summaries fit SUMMARY_BUDGET_BYTES together; a segmented window has `copies` per feature (its segments and the whole). */
@@ -319,7 +357,7 @@ function gridBatches(names: readonly string[], baseline: Profile, copies: number
 }
 
 /**
- * keptScan for a segmented window: the same scan also gives each row's
+ * A kept scan (keptRead, keptSettle) for a segmented window: the same scan also gives each row's
  * segment id, and each row is kept at its segment's place (the rows per
  * segment were counted); each column is then sorted per segment on its
  * whole baseline's thread, settled against each segment's baseline, and the

@@ -64,3 +64,41 @@ test('the profile cache keeps the most recently used within its byte budget, cou
   await profile(files[3]);
   assert.equal(delta().hits, 2, 'never a hit');
 });
+
+test('meanwhile runs on the connection once the baseline is read, while its columns are reduced; the profile waits for it, and its failure is its own', { timeout: 20_000 }, async (t) => {
+  const dir = tempDir(t);
+  const file = await writeParquet(path.join(dir, 'm.parquet'), 'SELECT (i % 7)::DOUBLE AS x FROM range(500) t(i)');
+  const events: string[] = [];
+  let finishReduce: () => void = () => undefined;
+  // The reduction ends only when meanwhile says so: meanwhile must start before it ends.
+  const slow = (values: Float64Array) =>
+    new Promise<{ value: number; finite: number }>((resolve) => {
+      events.push('reduce started');
+      finishReduce = () => resolve({ value: values.length, finite: values.length });
+    });
+  setProfileCacheBudget(0);
+  setProfileCacheBudget(Infinity);
+  await withConnection(async (conn) => {
+    const source = await openSource(conn, 'baseline', file);
+    let meanwhileDone = false;
+    const profile = await baselineProfile(conn, source, FEATURES, slow, undefined, null, async () => {
+      events.push('meanwhile started');
+      // The connection is free: a query of its own runs now.
+      const [{ n }] = (await conn.runAndReadAll('SELECT 41 + 1 AS n')).getRowObjectsJS() as { n: number }[];
+      events.push(`meanwhile queried ${n}`);
+      finishReduce();
+      await new Promise((r) => setTimeout(r, 50));
+      meanwhileDone = true;
+      throw new Error('the caller sees this, not the profile');
+    });
+    assert.deepEqual(events, ['reduce started', 'meanwhile started', 'meanwhile queried 42']);
+    assert.ok(meanwhileDone, 'the profile is returned only once meanwhile has settled');
+    assert.equal(profile.numeric.get('x'), 500);
+    // Cached: nothing is read, and meanwhile is not called.
+    let called = false;
+    await baselineProfile(conn, source, FEATURES, slow, undefined, null, async () => {
+      called = true;
+    });
+    assert.equal(called, false);
+  });
+});

@@ -217,3 +217,30 @@ test('runs in one process that need one baseline at once share its profile: both
   assert.deepEqual(together.map((r) => r.features), alone.map((r) => r.features));
   assert.ok(together[1].features.some((f) => f.drift), 'the shifted window drifts');
 });
+
+test("the window's first scan, read while the baseline's columns are reduced, gives the report a run with a cached profile gives; when it fails, the run fails naming the window, and the profile is kept", async (t) => {
+  const dir = tempDir(t);
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT (i % 97)::DOUBLE / 7 AS x1, (i % 89)::DOUBLE * 3 AS x2, sqrt(i::DOUBLE) AS x3, ['a','b'][1 + i % 2] AS c FROM range(6000) t(i)`);
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT (i % 91)::DOUBLE / 7 AS x1, CASE WHEN i % 9 = 0 THEN NULL ELSE (i % 83)::DOUBLE * 3 END AS x2, sqrt(i::DOUBLE + 5) AS x3, ['a','b','c'][1 + i % 3] AS c FROM range(5000) t(i)`);
+  // Two values per row kept at once: the three numeric columns in two kept scans, the first one read early.
+  const opts = { collectValues: 4 * 5000 };
+  const misses = profileCacheStats.misses;
+  const cold = await runModel(model({ baseline, window }), opts);
+  assert.equal(profileCacheStats.misses, misses + 1, 'the cold run computed the profile');
+  const warm = await runModel(model({ baseline, window }), opts);
+  assert.equal(profileCacheStats.misses, misses + 1, 'the warm run reused it');
+  assert.deepEqual(warm.features, cold.features);
+  assert.ok(cold.features.every((f) => f.score !== null));
+
+  // A CSV window whose last line is no number: counting its rows works, its numeric scan does not.
+  const lines = ['x1,x2,x3,c', ...Array.from({ length: 30_000 }, (_, i) => `${(i % 91) / 7},${(i % 83) * 3},${Math.sqrt(i)},a`), 'oops,1,1,b'];
+  const bad = path.join(dir, 'w.csv');
+  writeFileSync(bad, `${lines.join('\n')}\n`);
+  const baseline2 = await writeParquet(path.join(dir, 'b2.parquet'), `SELECT (i % 97)::DOUBLE / 7 AS x1, (i % 89)::DOUBLE * 3 AS x2, sqrt(i::DOUBLE) AS x3, ['a','b'][1 + i % 2] AS c FROM range(6001) t(i)`);
+  const before = profileCacheStats.misses;
+  await assert.rejects(runModel(model({ baseline: baseline2, window: bad }), opts), (err: Error) => err.name === 'DataSourceError' && err.message.includes(bad) && /oops/.test(err.message));
+  assert.equal(profileCacheStats.misses, before + 1);
+  const ok = await runModel(model({ baseline: baseline2, window }), opts);
+  assert.equal(profileCacheStats.misses, before + 1, 'the profile computed alongside the failed scan was kept');
+  assert.ok(ok.features.every((f) => f.score !== null));
+});
