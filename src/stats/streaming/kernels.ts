@@ -17,8 +17,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
   resultAt(): number;
-  keepFinite(a: number, n: number): number;
-  sort(a: number, scratch: number, n: number): void;
+  sortFinite(a: number, scratch: number, n: number): number;
   mergeRuns(a: number, b: number, bounds: number, runs: number): number;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
   countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number): number;
@@ -115,10 +114,7 @@ export function mergeSortedRuns(a: Float64Array, bounds: readonly number[]): Flo
 /** Copies `values` to `at` in linear memory and sorts their finite ones there (scratch at `scratch`); returns how many. */
 function sortFinite(k: Exports, buffer: ArrayBuffer, values: Float64Array, at: number, scratch: number): number {
   new Float64Array(buffer, at, values.length).set(values);
-  const finite = k.keepFinite(at, values.length);
-  if (finite >= SMALL) k.sort(at, scratch, finite);
-  else new Float64Array(buffer, at, finite).sort();
-  return finite;
+  return k.sortFinite(at, scratch, values.length);
 }
 
 function copyIn(buffer: ArrayBuffer, values: Float64Array, at: number): number {

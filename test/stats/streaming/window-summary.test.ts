@@ -286,6 +286,8 @@ test('sortDoubles orders the finite doubles exactly as Float64Array.prototype.so
     () => [Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, 0, -0, 1, -1][Math.floor(u() * 8)],
     // Values that share their high 32 bits: in short runs, and in one long run.
     () => (Math.floor(u() * 20000) + u() * 1e-7) * (u() < 0.5 ? -1 : 1),
+    // Runs of about 33 at n = 50000, either side of the kernel's long-run bound (32).
+    () => (Math.floor(u() * 750) + 1 + u() * 1e-7) * (u() < 0.5 ? -1 : 1),
     () => 1 + u() * 1e-9,
     () => -1 - u() * 1e-9,
     () => [NaN, Infinity, -Infinity, 0, -0, u()][Math.floor(u() * 6)],

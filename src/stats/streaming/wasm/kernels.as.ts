@@ -32,17 +32,12 @@ export { reserve } from "../../wasm/memory.as";
   return <u32>(h ^ ((h >> 31) | 0x80000000));
 }
 
-/** LSD radix sort of n doubles at a by a 32-bit key (the high word's, or the low word xor `flip`); returns true when the result is in b. */
-function radix(a: usize, b: usize, n: i32, low: bool, flip: u32): bool {
-  memory.fill(hist, 0, DIGITS * RADIX * 4);
-  for (let i = 0; i < n; i++) {
-    const p = a + (<usize>i << 3);
-    const k = low ? load<u32>(p) ^ flip : hiKey(p);
-    for (let d = 0; d < DIGITS; d++) {
-      const h = hist + ((<usize>(d * RADIX) + ((k >>> (<u32>d << 3)) & 0xff)) << 2);
-      store<i32>(h, load<i32>(h) + 1);
-    }
-  }
+@inline function digitAt(d: i32, k: u32): usize {
+  return hist + ((<usize>(d * RADIX) + ((k >>> (<u32>d << 3)) & 0xff)) << 2);
+}
+
+/** The LSD passes of a radix sort of n doubles at a, through b, by a 32-bit key (the high word's, or the low word xor `flip`) whose digits `hist` counts; returns true when the result is in b. */
+function scatter(a: usize, b: usize, n: i32, low: bool, flip: u32): bool {
   let src = a;
   let dst = b;
   let inB = false;
@@ -76,50 +71,85 @@ function radix(a: usize, b: usize, n: i32, low: bool, flip: u32): bool {
   return inB;
 }
 
-/** Moves the finite values among n at a to its front, in order (NaN and ±Infinity are missing values); returns how many. */
-export function keepFinite(a: usize, n: i32): i32 {
-  let k = 0;
+/** Orders the run [lo, hi) of values at a that share the high word h by their low words, through scratch at s. */
+function sortRun(a: usize, s: usize, lo: i32, hi: i32, h: i32): void {
+  const p = a + (<usize>lo << 3);
+  const n = hi - lo;
+  // Runs of equal high words share the sign: the low word orders them, negative values in reverse.
+  const flip: u32 = h < 0 ? 0xffffffff : 0;
+  memory.fill(hist, 0, DIGITS * RADIX * 4);
   for (let i = 0; i < n; i++) {
-    const x = f64At(a, i);
-    if (x - x == 0) {
-      store<f64>(a + (<usize>k << 3), x);
-      k++;
+    const k = load<u32>(p + (<usize>i << 3)) ^ flip;
+    for (let d = 0; d < DIGITS; d++) {
+      const c = digitAt(d, k);
+      store<i32>(c, load<i32>(c) + 1);
     }
   }
-  return k;
+  if (scatter(p, s, n, true, flip)) memory.copy(p, s, <usize>n << 3);
 }
 
 /**
- * Sorts n finite doubles at a ascending, -0 before +0, through n doubles of
- * scratch at s: by the high words, then each run sharing its high word by
- * the low word (runs of equal high words share the sign, so the low word
- * orders them; negative values in reverse).
+ * Moves the finite values among n at a to its front (NaN and ±Infinity are
+ * missing values) and sorts them ascending, -0 before +0, through n doubles
+ * of scratch at s; returns how many. By the high words (the pass that keeps
+ * the finite values also counts their digits), then within each run of
+ * equal high words: one branch-free bubble pass orders most short runs, an
+ * insertion the rest, and a run longer than 32 is sorted by its low words.
  */
-export function sort(a: usize, s: usize, n: i32): void {
-  if (radix(a, s, n, false, 0)) memory.copy(a, s, <usize>n << 3);
-  let i = 0;
-  while (i < n) {
-    const h = load<i32>(a + (<usize>i << 3), 4);
-    let j = i + 1;
-    while (j < n && load<i32>(a + (<usize>j << 3), 4) == h) j++;
-    const len = j - i;
+export function sortFinite(a: usize, s: usize, n: i32): i32 {
+  memory.fill(hist, 0, DIGITS * RADIX * 4);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
     const p = a + (<usize>i << 3);
-    if (len > 32) {
-      if (radix(p, s, len, true, h < 0 ? 0xffffffff : 0)) memory.copy(p, s, <usize>len << 3);
-    } else if (len > 1) {
-      // Same sign and exponent: comparing as doubles is exact.
-      for (let x = 1; x < len; x++) {
-        const v = load<f64>(p + (<usize>x << 3));
-        let y = x - 1;
-        while (y >= 0 && load<f64>(p + (<usize>y << 3)) > v) {
-          store<f64>(p + (<usize>(y + 1) << 3), load<f64>(p + (<usize>y << 3)));
-          y--;
-        }
-        store<f64>(p + (<usize>(y + 1) << 3), v);
-      }
+    const x = load<f64>(p);
+    // Branch-free: every value is stored, a missing one is overwritten next and counts 0.
+    const f = <i32>(x - x == 0);
+    const k = hiKey(p);
+    store<f64>(a + (<usize>m << 3), x);
+    m += f;
+    for (let d = 0; d < DIGITS; d++) {
+      const c = digitAt(d, k);
+      store<i32>(c, load<i32>(c) + f);
     }
-    i = j;
   }
+  if (m < 2) return m;
+  if (scatter(a, s, m, false, 0)) memory.copy(a, s, <usize>m << 3);
+  // Sorted by the high words, a value is out of order only within its run. Same sign and exponent: comparing as doubles is exact.
+  let carry = load<f64>(a);
+  for (let i = 1; i < m; i++) {
+    const p = a + (<usize>i << 3);
+    const x = load<f64>(p);
+    const later = carry > x;
+    store<f64>(p - 8, select<f64>(x, carry, later));
+    carry = select<f64>(carry, x, later);
+  }
+  store<f64>(a + (<usize>(m - 1) << 3), carry);
+  let i = 1;
+  while (i < m) {
+    const p = a + (<usize>i << 3);
+    const h = load<i32>(p, 4);
+    if (i >= 32 && h == load<i32>(p - 256, 4)) {
+      // A run of more than 32: its whole extent, by the low words.
+      let lo = i - 32;
+      while (lo > 0 && load<i32>(a + (<usize>(lo - 1) << 3), 4) == h) lo--;
+      let hi = i + 1;
+      while (hi < m && load<i32>(a + (<usize>hi << 3), 4) == h) hi++;
+      sortRun(a, s, lo, hi, h);
+      i = hi;
+      continue;
+    }
+    const v = load<f64>(p);
+    if (load<f64>(p - 8) > v) {
+      let y = i - 1;
+      do {
+        store<f64>(a + (<usize>(y + 1) << 3), load<f64>(a + (<usize>y << 3)));
+        y--;
+      } while (y >= 0 && load<f64>(a + (<usize>y << 3)) > v);
+      store<f64>(a + (<usize>(y + 1) << 3), v);
+    }
+    i++;
+  }
+  return m;
 }
 
 /** Order-preserving key of a double's bits (-0 before +0), compared unsigned. */
