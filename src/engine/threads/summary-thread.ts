@@ -5,11 +5,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { toWire } from '../../report/index.js';
+import { warmKernels } from '../../stats/streaming/kernels.js';
 import type { Reply, Request } from './protocol.js';
 import { SummaryStore } from './store.js';
 
 const port = parentPort!;
 const store = new SummaryStore();
+// Before the first request: a thread starts while the engine still reads the baseline.
+setImmediate(warmKernels);
 
 port.on('message', (req: Request) => {
   try {

@@ -5,7 +5,7 @@ import { compareNumeric, type Comparison } from '../../../src/stats/index.js';
 import { QUANTILE_NAMES } from '../../../src/stats/bins.js';
 import { baselineMad, baselineMagnitude, baselineStd, describeSorted, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
 import { InconsistentPassError, WindowSummary, type PassLimits } from '../../../src/stats/streaming/window-summary.js';
-import { KERNEL_LIMIT, sortDoubles } from '../../../src/stats/streaming/kernels.js';
+import { KERNEL_LIMIT, sortDoubles, warmKernels } from '../../../src/stats/streaming/kernels.js';
 import { rng } from '../../helpers/random.js';
 import { ecdf, madNormal, oracleComparison, oracleSummary } from '../../helpers/sorted-oracle.js';
 
@@ -302,6 +302,14 @@ test('sortDoubles orders the finite doubles exactly as Float64Array.prototype.so
       assert.deepEqual(bits(withoutKernels(() => sortDoubles(a.slice()))), bits(want), `n = ${n}, without the kernels`);
     }
   }
+});
+
+test('warmKernels runs the sort and merge kernels within their memory, in an instance of its own: sorting after it is unchanged', () => {
+  const a = Float64Array.from({ length: 5000 }, (_, i) => Math.cos(i) * 1e3);
+  const want = a.slice().sort();
+  warmKernels();
+  warmKernels();
+  assert.deepEqual(sortDoubles(a.slice()), want);
 });
 
 test('the merge kernel and the JavaScript merge give bit-identical statistics', () => {
