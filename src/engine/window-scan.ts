@@ -103,8 +103,6 @@ export async function readWindow(
   const counted = plan ? { rows: plan.total, newest: plan.newest } : start ? start.counted : await countWindow(conn, window, numeric, filter);
   out.newest = counted?.newest ?? null;
   const rows = counted?.rows ?? 0;
-  // Every row in the time range: the scans read the window as it is.
-  const rowFilter = counted && 'whole' in counted && counted.whole ? null : filter;
   const scans = planScans(numeric, baseline, rows, budget, plan ? plan.rows.length + 1 : 1);
   // A kept scan's columns are sorted and merged on the threads while the next scan streams;
   // their buffers come back to be filled by a later scan.
@@ -119,9 +117,9 @@ export async function readWindow(
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
       if (scan.keep) {
         let settled: Promise<void>;
-        if (plan) ({ settled, places } = await keptSegmentedScan(conn, window, scan.names, baseline, rowFilter, rows, spare, out, plan, places));
+        if (plan) ({ settled, places } = await keptSegmentedScan(conn, window, scan.names, baseline, filter, rows, spare, out, plan, places));
         else {
-          const read = b === 0 && start?.first ? start.first : await keptRead(conn, window, scan.names, rowFilter, rows, spare);
+          const read = b === 0 && start?.first ? start.first : await keptRead(conn, window, scan.names, filter, rows, spare);
           if (read.names.join('\0') !== scan.names.join('\0')) throw new Error(`the window's first scan read ${read.names.join(', ')}, not ${scan.names.join(', ')}`);
           settled = keptSettle(read, baseline, spare, out);
         }
@@ -131,12 +129,12 @@ export async function readWindow(
       } else {
         await settling;
         const step = (s: string) => progress(s, b, scans.length);
-        if (plan) await gridSegmentedScan(conn, window, scan.names, baseline, rowFilter, budget, out, phase, step, plan);
-        else await gridScan(conn, window, scan.names, baseline, rowFilter, budget, rows, out, phase, step);
+        if (plan) await gridSegmentedScan(conn, window, scan.names, baseline, filter, budget, out, phase, step, plan);
+        else await gridScan(conn, window, scan.names, baseline, filter, budget, rows, out, phase, step);
       }
     }
     // DuckDB counts the categories while the threads settle the last scan.
-    counting = categoryCountsAll(conn, window, categorical, rowFilter, { segments: plan?.segments });
+    counting = categoryCountsAll(conn, window, categorical, filter, { segments: plan?.segments });
     counting.catch(() => undefined);
     await settling;
   } catch (err) {
@@ -184,7 +182,7 @@ interface KeptRead {
  * baselineProfile's `meanwhile`); readWindow then settles that scan first.
  */
 export interface WindowStart {
-  counted: WindowCount | null;
+  counted: Awaited<ReturnType<typeof countRows>> | null;
   first: KeptRead | null;
 }
 
@@ -194,24 +192,13 @@ export async function startWindow(conn: Connection, window: Source, comparable: 
   const counted = await countWindow(conn, window, numeric, filter);
   const rows = counted?.rows ?? 0;
   const first = keptScans(numeric, rows, budget)?.[0];
-  return { counted, first: first ? await keptRead(conn, window, first.names, counted?.whole ? null : filter, rows, []) : null };
+  return { counted, first: first ? await keptRead(conn, window, first.names, filter, rows, []) : null };
 }
 
-/**
- * The window's row count and newest time, when a numeric feature or the time
- * filter needs them. `whole`: every row of the files is in the time range
- * (as many rows in it as in the files; a row with no time or out of range
- * makes them differ), so that its scans need not test the time of each row
- * again. Only for Parquet, whose files' row count is metadata.
- */
-async function countWindow(conn: Connection, window: Source, numeric: readonly string[], filter: TimeFilter | null): Promise<WindowCount | null> {
-  if (numeric.length === 0 && !filter) return null;
-  const counted = await countRows(conn, window, [], filter);
-  const whole = filter !== null && window.format === 'parquet' && (await countRows(conn, window, [], null)).rows === counted.rows;
-  return { ...counted, whole };
+/** The window's row count and newest time, when a numeric feature or the time filter needs them. */
+function countWindow(conn: Connection, window: Source, numeric: readonly string[], filter: TimeFilter | null): Promise<Awaited<ReturnType<typeof countRows>>> | null {
+  return numeric.length > 0 || filter ? countRows(conn, window, [], filter) : null;
 }
-
-type WindowCount = Awaited<ReturnType<typeof countRows>> & { whole: boolean };
 
 /** Streams a scan's columns, keeping every value (at most `rows` per column; missing ones too, as NaN). */
 async function keptRead(conn: Connection, window: Source, names: readonly string[], filter: TimeFilter | null, rows: number, spare: Float64Array[]): Promise<KeptRead> {

@@ -244,22 +244,3 @@ test("the window's first scan, read while the baseline's columns are reduced, gi
   assert.equal(profileCacheStats.misses, before + 1, 'the profile computed alongside the failed scan was kept');
   assert.ok(ok.features.every((f) => f.score !== null));
 });
-
-test('a window whose every row is in the time range is read without testing each time; a row without a time or out of range keeps the test, and is not read', async (t) => {
-  const dir = tempDir(t);
-  const baseline = await writeParquet(path.join(dir, 'b.parquet'), BASE);
-  const rows = `SELECT i AS id, (i % 71)::DOUBLE AS x, ['a','b','c'][1 + i % 3] AS c, TIMESTAMPTZ '2026-01-02 00:00:00+00' + to_seconds(i) AS ts FROM range(2000) t(i)`;
-  const inRange = await writeParquet(path.join(dir, 'w0.parquet'), rows);
-  // Extreme values on a row with no time, on the range's open start, and after as_of: none is in the window.
-  const extra = await writeParquet(
-    path.join(dir, 'w1.parquet'),
-    `${rows} UNION ALL SELECT 9000, 1e9, 'a', NULL UNION ALL SELECT 9001, -1e9, 'zz', TIMESTAMPTZ '2026-01-01 01:00:00+00'
-      UNION ALL SELECT 9002, 1e12, 'zz', TIMESTAMPTZ '2026-01-02 01:00:00.001+00'`,
-  );
-  const m = (window: string) => model({ baseline, window, timestamp_column: 'ts', window_duration: '1d', id_columns: ['id'], as_of: '2026-01-02T01:00:00Z' });
-  const whole = await runModel(m(inRange));
-  const tested = await runModel(m(extra));
-  assert.equal(whole.window.rows, 2000);
-  assert.equal(tested.window.rows, 2000);
-  assert.deepEqual(tested.features, whole.features);
-});
