@@ -267,6 +267,23 @@ async function oneAtATime<R>(spec: string, compute: () => Promise<R>): Promise<R
   }
 }
 
+/**
+ * The reductions, once they and `meanwhile` (started now) have settled; its
+ * outcome is its caller's. The source was read and checked before (cached
+ * only when read from one version of every file), so the connection is free.
+ */
+async function whileReducing<R>(reducing: Promise<R>, meanwhile: (() => Promise<unknown>) | undefined): Promise<R> {
+  const sharing = meanwhile?.().then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    return await reducing;
+  } finally {
+    await sharing;
+  }
+}
+
 async function computeProfile<T>(...[conn, source, features, reduce, release, range = null, meanwhile]: ProfileArgs<T>): Promise<BaselineProfile<T>> {
   const filter = range?.filter ?? null;
   const spec = rangeKey(source.spec, filter);
@@ -284,19 +301,8 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
   const { reducing } = await streamColumns(conn, source, numeric, filter, [0, rows], null, (values, name) => (rows > 0 ? reduce(values, name) : { value: null, finite: 0 }));
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
   const categories = await categoryCountsAll(conn, source, categorical, filter);
-  // Cached only when it was read from one version of every file. Checked before the reductions end, so that the
-  // connection is free for `meanwhile` while they run.
   await assertUnchanged(source);
-  const sharing = meanwhile?.().then(
-    () => undefined,
-    () => undefined,
-  );
-  let reduced: Awaited<typeof reducing>;
-  try {
-    reduced = await reducing;
-  } finally {
-    await sharing;
-  }
+  const reduced = await whileReducing(reducing, meanwhile);
   const extending = profile !== undefined;
   profile ??= { source, range: filter, slice: null, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   let bytes = extending ? 0 : PROFILE_BYTES;
@@ -336,6 +342,7 @@ export type ReduceSegments<T> = (
  * whole's. Each is cached as its own entry (the slice's key: its columns
  * and key, or the keys it excludes), with the whole's range, and evicted
  * like any profile; only what is not cached is read, in one read.
+ * `meanwhile`: as baselineProfile's.
  */
 export async function segmentedProfile<T>(
   conn: DuckDBConnection,
@@ -346,11 +353,12 @@ export async function segmentedProfile<T>(
   range: { filter: TimeFilter; moving: boolean } | null,
   segments: Segments,
   ids: readonly number[],
+  meanwhile?: () => Promise<unknown>,
 ): Promise<{ whole: BaselineProfile<T>; slices: BaselineProfile<T>[] }> {
-  return oneAtATime(source.spec, () => computeSegmented(conn, source, features, reduce, release, range, segments, ids));
+  return oneAtATime(source.spec, () => computeSegmented(conn, source, features, reduce, release, range, segments, ids, meanwhile));
 }
 
-async function computeSegmented<T>(...[conn, source, features, reduce, release, range, segments, ids]: Parameters<typeof segmentedProfile<T>>): Promise<{ whole: BaselineProfile<T>; slices: BaselineProfile<T>[] }> {
+async function computeSegmented<T>(...[conn, source, features, reduce, release, range, segments, ids, meanwhile]: Parameters<typeof segmentedProfile<T>>): Promise<{ whole: BaselineProfile<T>; slices: BaselineProfile<T>[] }> {
   const filter = range?.filter ?? null;
   const ranged = rangeKey(source.spec, filter);
   // Target 0 is the whole, target k > 0 the slice ids[k − 1].
@@ -379,7 +387,8 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
     return rows > 0 ? reduce(values, name, bounds, wanted(0, name), want) : { whole: none, parts: want.map(() => none) };
   });
   const categories = await categoryCountsAll(conn, source, union('categorical'), filter, { segments });
-  const reduced = await reducing;
+  await assertUnchanged(source);
+  const reduced = await whileReducing(reducing, meanwhile);
   const sha = await hashing;
   const out = looked.map((l, t) => {
     if (l.todo.length === 0 && l.profile) return { profile: l.profile, bytes: 0, extending: false, stored: false };
@@ -403,8 +412,6 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
     }
     return { profile, bytes, extending, stored: true };
   });
-  // Cached only when it was read from one version of every file.
-  await assertUnchanged(source);
   out.forEach((o, t) => o.stored && store(specs[t], ranged, o.profile as BaselineProfile<unknown>, o.bytes, o.extending, range?.moving ?? false, release as Entry['release']));
   looked.forEach((l, t) => (l.profile = out[t].profile));
   return done();

@@ -73,24 +73,25 @@ export async function runModel(model: ModelConfig, opts: RunOptions = {}): Promi
     const keyed = windowSegments ? { columns: model.segmentBy, keys: windowSegments.keys } : null;
     const comparable = features.filter((f) => f.problem === null).map((f) => ({ name: f.name, type: f.type }));
     const budget = opts.collectValues ?? COLLECT_BUDGET_VALUES;
+    const split = windowSegments && keyed ? { segments: keyed, rows: windowSegments.rows, total: windowSegments.total, newest: windowSegments.newest } : null;
     let baseline: Profile;
     let plan: SegmentPlan | null = null;
-    // An unsegmented window's first scan streams while the threads still reduce the baseline's columns.
+    // What of the window needs no baseline summary is read while the threads still reduce the baseline's columns.
     let started: Promise<WindowStart> | null = null;
     const early = () => {
-      started = startWindow(conn, window, comparable, filter, budget);
+      started = startWindow(conn, window, comparable, filter, budget, split);
       started.catch(() => undefined);
       return started;
     };
-    if (segmented?.slice === 'matching' && windowSegments && keyed) {
-      const ids = windowSegments.rows.map((_, id) => id);
+    if (segmented?.slice === 'matching' && split) {
+      const ids = split.rows.map((_, id) => id);
       const reduce = (values: Float64Array, _name: string, bounds: readonly number[], whole: boolean, want: readonly boolean[]) => summarizeSegmentsOffThread(values, bounds, whole, want);
-      const profiles = await segmentedProfile(conn, baselineSource, columns, reduce, releaseOffThread, range, keyed, ids);
+      const profiles = await segmentedProfile(conn, baselineSource, columns, reduce, releaseOffThread, range, split.segments, ids, early);
       baseline = profiles.whole;
-      plan = { segments: keyed, rows: windowSegments.rows, baselines: profiles.slices, total: windowSegments.total, newest: windowSegments.newest };
+      plan = { ...split, baselines: profiles.slices };
     } else {
-      baseline = await baselineProfile(conn, baselineSource, columns, (v) => summarizeOffThread(v), releaseOffThread, range, windowSegments ? undefined : early);
-      if (windowSegments && keyed) plan = { segments: keyed, rows: windowSegments.rows, baselines: windowSegments.rows.map(() => baseline), total: windowSegments.total, newest: windowSegments.newest };
+      baseline = await baselineProfile(conn, baselineSource, columns, (v) => summarizeOffThread(v), releaseOffThread, range, early);
+      if (split) plan = { ...split, baselines: split.rows.map(() => baseline) };
     }
     phase('baseline profile');
     progress('scanning the window', 0, 1);

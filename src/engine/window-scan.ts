@@ -48,10 +48,14 @@ export interface WindowData {
  * keys (segment id = index; the overflow, when there is one, is id
  * keys.length), rows per id, and the baseline profile each id is compared with.
  */
-export interface SegmentPlan {
+export interface SegmentPlan extends WindowSplit {
+  baselines: Profile[];
+}
+
+/** A segmented window's segments and rows per id, known before its baseline is profiled. */
+export interface WindowSplit {
   segments: Segments;
   rows: number[];
-  baselines: Profile[];
   /** The window's rows, and its newest time (Unix ms; null without a timestamp column or rows). */
   total: number;
   newest: number | null;
@@ -117,12 +121,13 @@ export async function readWindow(
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
       if (scan.keep) {
         let settled: Promise<void>;
-        if (plan) ({ settled, places } = await keptSegmentedScan(conn, window, scan.names, baseline, filter, rows, spare, out, plan, places));
-        else {
-          const read = b === 0 && start?.first ? start.first : await keptRead(conn, window, scan.names, filter, rows, spare);
-          if (read.names.join('\0') !== scan.names.join('\0')) throw new Error(`the window's first scan read ${read.names.join(', ')}, not ${scan.names.join(', ')}`);
-          settled = keptSettle(read, baseline, spare, out);
-        }
+        const ahead = b === 0 ? start?.first : undefined;
+        if (ahead && ahead.names.join('\0') !== scan.names.join('\0')) throw new Error(`the window's first scan read ${ahead.names.join(', ')}, not ${scan.names.join(', ')}`);
+        if (plan) {
+          const read: KeptRead = ahead ?? (await keptSegmentedRead(conn, window, scan.names, filter, rows, spare, plan, places));
+          places = read.places ?? null;
+          settled = keptSegmentedSettle(read, baseline, spare, out, plan, window);
+        } else settled = keptSettle(ahead ?? (await keptRead(conn, window, scan.names, filter, rows, spare)), baseline, spare, out);
         await settling;
         settling = settled;
         phase('window numeric scan');
@@ -133,8 +138,8 @@ export async function readWindow(
         else await gridScan(conn, window, scan.names, baseline, filter, budget, rows, out, phase, step);
       }
     }
-    // DuckDB counts the categories while the threads settle the last scan.
-    counting = categoryCountsAll(conn, window, categorical, filter, { segments: plan?.segments });
+    // DuckDB counts the categories while the threads settle the last scan (unless they were read ahead).
+    counting = start?.categories ? Promise.resolve(start.categories) : categoryCountsAll(conn, window, categorical, filter, { segments: plan?.segments });
     counting.catch(() => undefined);
     await settling;
   } catch (err) {
@@ -174,25 +179,42 @@ interface KeptRead {
   kept: Float64Array[];
   filled: number;
   rows: number;
+  /** A segmented scan's row places (SegmentFill), for the later scans. */
+  places?: Int32Array;
 }
 
 /**
- * A window's row count and its first kept scan, read ahead while the
+ * What of a window needs no baseline summary, read ahead while the
  * baseline's columns are still being reduced on the threads (see
- * baselineProfile's `meanwhile`); readWindow then settles that scan first.
+ * baselineProfile's `meanwhile`): its row count, and its first kept scan
+ * (settled first by readWindow) or, when its numeric values are counted on
+ * grids (which need the summaries), its categorical counts.
  */
 export interface WindowStart {
   counted: Awaited<ReturnType<typeof countRows>> | null;
   first: KeptRead | null;
+  categories: Awaited<ReturnType<typeof categoryCountsAll>> | null;
 }
 
-/** What readWindow would read first, read now: the row count and, when the numeric values are kept, the first scan. */
-export async function startWindow(conn: Connection, window: Source, comparable: readonly FeatureColumn[], filter: TimeFilter | null, budget: number): Promise<WindowStart> {
+/** The start of readWindow (WindowStart), read now; a segmented window's `split` as readWindow's plan will have it. */
+export async function startWindow(
+  conn: Connection,
+  window: Source,
+  comparable: readonly FeatureColumn[],
+  filter: TimeFilter | null,
+  budget: number,
+  split: WindowSplit | null,
+): Promise<WindowStart> {
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
-  const counted = await countWindow(conn, window, numeric, filter);
-  const rows = counted?.rows ?? 0;
+  const counted = split ? null : await countWindow(conn, window, numeric, filter);
+  const rows = split ? split.total : (counted?.rows ?? 0);
   const first = keptScans(numeric, rows, budget)?.[0];
-  return { counted, first: first ? await keptRead(conn, window, first.names, filter, rows, []) : null };
+  if (first) {
+    const read = split ? await keptSegmentedRead(conn, window, first.names, filter, rows, [], split, null) : await keptRead(conn, window, first.names, filter, rows, []);
+    return { counted, first: read, categories: null };
+  }
+  const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
+  return { counted, first: null, categories: await categoryCountsAll(conn, window, categorical, filter, { segments: split?.segments }) };
 }
 
 /** The window's row count and newest time, when a numeric feature or the time filter needs them. */
@@ -357,32 +379,30 @@ function gridBatches(names: readonly string[], baseline: Profile, copies: number
 }
 
 /**
- * A kept scan (keptRead, keptSettle) for a segmented window: the same scan also gives each row's
+ * keptRead for a segmented window: the same scan also gives each row's
  * segment id, and each row is kept at its segment's place (the rows per
- * segment were counted); each column is then sorted per segment on its
- * whole baseline's thread, settled against each segment's baseline, and the
- * whole column merged from its sorted segments (no second sort).
+ * segment were counted). keptSegmentedSettle then sorts each column per
+ * segment on its whole baseline's thread, settles it against each segment's
+ * baseline, and merges the whole column from its sorted segments (no second
+ * sort).
  */
-async function keptSegmentedScan(
+async function keptSegmentedRead(
   conn: Connection,
   window: Source,
   names: readonly string[],
-  baseline: Profile,
   filter: TimeFilter | null,
   rows: number,
   spare: Float64Array[],
-  out: WindowData,
-  plan: SegmentPlan,
+  split: WindowSplit,
   places: Int32Array | null,
-): Promise<{ settled: Promise<void>; places: Int32Array }> {
+): Promise<KeptRead & { places: Int32Array }> {
   const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
   // Each row goes to its segment's place as it is read: the threads get every column grouped by segment.
   // The first scan reads the segment ids; later ones place the same rows, in the same order, where it did.
-  const bounds = [0];
-  for (const n of plan.rows) bounds.push(bounds[bounds.length - 1] + n);
+  const bounds = boundsOf(split.rows);
   const fill = new SegmentFill(kept, bounds, places);
   try {
-    out.rows = await streamNumeric(
+    const streamed = await streamNumeric(
       conn,
       window,
       names,
@@ -390,15 +410,29 @@ async function keptSegmentedScan(
       (values, count) => {
         if (!fill.add(values, count)) throw new InconsistentPassError(`more rows of a segment than the ${rows} rows counted`);
       },
-      places ? {} : { segments: plan.segments },
+      places ? {} : { segments: split.segments },
     );
     if (fill.rows !== rows) throw new InconsistentPassError(`${fill.rows} rows read, ${rows} counted`);
     const short = fill.short();
-    if (short >= 0) throw new InconsistentPassError(`segment ${short}: ${fill.placed(short)} rows read, ${plan.rows[short]} counted`);
+    if (short >= 0) throw new InconsistentPassError(`segment ${short}: ${fill.placed(short)} rows read, ${split.rows[short]} counted`);
+    return { names, kept, filled: bounds[bounds.length - 1], rows: streamed, places: fill.places };
   } catch (err) {
     throw changedOr(err, window);
   }
-  const filled = bounds[bounds.length - 1];
+}
+
+/** Prefix sums of the rows per segment id. */
+function boundsOf(rows: readonly number[]): number[] {
+  const bounds = [0];
+  for (const n of rows) bounds.push(bounds[bounds.length - 1] + n);
+  return bounds;
+}
+
+/** keptSettle for a segmented window's scan (keptSegmentedRead). */
+function keptSegmentedSettle(read: KeptRead, baseline: Profile, spare: Float64Array[], out: WindowData, plan: SegmentPlan, window: Source): Promise<void> {
+  const { names, kept, filled } = read;
+  out.rows = read.rows;
+  const bounds = boundsOf(plan.rows);
   const segments = out.segments!;
   const settled = Promise.all(
     names.map(async (name, c) => {
@@ -439,7 +473,7 @@ async function keptSegmentedScan(
     });
   // Awaited by the caller after the next scan; until then a failure must not count as unhandled.
   settled.catch(() => undefined);
-  return { settled, places: fill.places };
+  return settled;
 }
 
 /**

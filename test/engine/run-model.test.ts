@@ -243,4 +243,15 @@ test("the window's first scan, read while the baseline's columns are reduced, gi
   const ok = await runModel(model({ baseline: baseline2, window }), opts);
   assert.equal(profileCacheStats.misses, before + 1, 'the profile computed alongside the failed scan was kept');
   assert.ok(ok.features.every((f) => f.score !== null));
+
+  // Counted on grids (too few values kept at once): the categorical counts are what is read ahead.
+  const baseline3 = await writeParquet(path.join(dir, 'b3.parquet'), `SELECT (i % 97)::DOUBLE / 7 AS x1, (i % 89)::DOUBLE * 3 AS x2, sqrt(i::DOUBLE) AS x3, ['a','b'][1 + i % 2] AS c FROM range(6002) t(i)`);
+  const grid = { collectValues: 1000 };
+  const gridCold = await runModel(model({ baseline: baseline3, window }), grid);
+  const gridWarm = await runModel(model({ baseline: baseline3, window }), grid);
+  assert.deepEqual(gridWarm.features, gridCold.features);
+  assert.deepEqual(
+    gridCold.features.map((f) => [f.feature, f.score !== null]),
+    [['x1', true], ['x2', true], ['x3', true], ['c', true]],
+  );
 });
