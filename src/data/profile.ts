@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, countSegmentIds, MAX_SCAN_COLUMNS, SegmentFill, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
+import { categoryCountsAll, countRows, countSegmentIds, MAX_SCAN_COLUMNS, SegmentFill, segmentBounds, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
 import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
@@ -374,8 +374,7 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
   const hashing = hashOf(source, looked.find((l) => l.profile)?.profile);
   // Rows per segment id (the whole's: their sum); missing values are counted while the columns stream.
   const perId = await countSegmentIds(conn, source, segments, filter);
-  const bounds = [0];
-  for (const n of perId) bounds.push(bounds[bounds.length - 1] + n);
+  const bounds = segmentBounds(perId);
   const rows = bounds[bounds.length - 1];
   const wanted = (t: number, name: string) => looked[t].todo.some((f) => f.name === name);
   const union = (type: FeatureColumn['type']) => features.filter((f) => f.type === type && looked.some((_, t) => wanted(t, f.name))).map((f) => f.name);

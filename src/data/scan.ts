@@ -172,6 +172,13 @@ export async function countSegmentIds(conn: DuckDBConnection, source: Source, se
   return out;
 }
 
+/** Prefix sums of the rows per segment id: segment s's rows are [bounds[s], bounds[s + 1]) (SegmentFill's layout). */
+export function segmentBounds(rows: readonly number[]): number[] {
+  const bounds = [0];
+  for (const n of rows) bounds.push(bounds[bounds.length - 1] + n);
+  return bounds;
+}
+
 /**
  * Row-sized columns filled from a segmented scan's chunks (streamNumeric with
  * segments: the ids come last), each row at its segment's next place, so

@@ -10,6 +10,7 @@ import {
   forgetProfile,
   MAX_SCAN_COLUMNS,
   SegmentFill,
+  segmentBounds,
   streamNumeric,
   type BaselineProfile,
   type FeatureColumn,
@@ -121,8 +122,8 @@ export async function readWindow(
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
       if (scan.keep) {
         let settled: Promise<void>;
+        // startWindow planned the same first scan (keptScans, same inputs).
         const ahead = b === 0 ? start?.first : undefined;
-        if (ahead && ahead.names.join('\0') !== scan.names.join('\0')) throw new Error(`the window's first scan read ${ahead.names.join(', ')}, not ${scan.names.join(', ')}`);
         if (plan) {
           const read: KeptRead = ahead ?? (await keptSegmentedRead(conn, window, scan.names, filter, rows, spare, plan, places));
           places = read.places ?? null;
@@ -399,7 +400,7 @@ async function keptSegmentedRead(
   const kept = names.map(() => spare.pop() ?? new Float64Array(rows));
   // Each row goes to its segment's place as it is read: the threads get every column grouped by segment.
   // The first scan reads the segment ids; later ones place the same rows, in the same order, where it did.
-  const bounds = boundsOf(split.rows);
+  const bounds = segmentBounds(split.rows);
   const fill = new SegmentFill(kept, bounds, places);
   try {
     const streamed = await streamNumeric(
@@ -421,18 +422,11 @@ async function keptSegmentedRead(
   }
 }
 
-/** Prefix sums of the rows per segment id. */
-function boundsOf(rows: readonly number[]): number[] {
-  const bounds = [0];
-  for (const n of rows) bounds.push(bounds[bounds.length - 1] + n);
-  return bounds;
-}
-
 /** keptSettle for a segmented window's scan (keptSegmentedRead). */
 function keptSegmentedSettle(read: KeptRead, baseline: Profile, spare: Float64Array[], out: WindowData, plan: SegmentPlan, window: Source): Promise<void> {
   const { names, kept, filled } = read;
   out.rows = read.rows;
-  const bounds = boundsOf(plan.rows);
+  const bounds = segmentBounds(plan.rows);
   const segments = out.segments!;
   const settled = Promise.all(
     names.map(async (name, c) => {
