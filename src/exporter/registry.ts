@@ -67,6 +67,12 @@ const DRIFT = new Set(DRIFT_DEFS.map((d) => d.name));
 const LIVE_GZIP = { windowBits: 12, memLevel: 5 };
 
 /**
+ * How long one collection of the process families answers scrapes. Collecting reads /proc (open fds, limits,
+ * memory) and took over a third of the loop's time under 1,000 scrapes/s; a second is far below any scrape interval.
+ */
+const LIVE_MAX_AGE_MS = 1000;
+
+/**
  * Bodies up to this size are joined once per rendering (one write per scrape); a fleet's larger body stays in its
  * families' buffers, written one after the other: joining it at every change would allocate a body per change.
  */
@@ -113,8 +119,9 @@ export class DriftMetrics {
   private readonly chunked = new Map<string, ModelChunks>();
   private readonly texts = new Map<string, Piece>();
   private readonly stale = new Set<string>();
-  /** prom-client's process_* families: collected at every scrape, so never cached. */
+  /** prom-client's process_* families: collected again once their last collection is older than `liveMaxAgeMs`. */
   private readonly live: string[];
+  private liveText: { at: number; plain: Promise<Buffer>; gzipped: Buffer | null } | null = null;
   /** Per engine, the counters of its current process as last reported (turned into increments). */
   private readonly engineCounters = new Map<string, CacheCounters>();
   /** The per-model counters' values, per family (prom-client keeps them too, but only hands them out asynchronously). */
@@ -126,8 +133,9 @@ export class DriftMetrics {
    * exporter keeps them in its chunks only: a fleet's tens of thousands of
    * series, twice, would double the heap and its garbage collections.
    * `settleMs`: how long a model's chunk stays out of a gzip block (tests set 0).
+   * `liveMaxAgeMs`: how long one collection of the process families serves scrapes.
    */
-  constructor(build: { version: string; nodejsVersion: string }, private readonly opts: { reference?: boolean; settleMs?: number } = {}) {
+  constructor(build: { version: string; nodejsVersion: string }, private readonly opts: { reference?: boolean; settleMs?: number; liveMaxAgeMs?: number } = {}) {
     // A family whose blocks became ready renders again, as one whose model changed.
     for (const def of MODEL_DEFS) this.chunked.set(def.name, new ModelChunks(def.name, () => this.stale.add(def.name), opts.settleMs));
     for (const def of [...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)]) this.register(def);
@@ -257,14 +265,29 @@ export class DriftMetrics {
       this.rendering ??= this.renderText().finally(() => (this.rendering = null));
       r = await this.rendering;
     }
-    // The process families, fresh at every scrape, follow the cached text; they are small.
-    const live = Buffer.from(`\n${(await Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n\n')}\n`, 'utf8');
+    // The process families follow the cached text; they are small.
+    const live = await this.liveParts(gzip);
     // Each cached piece is compressed once, when first asked for (Prometheus asks for gzip on every scrape); a family's
     // members are joined once until one of its models changes, and the families once per rendering. The live part is a
     // gzip member of its own, appended (a gzip stream is a series of members, RFC 1952 2.2).
     const cached = gzip ? await (r.gzipped ??= whenReady(r.pieces.map((p) => p.gzipped()), joinSmall)) : (r.plain ??= joinSmall(r.pieces.map((p) => p.plain)));
-    const parts = [...cached, gzip ? gzipSync(live, LIVE_GZIP) : live];
+    const parts = [...cached, live];
     return { contentType, parts, length: parts.reduce((n, b) => n + b.length, 0) };
+  }
+
+  /** The process families' text (gzipped when asked), collected at most once per `liveMaxAgeMs`; a failed collection is not kept. */
+  private async liveParts(gzip: boolean): Promise<Buffer> {
+    const now = performance.now();
+    let c = this.liveText;
+    if (!c || now - c.at >= (this.opts.liveMaxAgeMs ?? LIVE_MAX_AGE_MS)) {
+      const plain = Promise.all(this.live.map((n) => this.registry.getSingleMetricAsString(n))).then((texts) => Buffer.from(`\n${texts.join('\n\n')}\n`, 'utf8'));
+      c = this.liveText = { at: now, plain, gzipped: null };
+      plain.catch(() => {
+        if (this.liveText === c) this.liveText = null;
+      });
+    }
+    const plain = await c.plain;
+    return gzip ? (c.gzipped ??= gzipSync(plain, LIVE_GZIP)) : plain;
   }
 
   private async renderText(): Promise<Rendered> {

@@ -420,9 +420,42 @@ describe('DriftMetrics rendering from per-model chunks', () => {
     const perModel = new Set([...Object.values(METRICS), ...TEST_METRICS.map((m) => m.def)].filter((d) => d.labels[0] === 'model_name').map((d) => d.name));
     assert.ok(perModel.has('drift_exporter_runs_total') && perModel.has('ml_data_drift_score'));
     assert.deepEqual(rendered.filter((n) => perModel.has(n)), [], 'per-model families (drift and run health) come from per-model chunks');
-    assert.ok(rendered.some((n) => n.startsWith('process_')), 'the process families are still collected at every scrape');
     metrics.registry.getSingleMetricAsString = original;
     await same(metrics, 'after the run');
+  });
+
+  it('collect the process families at most once per liveMaxAgeMs, again after it, and not keep a failed collection', async () => {
+    const metrics = new DriftMetrics({ version: '9.9.9', nodejsVersion: 'v20.0.0' }, { liveMaxAgeMs: 150 });
+    const collected: string[] = [];
+    const original = metrics.registry.getSingleMetricAsString.bind(metrics.registry);
+    let fail = false;
+    metrics.registry.getSingleMetricAsString = (name: string) => {
+      if (name.startsWith('process_')) {
+        collected.push(name);
+        if (fail) return Promise.reject(new Error('cannot read /proc'));
+      }
+      return original(name);
+    };
+    const text = async (gzip: boolean) => {
+      const parts = Buffer.concat((await metrics.render(gzip)).parts);
+      return (gzip ? gunzipSync(parts) : parts).toString('utf8');
+    };
+    const first = await text(true);
+    const once = collected.length;
+    assert.ok(once > 0 && first.includes('process_cpu_seconds_total'), 'collected at the first scrape');
+    // Within the age: the same bytes, plain or gzipped, with no collection.
+    assert.equal(await text(false), first);
+    assert.equal(await text(true), first);
+    assert.equal(collected.length, once);
+    await new Promise((r) => setTimeout(r, 200));
+    await text(false);
+    assert.equal(collected.length, 2 * once, 'collected again once the last collection is older than the age');
+    await new Promise((r) => setTimeout(r, 200));
+    fail = true;
+    await assert.rejects(metrics.render(true), /cannot read \/proc/);
+    fail = false;
+    assert.ok((await text(true)).includes('process_cpu_seconds_total'), 'the scrape after a failed collection collects again');
+    assert.equal(collected.length, 4 * once);
   });
 });
 
