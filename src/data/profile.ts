@@ -140,7 +140,10 @@ function hashOf(source: Source, known: BaselineProfile<unknown> | undefined): Pr
  * baseline in one scan), each column
  * whole in a row-sized array; with `segments`, each row at its segment's
  * place (bounds: prefix sums of the rows per segment id). Returns once the
- * scans are done, with the promise of each column's reduction, in order.
+ * scans are done, with the promise of each column's reduction, in order,
+ * and `dropAll`, which gives back (`drop`) what the reductions made, once
+ * they settle, for a profile that failed after all. A failed scan drops the
+ * reductions already started itself.
  */
 async function streamColumns<R>(
   conn: DuckDBConnection,
@@ -150,46 +153,60 @@ async function streamColumns<R>(
   bounds: readonly number[],
   segments: Segments | null,
   reduce: (values: Float64Array, name: string) => R | Promise<R>,
-): Promise<{ reducing: Promise<R[]> }> {
+  drop: (reduced: R) => void,
+): Promise<{ reducing: Promise<R[]>; dropAll: () => void }> {
   const rows = bounds[bounds.length - 1];
   const size = rows * numeric.length <= ONE_SCAN_VALUES ? Math.max(1, numeric.length) : Math.max(1, Math.min(MAX_SCAN_COLUMNS, Math.ceil(numeric.length / PROFILE_SCANS)));
   const reductions: Promise<R>[] = [];
   // The first scan reads the segment ids; later ones place the same rows, in the same order, where it did.
   let places: Int32Array | null = null;
-  for (let at = 0; at < numeric.length; at += size) {
-    const group = numeric.slice(at, at + size);
-    const all = group.map(() => new Float64Array(rows));
-    const fill: SegmentFill | null = segments ? new SegmentFill(all, bounds, places) : null;
-    let streamed = 0;
-    let placed = true;
-    await streamNumeric(
-      conn,
-      source,
-      group,
-      filter,
-      (values, count) => {
-        // Whole chunks, missing values included; rows beyond the count are only counted (reported below).
-        // Unsegmented rows were read straight to their places.
-        if (fill) placed &&= fill.add(values, count);
-        streamed += count;
-      },
-      fill ? (places ? {} : { segments }) : { into: all },
-    );
-    places = fill?.places ?? null;
-    if (streamed !== rows || !placed || (fill && fill.short() >= 0)) {
-      const what = segments ? 'its count per segment' : filter ? 'its count of the range' : "the files' metadata";
-      throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, not the rows ${what} says (${rows}); did they change during the run?`);
+  const dropAll = () => void Promise.allSettled(reductions).then((rs) => rs.forEach((r) => r.status === 'fulfilled' && drop(r.value)));
+  await orDrop(dropAll, async () => {
+    for (let at = 0; at < numeric.length; at += size) {
+      const group = numeric.slice(at, at + size);
+      const all = group.map(() => new Float64Array(rows));
+      const fill: SegmentFill | null = segments ? new SegmentFill(all, bounds, places) : null;
+      let streamed = 0;
+      let placed = true;
+      await streamNumeric(
+        conn,
+        source,
+        group,
+        filter,
+        (values, count) => {
+          // Whole chunks, missing values included; rows beyond the count are only counted (reported below).
+          // Unsegmented rows were read straight to their places.
+          if (fill) placed &&= fill.add(values, count);
+          streamed += count;
+        },
+        fill ? (places ? {} : { segments }) : { into: all },
+      );
+      places = fill?.places ?? null;
+      if (streamed !== rows || !placed || (fill && fill.short() >= 0)) {
+        const what = segments ? 'its count per segment' : filter ? 'its count of the range' : "the files' metadata";
+        throw new DataSourceError(`baseline ${source.spec}: ${streamed} rows read, not the rows ${what} says (${rows}); did they change during the run?`);
+      }
+      for (const [c, values] of all.entries()) {
+        const reduced = Promise.resolve(reduce(values, group[c]));
+        // Awaited below, after the other scans; until then a failure must not count as unhandled.
+        reduced.catch(() => undefined);
+        reductions.push(reduced);
+      }
     }
-    for (const [c, values] of all.entries()) {
-      const reduced = Promise.resolve(reduce(values, group[c]));
-      // Awaited below, after the other scans; until then a failure must not count as unhandled.
-      reduced.catch(() => undefined);
-      reductions.push(reduced);
-    }
-  }
+  });
   const reducing = Promise.all(reductions);
   reducing.catch(() => undefined);
-  return { reducing };
+  return { reducing, dropAll };
+}
+
+/** What `work` returns; when it throws, `dropAll` first (the summaries already made would otherwise stay in their threads). */
+async function orDrop<X>(dropAll: () => void, work: () => Promise<X>): Promise<X> {
+  try {
+    return await work();
+  } catch (err) {
+    dropAll();
+    throw err;
+  }
 }
 
 /** Puts a computed (or extended) profile in the cache under `spec`, and evicts beyond the budget. */
@@ -298,13 +315,24 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
   // The row count comes from the files' metadata (a range's, from a count); missing values are counted while the columns stream.
   const { rows } = await countRows(conn, source, [], filter);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
-  const { reducing } = await streamColumns(conn, source, numeric, filter, [0, rows], null, (values, name) => (rows > 0 ? reduce(values, name) : { value: null, finite: 0 }));
+  const { reducing, dropAll } = await streamColumns(
+    conn,
+    source,
+    numeric,
+    filter,
+    [0, rows],
+    null,
+    (values, name) => (rows > 0 ? reduce(values, name) : { value: null, finite: 0 }),
+    (r) => r.value !== null && release?.(r.value),
+  );
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
-  const categories = await categoryCountsAll(conn, source, categorical, filter);
-  await assertUnchanged(source);
-  const reduced = await whileReducing(reducing, meanwhile);
+  const { categories, reduced, sha } = await orDrop(dropAll, async () => {
+    const categories = await categoryCountsAll(conn, source, categorical, filter);
+    await assertUnchanged(source);
+    return { categories, reduced: await whileReducing(reducing, meanwhile), sha: await hashing };
+  });
   const extending = profile !== undefined;
-  profile ??= { source, range: filter, slice: null, sha256: await hashing, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
+  profile ??= { source, range: filter, slice: null, sha256: sha, rows, missing: new Map(), numeric: new Map(), categorical: new Map() };
   let bytes = extending ? 0 : PROFILE_BYTES;
   numeric.forEach((name, c) => {
     profile!.missing.set(name, rows - reduced[c].finite);
@@ -379,16 +407,28 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
   const wanted = (t: number, name: string) => looked[t].todo.some((f) => f.name === name);
   const union = (type: FeatureColumn['type']) => features.filter((f) => f.type === type && looked.some((_, t) => wanted(t, f.name))).map((f) => f.name);
   const numeric = union('numeric');
-  const { reducing } = await streamColumns(conn, source, numeric, filter, bounds, segments, (values, name) => {
-    const want = perId.map(() => false);
-    ids.forEach((id, k) => (want[id] = wanted(k + 1, name)));
-    const none = { value: null, finite: 0 };
-    return rows > 0 ? reduce(values, name, bounds, wanted(0, name), want) : { whole: none, parts: want.map(() => none) };
+  const { reducing, dropAll } = await streamColumns(
+    conn,
+    source,
+    numeric,
+    filter,
+    bounds,
+    segments,
+    (values, name) => {
+      const want = perId.map(() => false);
+      ids.forEach((id, k) => (want[id] = wanted(k + 1, name)));
+      const none = { value: null, finite: 0 };
+      return rows > 0 ? reduce(values, name, bounds, wanted(0, name), want) : { whole: none, parts: want.map(() => none) };
+    },
+    (r) => {
+      for (const x of [r.whole, ...r.parts]) if (x && x.value !== null) release?.(x.value);
+    },
+  );
+  const { categories, reduced, sha } = await orDrop(dropAll, async () => {
+    const categories = await categoryCountsAll(conn, source, union('categorical'), filter, { segments });
+    await assertUnchanged(source);
+    return { categories, reduced: await whileReducing(reducing, meanwhile), sha: await hashing };
   });
-  const categories = await categoryCountsAll(conn, source, union('categorical'), filter, { segments });
-  await assertUnchanged(source);
-  const reduced = await whileReducing(reducing, meanwhile);
-  const sha = await hashing;
   const out = looked.map((l, t) => {
     if (l.todo.length === 0 && l.profile) return { profile: l.profile, bytes: 0, extending: false, stored: false };
     const id = t === 0 ? null : ids[t - 1];

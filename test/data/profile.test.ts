@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { closeSync, openSync, readFileSync, statSync, utimesSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { PROFILE_BYTES } from '../../src/data/profile.js';
-import { baselineProfile, openSource, profileCacheStats, setProfileCacheBudget, withConnection, type FeatureColumn } from '../../src/data/index.js';
+import { baselineProfile, openSource, profileCacheStats, segmentedProfile, setProfileCacheBudget, withConnection, type FeatureColumn } from '../../src/data/index.js';
 import { tempDir, writeParquet } from '../helpers/fixtures.js';
 
 const FEATURES: FeatureColumn[] = [{ name: 'x', type: 'numeric' }];
@@ -101,4 +101,52 @@ test('meanwhile runs on the connection once the baseline is read, while its colu
     });
     assert.equal(called, false);
   });
+});
+
+test('a profile that fails after some columns were reduced gives back what they made: the baseline changed, a failed reduction, a segmented profile', async (t) => {
+  const dir = tempDir(t);
+  const file = await writeParquet(path.join(dir, 'f.parquet'), "SELECT (i % 7)::DOUBLE AS x, (i % 5)::DOUBLE AS y, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END AS s FROM range(400) t(i)");
+  setProfileCacheBudget(0);
+  setProfileCacheBudget(Infinity);
+  const released: string[] = [];
+  let touch = false;
+  let mtime = 1_700_000_000;
+  // The file changes (a new mtime) while its columns are reduced: the profile then fails, after the reductions.
+  const changed = () => touch && utimesSync(file, ++mtime, mtime);
+  const tagged = (values: Float64Array, name: string) => {
+    changed();
+    return Promise.resolve({ value: `${name}:${values.length}`, finite: values.length });
+  };
+  const settled = () => new Promise((r) => setTimeout(r, 50));
+  const numeric: FeatureColumn[] = [{ name: 'x', type: 'numeric' }, { name: 'y', type: 'numeric' }];
+  await withConnection(async (conn) => {
+    touch = true;
+    await assert.rejects(baselineProfile(conn, await openSource(conn, 'baseline', file), numeric, tagged, (v) => released.push(v)), /changed/);
+    await settled();
+    assert.deepEqual(released.sort(), ['x:400', 'y:400']);
+
+    // One reduction fails: the other's summary is given back, and the failure is the profile's.
+    touch = false;
+    released.length = 0;
+    const yFails = (values: Float64Array, name: string) => (name === 'y' ? Promise.reject(new Error('thread died')) : tagged(values, name));
+    await assert.rejects(baselineProfile(conn, await openSource(conn, 'baseline', file), numeric, yFails, (v) => released.push(v)), /thread died/);
+    await settled();
+    assert.deepEqual(released, ['x:400']);
+
+    // Segmented: the whole's summary and each slice's.
+    touch = true;
+    released.length = 0;
+    const segments = { columns: ['s'], keys: [['a'], ['b']] };
+    const reduce = async (values: Float64Array, name: string, bounds: readonly number[], whole: boolean, want: readonly boolean[]) => {
+      changed();
+      return {
+        whole: whole ? { value: `${name}:whole`, finite: values.length } : null,
+        parts: want.map((w, id) => (w ? { value: `${name}:${id}:${bounds[id + 1] - bounds[id]}`, finite: bounds[id + 1] - bounds[id] } : null)),
+      };
+    };
+    await assert.rejects(segmentedProfile(conn, await openSource(conn, 'baseline', file), [numeric[0]], reduce, (v) => released.push(v), null, segments, [0, 1]), /changed/);
+    await settled();
+    assert.deepEqual(released.sort(), ['x:0:200', 'x:1:200', 'x:whole']);
+  });
+  assert.equal(profileCacheStats.entries, 0, 'nothing that failed was cached');
 });
