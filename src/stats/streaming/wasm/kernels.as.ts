@@ -230,69 +230,83 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   let iAt = 0.0;
   let jAt = 0.0;
   let prev = (m > 0 ? min<f64>(p0, f64At(v, 0)) : p0) * s;
-  while (k < m) {
-    const x = f64At(v, k);
-    // Points below the next window value: F_w is constant across them.
-    while (q < P && f64At(points, q) < x) {
-      const p = f64At(points, q);
-      const ps = p * s;
-      w1 += abs<f64>(I * mf - J * n) * (ps - prev);
-      if (e < E && f64At(edges, e) == p) {
-        store<f64>(below + (<usize>e << 3), J);
-        e++;
-      }
-      I += <f64>load<i32>(counts + (<usize>q << 2));
-      q++;
-      const after = abs<f64>(I * mf - J * n);
+  // The same sums and the same D as merge.ts's step per window value, taken block by block: the window
+  // values strictly between two points, then the point (with the window values equal to it). Within a
+  // block I is fixed and J grows, so I·m − J·n falls: |I·m − J·n| peaks at the block's first or last
+  // value, and D is looked at there only. A value repeated adds zero-width terms to W1: the same bits.
+  while (k < m || q < P) {
+    const pv = q < P ? f64At(points, q) : Infinity;
+    if (k < m && f64At(v, k) < pv) {
+      // The block's first value, with its repeats.
+      const x = f64At(v, k);
+      const xs = x * s;
+      w1 += abs<f64>(I * mf - J * n) * (xs - prev);
+      prev = xs;
+      let j = k + 1;
+      while (j < m && f64At(v, j) == x) j++;
+      J += <f64>(j - k);
+      k = j;
+      let after = abs<f64>(I * mf - J * n);
       if (after >= d) {
         dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
         if (after > d || xAt != xAt) {
-          xAt = p;
+          xAt = x;
           iAt = I;
           jAt = J;
         }
         d = after;
       }
-      prev = ps;
-    }
-    const xs = x * s;
-    w1 += abs<f64>(I * mf - J * n) * (xs - prev);
-    if (e < E && f64At(edges, e) == x) {
-      store<f64>(below + (<usize>e << 3), J);
-      e++;
-    }
-    if (q < P && f64At(points, q) == x) {
-      I += <f64>load<i32>(counts + (<usize>q << 2));
-      q++;
-    }
-    let j = k + 1;
-    while (j < m && f64At(v, j) == x) j++;
-    J += <f64>(j - k);
-    k = j;
-    const after = abs<f64>(I * mf - J * n);
-    if (after >= d) {
-      dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
-      if (after > d || xAt != xAt) {
-        xAt = x;
-        iAt = I;
-        jAt = J;
+      // The rest of the block: W1's terms only.
+      const Im = I * mf;
+      let last = x;
+      while (k < m) {
+        const y = f64At(v, k);
+        if (!(y < pv)) break;
+        const ys = y * s;
+        w1 += abs<f64>(Im - J * n) * (ys - prev);
+        prev = ys;
+        J += 1.0;
+        last = y;
+        k++;
       }
-      d = after;
+      after = abs<f64>(I * mf - J * n);
+      if (after >= d) {
+        dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
+        if (after > d || xAt != xAt) {
+          xAt = last;
+          iAt = I;
+          jAt = J;
+        }
+        d = after;
+      }
     }
-    prev = xs;
-  }
-  // Past the last window value F_w = 1: |F_b − F_w| only shrinks, D is known.
-  while (q < P) {
-    const p = f64At(points, q);
-    const ps = p * s;
+    if (q >= P) continue;
+    // The point, and the window values equal to it; past the window's last value D only shrinks.
+    const open = k < m;
+    const ps = pv * s;
     w1 += abs<f64>(I * mf - J * n) * (ps - prev);
-    if (e < E && f64At(edges, e) == p) {
+    prev = ps;
+    if (e < E && f64At(edges, e) == pv) {
       store<f64>(below + (<usize>e << 3), J);
       e++;
     }
     I += <f64>load<i32>(counts + (<usize>q << 2));
     q++;
-    prev = ps;
+    let j = k;
+    while (j < m && f64At(v, j) == pv) j++;
+    J += <f64>(j - k);
+    k = j;
+    if (!open) continue;
+    const after = abs<f64>(I * mf - J * n);
+    if (after >= d) {
+      dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
+      if (after > d || xAt != xAt) {
+        xAt = pv;
+        iAt = I;
+        jAt = J;
+      }
+      d = after;
+    }
   }
   let out = 0;
   for (let i = 0; i < m && f64At(v, i) < p0; i++) out++;

@@ -1,0 +1,56 @@
+// The WebAssembly merge (kernels.as.ts `settle`) gives merge.ts's results to the bit, on inputs chosen to reach its every branch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
+import { settleWindow, sortDoubles } from '../../../src/stats/streaming/kernels.js';
+import { mergeSorted } from '../../../src/stats/streaming/merge.js';
+import { rng } from '../../helpers/random.js';
+
+type Gen = (u: () => number) => number;
+const normal = (mean: number, sd: number): Gen => (u) => mean + sd * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+
+/** Baseline and window generators: ties within and across sides, zeros of both signs, values beyond either end, huge values (the scaled sum), a window with one value. */
+const CASES: { name: string; b: Gen; w: Gen; nb: number; nw: number }[] = [
+  { name: 'same continuous distribution', b: normal(0, 1), w: normal(0, 1), nb: 3000, nw: 9000 },
+  { name: 'shifted: D rises for a long stretch', b: normal(0, 1), w: normal(1.5, 1), nb: 2000, nw: 6000 },
+  { name: 'window below, then above, every point', b: normal(0, 1), w: (u) => (u() < 0.5 ? -10 - u() : 10 + u()), nb: 1500, nw: 4000 },
+  { name: 'small integers both sides: every window value equals a point', b: (u) => Math.floor(u() * 7), w: (u) => Math.floor(u() * 9) - 1, nb: 4000, nw: 6000 },
+  { name: 'integer baseline, continuous window', b: (u) => Math.round(normal(0, 3)(u)), w: normal(0.2, 3), nb: 3000, nw: 9000 },
+  { name: 'zeros of both signs', b: (u) => (u() < 0.3 ? 0 : u() < 0.5 ? -0 : normal(0, 1)(u)), w: (u) => (u() < 0.4 ? -0 : u() < 0.5 ? 0 : normal(0, 1)(u)), nb: 2500, nw: 5000 },
+  { name: 'window values on the decile edges only', b: (u) => Math.floor(u() * 1000), w: (u) => 100 * Math.floor(u() * 10), nb: 2000, nw: 3000 },
+  { name: 'one baseline value', b: () => 4.25, w: (u) => (u() < 0.5 ? 4.25 : u() * 10), nb: 50, nw: 2000 },
+  { name: 'past 2^958: the scaled sum', b: (u) => (u() - 0.5) * 1e300, w: (u) => (u() - 0.4) * 1.5e300, nb: 2000, nw: 3000 },
+  { name: 'a window of one value', b: normal(0, 1), w: () => 0.125, nb: 2000, nw: 1500 },
+];
+
+const finiteSorted = (a: Float64Array) => sortDoubles(a.filter((x) => Number.isFinite(x)));
+
+test('settle in WebAssembly equals merge.ts to the bit: W1 sum, D and where it is reached, values below each edge, out of range', () => {
+  for (const [c, { name, b, w, nb, nw }] of CASES.entries()) {
+    for (let seed = 1; seed <= 3; seed++) {
+      const ub = rng(1000 * c + seed);
+      const uw = rng(7000 * c + seed);
+      const baseline = summarizeBaseline(finiteSorted(Float64Array.from({ length: nb }, () => b(ub))));
+      const window = finiteSorted(Float64Array.from({ length: nw }, () => w(uw)));
+      const want = mergeSorted(window, baseline);
+      const got = settleWindow(window, baseline.n, baseline.points, baseline.counts, baseline.edges, undefined, true);
+      assert.ok(got, `${name}: the kernel ran`);
+      const what = `${name}, seed ${seed}`;
+      assert.ok(Object.is(got.w1, want.w1), `${what}: W1 sum ${got.w1} vs ${want.w1}`);
+      assert.ok(Object.is(got.d, want.d), `${what}: D ${got.d} vs ${want.d}`);
+      assert.deepEqual(got.at, want.at, `${what}: where D is reached`);
+      assert.deepEqual([...got.below], [...want.below], `${what}: window values below each edge`);
+      assert.equal(got.outOfRange, want.outOfRange, `${what}: out of range`);
+      assert.equal(got.scale, want.scale, `${what}: scale`);
+      assert.equal(got.m, want.m, `${what}: finite values`);
+    }
+  }
+});
+
+test('settle of an empty window: no D, no W1, nothing below any edge, as merge.ts', () => {
+  const baseline = summarizeBaseline(finiteSorted(Float64Array.from({ length: 3000 }, (_, i) => i % 17)));
+  const empty = new Float64Array(0);
+  const got = settleWindow(empty, baseline.n, baseline.points, baseline.counts, baseline.edges, undefined, true)!;
+  const want = mergeSorted(empty, baseline);
+  assert.deepEqual({ ...got, below: [...got.below] }, { ...want, below: [...want.below] });
+});
