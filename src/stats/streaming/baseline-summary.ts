@@ -5,7 +5,7 @@
  */
 import { decileEdges, QUANTILES, quantileSorted } from '../bins.js';
 import type { SideStats } from '../types.js';
-import { sortDoubles } from './kernels.js';
+import { distinctPointsKernel, sortDoubles, type Points } from './kernels.js';
 import { buildIndex, type Grid } from './point-index.js';
 
 /** Grid intervals per pass (16 bytes of counters each): the first pass's counters and bounds stay within L2. */
@@ -148,9 +148,15 @@ export function baselineMagnitude(sorted: Float64Array): number {
   return medianDeviation(sorted, s, 0) / s;
 }
 
-/** The summary of an ascending, finite, non-empty baseline sample. */
-export function summarizeBaseline(sorted: Float64Array, buckets: number = DEFAULT_BUCKETS): BaselineSummary {
-  const edges = decileEdges(sorted);
+/**
+ * The points of an ascending, finite sample: each distinct value (-0 stored
+ * as +0) with its count, and each decile edge as a point of its own (count
+ * 0) unless it is one of the values, with each edge's index among them. In
+ * the kernel when it is large (the same loop; a test compares them).
+ */
+export function distinctPoints(sorted: Float64Array, edges: Float64Array): Points {
+  const kernel = distinctPointsKernel(sorted, edges);
+  if (kernel) return kernel;
   const n = sorted.length;
   const pts = new Float64Array(n + edges.length);
   const cnt = new Int32Array(n + edges.length);
@@ -158,7 +164,6 @@ export function summarizeBaseline(sorted: Float64Array, buckets: number = DEFAUL
   let np = 0;
   let e = 0;
   let edge = edges.length > 0 ? edges[0] : Infinity;
-  // One pass: distinct values with their counts, and each decile edge as a point of its own (count 0) unless it is one.
   for (let i = 0; i < n; ) {
     const v = sorted[i];
     let j = i + 1;
@@ -181,24 +186,32 @@ export function summarizeBaseline(sorted: Float64Array, buckets: number = DEFAUL
     edgeAt[e] = np++;
   }
   // Few distinct values: copy out of the row-sized arrays rather than keep them.
-  const points = np < n / 2 ? pts.slice(0, np) : pts.subarray(0, np);
-  const counts = np < n / 2 ? cnt.slice(0, np) : cnt.subarray(0, np);
+  return { points: np < n / 2 ? pts.slice(0, np) : pts.subarray(0, np), counts: np < n / 2 ? cnt.slice(0, np) : cnt.subarray(0, np), edgeAt };
+}
+
+/** The summary of an ascending, finite, non-empty baseline sample. */
+export function summarizeBaseline(sorted: Float64Array, buckets: number = DEFAULT_BUCKETS): BaselineSummary {
+  const edges = decileEdges(sorted);
+  const n = sorted.length;
+  const { points, counts, edgeAt } = distinctPoints(sorted, edges);
+  const np = points.length;
   // Grid bounds: every s-th point, the edges, the first and the last point.
+  // Their indices are listed, sorted and deduplicated: no pass over every point.
   const stride = Math.max(1, Math.ceil(np / Math.max(2, buckets - edges.length - 2)));
-  const take = new Uint8Array(np);
-  for (let q = stride - 1; q < np; q += stride) take[q] = 1;
-  for (const at of edgeAt) take[at] = 1;
-  take[0] = 1;
-  take[np - 1] = 1;
+  const picked = new Int32Array(Math.floor(np / stride) + edgeAt.length + 2);
+  let c = 0;
+  for (let q = stride - 1; q < np; q += stride) picked[c++] = q;
+  for (const at of edgeAt) picked[c++] = at;
+  picked[c++] = 0;
+  picked[c++] = np - 1;
+  const take = picked.subarray(0, c).sort();
   let nb = 0;
-  for (let q = 0; q < np; q++) nb += take[q];
+  for (let i = 0; i < c; i++) if (i === 0 || take[i] !== take[i - 1]) take[nb++] = take[i];
   const bnd = new Float64Array(nb);
   const up = new Int32Array(nb);
-  nb = 0;
-  for (let q = 0; q < np; q++) {
-    if (take[q] === 0) continue;
-    bnd[nb] = points[q];
-    up[nb++] = q + 1;
+  for (let i = 0; i < nb; i++) {
+    bnd[i] = points[take[i]];
+    up[i] = take[i] + 1;
   }
   const grid: Grid = { bnd, up, index: buildIndex(bnd), region: null, top: null };
   const stats = describeSorted(sorted);

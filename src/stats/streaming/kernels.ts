@@ -20,6 +20,7 @@ interface Exports {
   sortFinite(a: number, scratch: number, n: number): number;
   mergeRuns(a: number, b: number, bounds: number, runs: number): number;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
+  distinct(a: number, n: number, edges: number, E: number, pts: number, cnt: number, edgeAt: number): number;
   countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number): number;
   countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number, scale: number): number;
 }
@@ -70,6 +71,7 @@ export function warmKernels(): void {
   const edges = counts + 4 * n;
   new Float64Array(k.memory.buffer, edges, 1)[0] = v[n >> 1];
   k.settle(at, m, points, counts, n, edges, 1, edges + 8, n);
+  k.distinct(at, m, edges, 1, points, counts, edges + 8);
 }
 
 /** Room for `bytes` in linear memory: its address, and the memory's buffer as it is after growing. */
@@ -107,6 +109,36 @@ export function sortDoubles(a: Float64Array): Float64Array {
   a.set(new Float64Array(buffer, at, finite));
   release();
   return a.subarray(0, finite);
+}
+
+/** The points of a baseline: its distinct values with their counts, and its decile edges (baseline-summary.ts's `distinctPoints`). */
+export interface Points {
+  points: Float64Array;
+  counts: Int32Array;
+  edgeAt: Int32Array;
+}
+
+/**
+ * baseline-summary.ts's distinctPoints in the kernel, for `sorted` ascending
+ * and finite; null when it is small (JavaScript is as fast) or exceeds
+ * KERNEL_LIMIT. The arrays are copies, exactly as long as they need to be.
+ */
+export function distinctPointsKernel(sorted: Float64Array, edges: Float64Array): Points | null {
+  const n = sorted.length;
+  const E = edges.length;
+  const bytes = 8 * n + 8 * E + 12 * (n + E) + 4 * E + 8;
+  if (n < SMALL || bytes > KERNEL_LIMIT.bytes) return null;
+  const { k, at, buffer } = reserve(bytes);
+  const eAt = at + 8 * n;
+  const pAt = eAt + 8 * E;
+  const cAt = pAt + 8 * (n + E);
+  const aAt = cAt + 4 * (n + E);
+  new Float64Array(buffer, at, n).set(sorted);
+  new Float64Array(buffer, eAt, E).set(edges);
+  const np = k.distinct(at, n, eAt, E, pAt, cAt, aAt);
+  const out = { points: new Float64Array(buffer, pAt, np).slice(), counts: new Int32Array(buffer, cAt, np).slice(), edgeAt: new Int32Array(buffer, aAt, E).slice() };
+  release();
+  return out;
 }
 
 /**

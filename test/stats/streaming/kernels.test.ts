@@ -1,8 +1,10 @@
-// The WebAssembly merge (kernels.as.ts `settle`) gives merge.ts's results to the bit, on inputs chosen to reach its every branch.
+// The WebAssembly kernels give their JavaScript twins' results to the bit, on inputs chosen to reach their every branch:
+// the merge (`settle`, merge.ts) and the baseline's points (`distinct`, baseline-summary.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
-import { settleWindow, sortDoubles } from '../../../src/stats/streaming/kernels.js';
+import { distinctPoints, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
+import { decileEdges } from '../../../src/stats/bins.js';
+import { distinctPointsKernel, KERNEL_LIMIT, settleWindow, sortDoubles } from '../../../src/stats/streaming/kernels.js';
 import { mergeSorted } from '../../../src/stats/streaming/merge.js';
 import { rng } from '../../helpers/random.js';
 
@@ -53,4 +55,36 @@ test('settle of an empty window: no D, no W1, nothing below any edge, as merge.t
   const got = settleWindow(empty, baseline.n, baseline.points, baseline.counts, baseline.edges, undefined, true)!;
   const want = mergeSorted(empty, baseline);
   assert.deepEqual({ ...got, below: [...got.below] }, { ...want, below: [...want.below] });
+});
+
+test("a baseline's points in WebAssembly equal the JavaScript loop's: values with counts, edges between values or on them, signed zeros", () => {
+  const jsPoints = (sorted: Float64Array, edges: Float64Array) => {
+    const bytes = KERNEL_LIMIT.bytes;
+    KERNEL_LIMIT.bytes = 0;
+    try {
+      return distinctPoints(sorted, edges);
+    } finally {
+      KERNEL_LIMIT.bytes = bytes;
+    }
+  };
+  const same = (sorted: Float64Array, edges: Float64Array, what: string) => {
+    const got = distinctPointsKernel(sorted, edges);
+    assert.ok(got, `${what}: the kernel ran`);
+    const want = jsPoints(sorted, edges);
+    // Object.is on each point: -0 must come out as +0 on both.
+    assert.equal(got.points.length, want.points.length, `${what}: points`);
+    got.points.forEach((p, i) => assert.ok(Object.is(p, want.points[i]), `${what}: point ${i} ${p} vs ${want.points[i]}`));
+    assert.deepEqual([...got.counts], [...want.counts], `${what}: counts`);
+    assert.deepEqual([...got.edgeAt], [...want.edgeAt], `${what}: edge indices`);
+    assert.equal(got.counts.reduce((a, b) => a + b, 0), sorted.length, `${what}: every value counted`);
+  };
+  for (const [c, { name, b, nb }] of CASES.entries()) {
+    const u = rng(500 + c);
+    const sorted = finiteSorted(Float64Array.from({ length: Math.max(nb, 2000) }, () => b(u)));
+    same(sorted, decileEdges(sorted), `${name}: decile edges`);
+  }
+  // Edges the deciles cannot give: below every value, between two, on one, and beyond the last.
+  const sorted = finiteSorted(Float64Array.from({ length: 4000 }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : Math.floor(i / 100) - 10)));
+  same(sorted, Float64Array.from([-100, -10, -9.5, -0, 3, 3.25, 29, 1e9]), 'arbitrary edges');
+  same(sorted, new Float64Array(0), 'no edges');
 });

@@ -152,6 +152,44 @@ export function sortFinite(a: usize, s: usize, n: i32): i32 {
   return m;
 }
 
+/**
+ * baseline-summary.ts's points from n ascending finite values at a: each
+ * distinct value (-0 stored as +0) with its count, and each of the E decile
+ * edges as a point of its own (count 0) unless it is one of the values; each
+ * edge's point index goes to edgeAt. Returns the number of points.
+ */
+export function distinct(a: usize, n: i32, edges: usize, E: i32, pts: usize, cnt: usize, edgeAt: usize): i32 {
+  let np = 0;
+  let e = 0;
+  let edge: f64 = E > 0 ? f64At(edges, 0) : Infinity;
+  for (let i = 0; i < n; ) {
+    const v = f64At(a, i);
+    let j = i + 1;
+    while (j < n && f64At(a, j) == v) j++;
+    while (edge <= v) {
+      if (edge < v) {
+        store<f64>(pts + (<usize>np << 3), edge + 0.0);
+        store<i32>(cnt + (<usize>np << 2), 0);
+        np++;
+      }
+      store<i32>(edgeAt + (<usize>e << 2), edge < v ? np - 1 : np);
+      e++;
+      edge = e < E ? f64At(edges, e) : Infinity;
+    }
+    store<f64>(pts + (<usize>np << 3), v + 0.0);
+    store<i32>(cnt + (<usize>np << 2), j - i);
+    np++;
+    i = j;
+  }
+  for (; e < E; e++) {
+    store<f64>(pts + (<usize>np << 3), f64At(edges, e) + 0.0);
+    store<i32>(cnt + (<usize>np << 2), 0);
+    store<i32>(edgeAt + (<usize>e << 2), np);
+    np++;
+  }
+  return np;
+}
+
 /** Order-preserving key of a double's bits (-0 before +0), compared unsigned. */
 @inline function orderKey(h: i64): u64 {
   return <u64>(h ^ ((h >> 63) | 0x8000000000000000));
