@@ -7,12 +7,18 @@
 // (a test compares them): WebAssembly's f64 arithmetic is IEEE 754, as
 // JavaScript's is, and the operations are done in the same order.
 
-const DIGITS: i32 = 4;
+/** High words are sorted by three 11-bit digits (three passes, not four), a run's low words by four 8-bit ones (their histograms are cleared per run). */
+const HI_BITS: u32 = 11;
+const HI_DIGITS: i32 = 3;
+const LO_BITS: u32 = 8;
+const LO_DIGITS: i32 = 4;
 /** merge.ts's MERGE_BIG and MERGE_SMALL_SCALE: above 2^958 the merge scales by 2^-72. */
 const MERGE_BIG: f64 = 2.43632850285e+288;
 const MERGE_SMALL_SCALE: f64 = 2.117582368135751e-22;
-const RADIX: i32 = 256;
-const hist: usize = memory.data(DIGITS * RADIX * 4);
+const HI_RADIX: i32 = 1 << HI_BITS;
+const LO_RADIX: i32 = 1 << LO_BITS;
+const histHi: usize = memory.data(HI_DIGITS * HI_RADIX * 4);
+const histLo: usize = memory.data(LO_DIGITS * LO_RADIX * 4);
 /** w1 (unnormalised, scaled), D, values out of the baseline's range, the scale; where D is reached: x, I, J. */
 const result: usize = memory.data(56);
 
@@ -32,21 +38,27 @@ export { reserve } from "../../wasm/memory.as";
   return <u32>(h ^ ((h >> 31) | 0x80000000));
 }
 
-@inline function digitAt(d: i32, k: u32): usize {
-  return hist + ((<usize>(d * RADIX) + ((k >>> (<u32>d << 3)) & 0xff)) << 2);
+/** Digit d's counter for key k, in histograms `hist` of `bits`-bit digits. */
+@inline function digitAt(hist: usize, bits: u32, d: i32, k: u32): usize {
+  return hist + ((<usize>(d << bits) + ((k >>> (<u32>d * bits)) & ((1 << bits) - 1))) << 2);
 }
 
-/** The LSD passes of a radix sort of n doubles at a, through b, by a 32-bit key (the high word's, or the low word xor `flip`) whose digits `hist` counts; returns true when the result is in b. */
-function scatter(a: usize, b: usize, n: i32, low: bool, flip: u32): bool {
+/**
+ * The LSD passes of a radix sort of n doubles at a, through b, by a 32-bit key (the high word's, or the low word
+ * xor `flip`) whose `digits` digits of `bits` bits `hist` counts; returns true when the result is in b.
+ */
+function scatter(a: usize, b: usize, n: i32, low: bool, flip: u32, hist: usize, bits: u32, digits: i32): bool {
   let src = a;
   let dst = b;
   let inB = false;
-  for (let d = 0; d < DIGITS; d++) {
-    const base = hist + (<usize>(d * RADIX) << 2);
+  const radix = 1 << bits;
+  const mask: u32 = radix - 1;
+  for (let d = 0; d < digits; d++) {
+    const base = hist + (<usize>(d << bits) << 2);
     // A digit every value shares moves nothing.
     let skip = false;
     let sum = 0;
-    for (let j = 0; j < RADIX; j++) {
+    for (let j = 0; j < radix; j++) {
       const q = base + (<usize>j << 2);
       const c = load<i32>(q);
       if (c == n) skip = true;
@@ -54,11 +66,11 @@ function scatter(a: usize, b: usize, n: i32, low: bool, flip: u32): bool {
       sum += c;
     }
     if (skip) continue;
-    const shift = <u32>d << 3;
+    const shift = <u32>d * bits;
     for (let i = 0; i < n; i++) {
       const p = src + (<usize>i << 3);
       const k = low ? load<u32>(p) ^ flip : hiKey(p);
-      const q = base + (<usize>((k >>> shift) & 0xff) << 2);
+      const q = base + (<usize>((k >>> shift) & mask) << 2);
       const o = load<i32>(q);
       store<i32>(q, o + 1);
       store<i64>(dst + (<usize>o << 3), load<i64>(p));
@@ -77,15 +89,15 @@ function sortRun(a: usize, s: usize, lo: i32, hi: i32, h: i32): void {
   const n = hi - lo;
   // Runs of equal high words share the sign: the low word orders them, negative values in reverse.
   const flip: u32 = h < 0 ? 0xffffffff : 0;
-  memory.fill(hist, 0, DIGITS * RADIX * 4);
+  memory.fill(histLo, 0, LO_DIGITS * LO_RADIX * 4);
   for (let i = 0; i < n; i++) {
     const k = load<u32>(p + (<usize>i << 3)) ^ flip;
-    for (let d = 0; d < DIGITS; d++) {
-      const c = digitAt(d, k);
+    for (let d = 0; d < LO_DIGITS; d++) {
+      const c = digitAt(histLo, LO_BITS, d, k);
       store<i32>(c, load<i32>(c) + 1);
     }
   }
-  if (scatter(p, s, n, true, flip)) memory.copy(p, s, <usize>n << 3);
+  if (scatter(p, s, n, true, flip, histLo, LO_BITS, LO_DIGITS)) memory.copy(p, s, <usize>n << 3);
 }
 
 /**
@@ -97,7 +109,7 @@ function sortRun(a: usize, s: usize, lo: i32, hi: i32, h: i32): void {
  * insertion the rest, and a run longer than 32 is sorted by its low words.
  */
 export function sortFinite(a: usize, s: usize, n: i32): i32 {
-  memory.fill(hist, 0, DIGITS * RADIX * 4);
+  memory.fill(histHi, 0, HI_DIGITS * HI_RADIX * 4);
   let m = 0;
   for (let i = 0; i < n; i++) {
     const p = a + (<usize>i << 3);
@@ -107,13 +119,13 @@ export function sortFinite(a: usize, s: usize, n: i32): i32 {
     const k = hiKey(p);
     store<f64>(a + (<usize>m << 3), x);
     m += f;
-    for (let d = 0; d < DIGITS; d++) {
-      const c = digitAt(d, k);
+    for (let d = 0; d < HI_DIGITS; d++) {
+      const c = digitAt(histHi, HI_BITS, d, k);
       store<i32>(c, load<i32>(c) + f);
     }
   }
   if (m < 2) return m;
-  if (scatter(a, s, m, false, 0)) memory.copy(a, s, <usize>m << 3);
+  if (scatter(a, s, m, false, 0, histHi, HI_BITS, HI_DIGITS)) memory.copy(a, s, <usize>m << 3);
   // Sorted by the high words, a value is out of order only within its run. Same sign and exponent: comparing as doubles is exact.
   let carry = load<f64>(a);
   for (let i = 1; i < m; i++) {
