@@ -252,6 +252,27 @@ export function mergeRuns(a: usize, b: usize, bounds: usize, R: i32): bool {
   return inB;
 }
 
+/** The largest |I·m − J·n| so far in settle. */
+let gap: f64 = 0.0;
+
+/**
+ * Where settle may find D: `after` = |I·m − J·n| once past every event of
+ * value x. As merge.ts: D = |I/n − J/m| there, the largest such among ties of
+ * the gap; where (x, I, J): the first value of the largest gap. Kept in `result`.
+ */
+@inline function lookAt(after: f64, x: f64, I: f64, J: f64, n: f64, mf: f64): void {
+  if (after < gap) return;
+  const dAt = abs<f64>(I / n - J / mf);
+  store<f64>(result, after > gap ? dAt : max<f64>(load<f64>(result, 8), dAt), 8);
+  const xAt = load<f64>(result, 32);
+  if (after > gap || xAt != xAt) {
+    store<f64>(result, x, 32);
+    store<f64>(result, I, 40);
+    store<f64>(result, J, 48);
+  }
+  gap = after;
+}
+
 /**
  * WindowSummary.settleAll's merge (window-summary.ts documents it): m sorted window
  * values at v against P points with their counts, E decile edges. Writes
@@ -273,12 +294,11 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   let k = 0;
   let e = 0;
   let w1 = 0.0;
-  let d = 0.0;
-  let dAt = 0.0;
-  // Where D is reached, as merge.ts tracks it.
-  let xAt: f64 = NaN;
-  let iAt = 0.0;
-  let jAt = 0.0;
+  gap = 0.0;
+  store<f64>(result, 0.0, 8);
+  store<f64>(result, NaN, 32);
+  store<f64>(result, 0.0, 40);
+  store<f64>(result, 0.0, 48);
   let prev = (m > 0 ? min<f64>(p0, f64At(v, 0)) : p0) * s;
   // The same sums and the same D as merge.ts's step per window value, taken block by block: the window
   // values strictly between two points, then the point (with the window values equal to it). Within a
@@ -296,16 +316,7 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
       while (j < m && f64At(v, j) == x) j++;
       J += <f64>(j - k);
       k = j;
-      let after = abs<f64>(I * mf - J * n);
-      if (after >= d) {
-        dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
-        if (after > d || xAt != xAt) {
-          xAt = x;
-          iAt = I;
-          jAt = J;
-        }
-        d = after;
-      }
+      lookAt(abs<f64>(I * mf - J * n), x, I, J, n, mf);
       // The rest of the block: W1's terms only.
       const Im = I * mf;
       let last = x;
@@ -319,16 +330,7 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
         last = y;
         k++;
       }
-      after = abs<f64>(I * mf - J * n);
-      if (after >= d) {
-        dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
-        if (after > d || xAt != xAt) {
-          xAt = last;
-          iAt = I;
-          jAt = J;
-        }
-        d = after;
-      }
+      lookAt(abs<f64>(I * mf - J * n), last, I, J, n, mf);
     }
     if (q >= P) continue;
     // The point, and the window values equal to it; past the window's last value D only shrinks.
@@ -347,27 +349,14 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
     J += <f64>(j - k);
     k = j;
     if (!open) continue;
-    const after = abs<f64>(I * mf - J * n);
-    if (after >= d) {
-      dAt = after > d ? abs<f64>(I / n - J / mf) : max<f64>(dAt, abs<f64>(I / n - J / mf));
-      if (after > d || xAt != xAt) {
-        xAt = pv;
-        iAt = I;
-        jAt = J;
-      }
-      d = after;
-    }
+    lookAt(abs<f64>(I * mf - J * n), pv, I, J, n, mf);
   }
   let out = 0;
   for (let i = 0; i < m && f64At(v, i) < p0; i++) out++;
   for (let i = m - 1; i >= 0 && f64At(v, i) > f64At(points, P - 1); i--) out++;
   store<f64>(result, w1);
-  store<f64>(result, dAt, 8);
   store<f64>(result, <f64>out, 16);
   store<f64>(result, s, 24);
-  store<f64>(result, xAt, 32);
-  store<f64>(result, iAt, 40);
-  store<f64>(result, jAt, 48);
 }
 
 /** The r-th value's high-word key, in signed form relative to kMin (the grid index's keys). */
