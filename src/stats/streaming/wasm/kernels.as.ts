@@ -370,7 +370,11 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
   return load<i32>(leafAt + (<usize>b << 2)) + ((rel & mask) >>> load<u8>(leafShift + <usize>b));
 }
 
-/** The first bound >= x within leaf l: leaves hold a bound or two, so scan, and bisect the rare dense ones. */
+/**
+ * The first bound >= x within leaf l: leaves hold a bound or two, so count the
+ * bounds below x among at most four without a branch (where the scan ended went
+ * either way at random), after bisecting the rare dense leaves.
+ */
 @inline function firstAtLeast(bnd: usize, leaves: usize, l: i32, x: f64): i32 {
   let i = load<i32>(leaves + (<usize>l << 2));
   let hi = load<i32>(leaves + (<usize>(l + 1) << 2));
@@ -379,8 +383,13 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
     if (f64At(bnd, mid) < x) i = mid + 1;
     else hi = mid;
   }
-  while (i < hi && f64At(bnd, i) < x) i++;
-  return i;
+  // Ascending bounds: those below x are a prefix of [i, hi). A place past hi reads bound hi − 1 (or i) and counts 0.
+  const top = max<i32>(hi - 1, i);
+  const b0 = <i32>(i < hi) & <i32>(f64At(bnd, i) < x);
+  const b1 = <i32>(i + 1 < hi) & <i32>(f64At(bnd, min<i32>(i + 1, top)) < x);
+  const b2 = <i32>(i + 2 < hi) & <i32>(f64At(bnd, min<i32>(i + 2, top)) < x);
+  const b3 = <i32>(i + 3 < hi) & <i32>(f64At(bnd, min<i32>(i + 3, top)) < x);
+  return i + b0 + b1 + b2 + b3;
 }
 
 /** Counts x in interval i, whose upper bound is p: equal to it, or inside with Σ (p − x)·s (scaled so that it stays finite). */
@@ -391,7 +400,6 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
     store<f64>(sum + (<usize>i << 3), load<f64>(sum + (<usize>i << 3)) + (p * s - x * s));
   }
 }
-
 /**
  * WindowSummary's first pass (window-summary.ts documents it): counts the finite
  * values among n at buf into the grid of B bounds at bnd, found through its
