@@ -366,6 +366,29 @@ test('the baseline std is finite and right on values whose squares overflow or u
   assert.ok(Math.abs(got - 1.7e308 * Math.sqrt(0.0099)) <= 1e-12 * got, `${got}`);
 });
 
+test('the mean and std of a million sorted values are within a few ulps of the exact ones (one running sum lost ~1e-12 relative)', () => {
+  // Integers times a power of two: the exact mean and variance follow from BigInt sums.
+  const u = rng(5);
+  for (const [n, span, unit] of [[1_000_003, 10_007, 1], [700_000, 1 << 20, 2 ** -30], [1 << 20, 3, 1]]) {
+    const k = Int32Array.from({ length: n }, () => Math.floor(u() * span));
+    const x = Float64Array.from(k, (v) => v * unit).sort();
+    let s1 = 0n;
+    let s2 = 0n;
+    for (const v of k) {
+      s1 += BigInt(v);
+      s2 += BigInt(v) * BigInt(v);
+    }
+    const N = BigInt(n);
+    // mean = s1/n; var = (n·s2 − s1²)/n², each as the nearest double (to ~1e-16) before the unit.
+    const ratio = (a: bigint, b: bigint) => Number((a * 10n ** 30n) / b) / 1e30;
+    const mean = ratio(s1, N) * unit;
+    const std = Math.sqrt(ratio(N * s2 - s1 * s1, N * N)) * unit;
+    const got = describeSorted(x);
+    assert.ok(Math.abs(got.mean! - mean) <= 4e-16 * mean, `n ${n}: mean ${got.mean} against ${mean}`);
+    assert.ok(Math.abs(got.std! - std) <= 4e-16 * std, `n ${n}: std ${got.std} against ${std}`);
+  }
+});
+
 test('the baseline MAD and median |x| (found by bisection over the two runs of deviations) equal the median of every deviation, sorted', () => {
   // The same scaled deviations |x·s − c|, all computed and sorted: what NumPy's median of them is.
   const scale = (x: Float64Array) => 2 ** -Math.max(-1000, Math.min(1000, Math.ceil(Math.log2(Math.max(Math.abs(x[0]), Math.abs(x[x.length - 1]))))));
