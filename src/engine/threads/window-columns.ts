@@ -23,6 +23,8 @@ export class WindowColumns {
   private readonly owner: Thread[];
   private readonly stage: Float64Array[];
   private readonly fill: number[];
+  /** Values column c sends at, this time: every column gets each chunk's rows, so their first sends of a pass are spread out (see stagger). */
+  private readonly limit: number[];
   private readonly spare: Float64Array[] = [];
   private active: number[];
   private failure: Error | null = null;
@@ -33,7 +35,21 @@ export class WindowColumns {
     this.owner = baselines.map((b) => b.thread);
     this.stage = this.keys.map(() => new Float64Array(STAGE_VALUES));
     this.fill = this.keys.map(() => 0);
+    this.limit = this.keys.map(() => STAGE_VALUES);
     this.active = this.keys.map((_, c) => c);
+    this.stagger();
+  }
+
+  /**
+   * Spreads the active columns' first sends of a pass over a stage's worth
+   * of rows: every column gets each chunk's rows, so their stages would fill
+   * at the same chunk, a thread's whole share would arrive at once, past
+   * MAX_QUEUED, and the reader and the threads would take turns instead of
+   * overlapping.
+   */
+  private stagger(): void {
+    const K = this.active.length;
+    this.active.forEach((c, k) => (this.limit[c] = Math.max(1, Math.round((STAGE_VALUES * (k + 1)) / K))));
   }
 
   /**
@@ -61,7 +77,7 @@ export class WindowColumns {
     if (this.failure) throw this.failure;
     for (let k = 0; k < this.active.length; k++) {
       const c = this.active[k];
-      if (this.fill[c] + count > STAGE_VALUES) this.send(c);
+      if (this.fill[c] > 0 && this.fill[c] + count > this.limit[c]) this.send(c);
       this.stage[c].set(values[k].subarray(0, count), this.fill[c]);
       this.fill[c] += count;
     }
@@ -77,8 +93,8 @@ export class WindowColumns {
   push(c: number, values: Float64Array, count: number): void {
     if (this.failure) throw this.failure;
     for (let at = 0; at < count; ) {
-      if (this.fill[c] === STAGE_VALUES) this.send(c);
-      const take = Math.min(count - at, STAGE_VALUES - this.fill[c]);
+      if (this.fill[c] >= this.limit[c]) this.send(c);
+      const take = Math.min(count - at, this.limit[c] - this.fill[c]);
       this.stage[c].set(values.subarray(at, at + take), this.fill[c]);
       this.fill[c] += take;
       at += take;
@@ -105,6 +121,7 @@ export class WindowColumns {
     if (this.failure) throw this.failure;
     const still = new Set(open.flat());
     this.active = this.active.filter((c) => still.has(this.keys[c]));
+    this.stagger();
     return this.active;
   }
 
@@ -141,6 +158,7 @@ export class WindowColumns {
     const count = this.fill[c];
     this.stage[c] = this.spare.pop() ?? new Float64Array(STAGE_VALUES);
     this.fill[c] = 0;
+    this.limit[c] = STAGE_VALUES;
     this.owner[c].call<Float64Array>({ op: 'add', key: this.keys[c], values, count }, [values.buffer as ArrayBuffer]).then(
       (back) => this.spare.push(back),
       (err: Error) => (this.failure ??= err),
