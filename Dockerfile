@@ -45,5 +45,5 @@ EXPOSE 9109
 # so the check holds with TLS, basic auth or another --listen.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require('node:http').get({ socketPath: process.env.DRIFT_EXPORTER_HEALTH_SOCKET, path: '/healthz', timeout: 4000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('timeout', () => process.exit(1)).on('error', () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/cli/main.js"]
+ENTRYPOINT ["node", "--initial-old-space-size=64", "dist/cli/main.js"]
 CMD ["serve", "--config", "config/example.yaml", "--listen", "0.0.0.0:9109"]

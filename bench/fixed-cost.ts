@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { ENGINE_NODE_FLAGS } from '../src/engine/node-flags.js';
 
 /** What is measured, and its target above bare node (seconds; null: the reference itself). */
 const COMMANDS: { label: string; args: string[]; target: number | null }[] = [
@@ -32,7 +33,8 @@ export function measureFixedCost(root: string, rounds: number): FixedCost {
   const rows = COMMANDS.map((c) => ({ label: c.label, seconds: [] as number[], target: c.target }));
   for (let r = 0; r < rounds; r++) {
     COMMANDS.forEach((c, i) => {
-      const args = c.target === null ? c.args : [main, ...c.args];
+      // A command as its shebang runs it.
+      const args = c.target === null ? c.args : [...ENGINE_NODE_FLAGS, main, ...c.args];
       const t0 = performance.now();
       const out = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
       const s = (performance.now() - t0) / 1000;

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 // Wiring only: the commands live in cli/.
 import { run } from './cli/index.js';
 

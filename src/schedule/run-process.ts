@@ -10,6 +10,7 @@ import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from '../config/index.js';
 import type { EngineBounds, EngineStats } from '../engine/index.js';
+import { ENGINE_NODE_FLAGS } from '../engine/node-flags.js';
 import { fromWire, type ModelReport } from '../report/index.js';
 import type { RunReply, RunRequest } from './run-entry.js';
 
@@ -105,7 +106,9 @@ export class EngineProcess {
     // stdout ignored: the parent's stdout carries JSON log lines only.
     const chrt = findIdleLauncher();
     // chrt execs node in place, so the child keeps its pid and IPC channel.
-    const launch = chrt ? { execPath: chrt, execArgv: ['--idle', '0', process.execPath, ...process.execArgv] } : {};
+    // The parent's options, then the engine's own (a later one wins).
+    const execArgv = [...process.execArgv, ...ENGINE_NODE_FLAGS];
+    const launch = chrt ? { execPath: chrt, execArgv: ['--idle', '0', process.execPath, ...execArgv] } : { execArgv };
     const child = fork(ENTRY, this.bounds ? [JSON.stringify(this.bounds)] : [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...launch });
     try {
       // Also niced: the threads it starts inherit both, and nice is all there is without chrt.

@@ -177,7 +177,7 @@ describe('Dockerfile', () => {
   it('starts the CLI package.json ships as its bin', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
     assert.ok(existsSync(pkg.bin['drift-exporter']) || !existsSync('dist'), `${pkg.bin['drift-exporter']} is not built`);
-    assert.match(all('ENTRYPOINT').at(-1)?.args ?? '', new RegExp(`"node", "${pkg.bin['drift-exporter'].replace(/[.]/g, '\\.')}"`));
+    assert.match(all('ENTRYPOINT').at(-1)?.args ?? '', new RegExp(`"node", (?:"--[^"]+", )*"${pkg.bin['drift-exporter'].replace(/[.]/g, '\\.')}"`));
     assert.match(all('CMD').at(-1)?.args ?? '', /"serve".*"--listen", "0\.0\.0\.0:9109"/);
   });
 });
