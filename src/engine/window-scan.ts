@@ -20,7 +20,7 @@ import {
   type withConnection,
 } from '../data/index.js';
 import type { NumericSummary } from '../stats/index.js';
-import { InconsistentPassError } from '../stats/streaming/index.js';
+import { InconsistentPassError, PASS_BUFFERS_VALUES } from '../stats/streaming/index.js';
 import { settleOffThread, settleSegmentsOffThread, SummaryThreadError, WindowColumns, type BaselineRef } from './threads/index.js';
 
 type Connection = Parameters<Parameters<typeof withConnection>[0]>[0];
@@ -362,15 +362,17 @@ function keptScans(names: readonly string[], rows: number, budget: number): { na
 function gridBatches(names: readonly string[], baseline: Profile, copies: number): string[][] {
   const out: string[][] = [];
   let current: string[] = [];
-  let bytes = 0;
+  // A batch's value buffers: at least 256 KiB a column, beyond that 32 MB in all (passBuffer).
+  const shared = 8 * PASS_BUFFERS_VALUES;
+  let bytes = shared;
   for (const name of names) {
     // A pass's grid lives in a kernel instance of its own: per interval its bound, two counts, a Σ and index
-    // entries (~32 bytes; a later pass's grid may hold twice as many intervals), and a 256 KiB value buffer.
+    // entries (~32 bytes; a later pass's grid may hold twice as many intervals), and its value buffer.
     const size = ((baseline.numeric.get(name)?.intervals ?? 0) * 64 + (256 << 10)) * copies;
     if (current.length > 0 && bytes + size > SUMMARY_BUDGET_BYTES) {
       out.push(current);
       current = [];
-      bytes = 0;
+      bytes = shared;
     }
     current.push(name);
     bytes += size;

@@ -33,7 +33,7 @@ export class SummaryStore {
       case 'open': {
         // The columns opened together share one budget of collected values.
         const pool = { free: req.budget };
-        req.keys.forEach((key, i) => summaries.set(key, new WindowSummary(baselines.get(req.baselines[i])!, { values: req.budget, pool })));
+        req.keys.forEach((key, i) => summaries.set(key, new WindowSummary(baselines.get(req.baselines[i])!, { values: req.budget, pool, buffer: req.buffer })));
         return { value: null };
       }
       case 'settle': {

@@ -1,5 +1,6 @@
 /** A batch of window columns counted on the summary threads against their baselines' summaries, pass by pass. */
 import type { NumericSummary } from '../../stats/index.js';
+import { passBuffer } from '../../stats/streaming/index.js';
 import { alive, newKey, onWorker, onWorkerFor, type BaselineRef, type Thread } from './pool.js';
 
 /** Values sent to a thread at once, per column (8 bytes each). */
@@ -63,10 +64,12 @@ export class WindowColumns {
     baselines.forEach(alive);
     const w = new WindowColumns(baselines);
     const used = w.threads();
+    // The batch's columns share one budget of buffered values, whichever thread counts them.
+    const buffer = passBuffer(w.active.length);
     await Promise.all(
       used.map((t) => {
         const cols = w.active.filter((c) => w.owner[c] === t);
-        return t.call({ op: 'open', keys: cols.map((c) => w.keys[c]), baselines: cols.map((c) => baselines[c].key), budget: Math.floor(budget / used.length) });
+        return t.call({ op: 'open', keys: cols.map((c) => w.keys[c]), baselines: cols.map((c) => baselines[c].key), budget: Math.floor(budget / used.length), buffer });
       }),
     );
     return w;

@@ -51,6 +51,8 @@ export interface PassLimits {
   values: number;
   /** A budget of collected values that several columns share: a column collects only what is still free. */
   pool?: { free: number };
+  /** Values buffered before each count (passBuffer; default: one column's). */
+  buffer?: number;
   /**
    * When set, the first pass keeps every value (at most this many) instead
    * of counting them, and ends with one sort and merge: no grid, no second
@@ -164,8 +166,22 @@ function gapBounds(r: Region, splits: number): number[] {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-/** Values a column buffers before locating them (8 bytes each). */
-const BUFFER_VALUES = 1 << 15;
+/**
+ * Values a column buffers before locating them (8 bytes each): each call to
+ * the counting kernel first brings the column's grid (up to ~0.5 MB) into
+ * cache, so more values per call amortize it. A first pass over 8 of W1's
+ * columns, chunks interleaved as a scan gives them: 38-47 ns/value with
+ * 2^15, 28-35 with 2^17, 26-29 with 2^18 or 2^19 (bench/RESULTS.md). The
+ * columns of a batch share PASS_BUFFERS_VALUES (32 MB), down to 2^15 each.
+ */
+const MAX_BUFFER_VALUES = 1 << 18;
+const MIN_BUFFER_VALUES = 1 << 15;
+export const PASS_BUFFERS_VALUES = 1 << 22;
+
+/** The buffer of each of `columns` columns counted in one batch (WindowColumns.open; PassLimits.buffer). */
+export function passBuffer(columns: number): number {
+  return Math.max(MIN_BUFFER_VALUES, Math.min(MAX_BUFFER_VALUES, Math.floor(PASS_BUFFERS_VALUES / Math.max(1, columns))));
+}
 
 /**
  * A closed-form part of W1 is a difference of integrals at most this many
@@ -224,7 +240,7 @@ export class WindowSummary {
     readonly baseline: BaselineSummary,
     limits: Partial<PassLimits> = {},
   ) {
-    this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES, pool: limits.pool };
+    this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES, pool: limits.pool, buffer: limits.buffer ?? passBuffer(1) };
     this.grid = baseline.grid;
     if (limits.collectAll !== undefined) {
       this.kept = new Float64Array(limits.collectAll);
@@ -233,7 +249,7 @@ export class WindowSummary {
       this.buf = new Float64Array(0);
       return;
     }
-    this.useCounter(new GridCounter(this.grid, BUFFER_VALUES));
+    this.useCounter(new GridCounter(this.grid, this.limits.buffer!));
     this.moments = new RunningMoments();
   }
 
@@ -539,7 +555,7 @@ export class WindowSummary {
     grid.top = topFlags(grid, (i) => reg[i] >= 0);
     this.grid = grid;
     this.regions = open;
-    this.useCounter(new GridCounter(grid, BUFFER_VALUES, collect));
+    this.useCounter(new GridCounter(grid, this.limits.buffer!, collect));
     if (collect) {
       this.kept = new Float64Array(total);
       this.keptCount = 0;

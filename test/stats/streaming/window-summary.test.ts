@@ -31,7 +31,8 @@ function sortedFinite(a: Float64Array): Float64Array {
 
 /**
  * Pass limits that force every path: the default (a grid of every point for
- * these sizes), coarse grids settled by one collecting pass, grids so
+ * these sizes), coarse grids settled by one collecting pass (also with values
+ * buffered a few at a time), grids so
  * coarse, with so little room to collect, that open intervals are split
  * again, between points and by value inside gaps, over several passes, and
  * no grid at all (every value kept, then sorted and merged): by the
@@ -39,7 +40,8 @@ function sortedFinite(a: Float64Array): Float64Array {
  * them take.
  */
 type Limits = Partial<PassLimits> & { noKernels?: true };
-const LIMITS: Limits[] = [{}, { buckets: 64 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }, { collectAll: Number.MAX_SAFE_INTEGER }, { collectAll: Number.MAX_SAFE_INTEGER, noKernels: true }];
+// A buffer of 61 values, shorter than a chunk (97): values are counted a few at a time, a chunk's across two counts.
+const LIMITS: Limits[] = [{}, { buckets: 64 }, { buckets: 64, buffer: 61 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }, { collectAll: Number.MAX_SAFE_INTEGER }, { collectAll: Number.MAX_SAFE_INTEGER, noKernels: true }];
 
 /** Runs f with the kernels' memory limit at 0, so every sort and merge takes the JavaScript path. */
 function withoutKernels<T>(f: () => T): T {
