@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mergeRuns } from './merge.js';
+import type { RunningMoments } from './moments.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -22,6 +23,7 @@ interface Exports {
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
   distinct(a: number, n: number, edges: number, E: number, pts: number, cnt: number, edgeAt: number): number;
   countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number): number;
+  moments(buf: number, from: number, n: number, st: number): number;
   countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number, scale: number): number;
 }
 
@@ -264,7 +266,9 @@ export class GridCounter {
   readonly eq: Int32Array;
   readonly sum: Float64Array;
   private readonly k: Exports;
-  private readonly at: Record<'buf' | 'bnd' | 'sum' | 'cnt' | 'eq' | 'leafAt' | 'leaves' | 'leafShift' | 'top' | 'region', number>;
+  private readonly at: Record<'buf' | 'bnd' | 'sum' | 'cnt' | 'eq' | 'leafAt' | 'leaves' | 'leafShift' | 'top' | 'region' | 'st', number>;
+  /** RunningMoments' state, as the moments kernel reads and writes it. */
+  private readonly st: Float64Array;
   private readonly B: number;
   private readonly later: boolean;
   private readonly kMin: number;
@@ -286,6 +290,7 @@ export class GridCounter {
       leafShift: index.leafShift.length,
       top: top ? top.length : 0,
       region: region ? 4 * region.length : 0,
+      st: 8 * 10,
     };
     let bytes = 0;
     const offset: Record<string, number> = {};
@@ -309,12 +314,24 @@ export class GridCounter {
     new Uint8Array(mem, offset.leafShift, index.leafShift.length).set(index.leafShift);
     if (top) new Uint8Array(mem, offset.top, top.length).set(top);
     if (region) new Int32Array(mem, offset.region, region.length).set(region);
+    this.st = new Float64Array(mem, offset.st, 10);
     this.B = B;
     this.later = region !== null && top !== null;
     // Keys in signed 32-bit form keep the arithmetic in 32-bit integers.
     this.kMin = (index.keyMin ^ 0x80000000) | 0;
     this.shift = index.shift;
     this.mask = index.shift >= 31 ? 0x7fffffff : (1 << index.shift) - 1;
+  }
+
+  /** m.add of the first `n` values of `buf`, in the kernel: the same bits, a value that sets a scale added by m itself. */
+  moments(n: number, m: RunningMoments): void {
+    for (let from = 0; ; from++) {
+      m.save(this.st);
+      from = this.k.moments(this.at.buf, from, n, this.at.st);
+      m.load(this.st);
+      if (from >= n) return;
+      m.add(this.buf.subarray(from, from + 1), 1);
+    }
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import type { SideStats } from '../types.js';
 
-/** Rescale when the largest scaled deviation leaves [LOW, HIGH]: its square and a sum of 2^31 of them stay normal doubles. */
+/** Rescale when the largest scaled deviation leaves [LOW, HIGH]: its square and a sum of 2^31 of them stay normal doubles. The moments kernel (wasm/kernels.as.ts) has the same two. */
 const HIGH = 2 ** 400;
 const LOW = 2 ** -400;
 /** Digits var = (Σd² − (Σd)²/n)/n may lose to cancellation before it is not exact to the reference tolerance (2^20: about 1e-10 relative left). */
@@ -93,6 +93,32 @@ export class RunningMoments {
     this.e = e;
     this.t = pow2(e);
     this.shiftT = this.shift * this.t;
+  }
+
+  /** Writes the state to `to` (10 doubles) as the moments kernel reads it (kernels.ts GridCounter.moments). */
+  save(to: Float64Array): void {
+    to[0] = this.min;
+    to[1] = this.max;
+    to[2] = this.n;
+    to[3] = this.t;
+    to[4] = this.shiftT;
+    to[5] = this.big;
+    to[6] = this.s1;
+    to[7] = this.c1;
+    to[8] = this.s2;
+    to[9] = this.c2;
+  }
+
+  /** Reads back what the kernel changed: every part of the state but the scale (which only add sets). */
+  load(from: Float64Array): void {
+    this.min = from[0];
+    this.max = from[1];
+    this.n = from[2];
+    this.big = from[5];
+    this.s1 = from[6];
+    this.c1 = from[7];
+    this.s2 = from[8];
+    this.c2 = from[9];
   }
 
   /** The mean and std seen so far; std null (with the reason) when cancellation would leave it inexact. */

@@ -294,7 +294,6 @@ export class WindowSummary {
       this.missing += count - (k - this.keptCount);
       this.keptCount = k;
     } else {
-      if (this.passes === 0) this.moments!.add(values, count);
       // Whole runs of values into the counter's buffer; it skips what the pass does not count.
       for (let at = 0; at < count; ) {
         const take = Math.min(count - at, size - n);
@@ -314,6 +313,8 @@ export class WindowSummary {
   private flush(count: number): void {
     this.buffered = 0;
     if (this.passes === 0) {
+      // The streamed mean and std, from the buffer, in the order the values came.
+      this.counter!.moments(count, this.moments!);
       const valid = this.counter!.count(count);
       this.m += valid;
       this.missing += count - valid;

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { distinctPoints, summarizeBaseline } from '../../../src/stats/streaming/baseline-summary.js';
 import { decileEdges } from '../../../src/stats/bins.js';
-import { distinctPointsKernel, KERNEL_LIMIT, settleWindow, sortDoubles } from '../../../src/stats/streaming/kernels.js';
+import { distinctPointsKernel, GridCounter, KERNEL_LIMIT, settleWindow, sortDoubles } from '../../../src/stats/streaming/kernels.js';
+import { RunningMoments } from '../../../src/stats/streaming/moments.js';
 import { mergeSorted } from '../../../src/stats/streaming/merge.js';
 import { rng } from '../../helpers/random.js';
 
@@ -87,4 +88,39 @@ test("a baseline's points in WebAssembly equal the JavaScript loop's: values wit
   const sorted = finiteSorted(Float64Array.from({ length: 4000 }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : Math.floor(i / 100) - 10)));
   same(sorted, Float64Array.from([-100, -10, -9.5, -0, 3, 3.25, 29, 1e9]), 'arbitrary edges');
   same(sorted, new Float64Array(0), 'no edges');
+});
+
+test("the streamed mean and std in WebAssembly equal moments.ts's loop to the bit: missing values, signed zeros, rescales up and down", () => {
+  const u = rng(11);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  const cases: [string, number[]][] = [
+    ['normal with NaN and ±Infinity', Array.from({ length: 5000 }, (_, i) => (i % 17 === 0 ? [NaN, Infinity, -Infinity][i % 3] : 3 + normal()))],
+    ['missing first, then signed zeros', [NaN, -0, 0, -0, 5, 0, -0, -Infinity, 0]],
+    // Deviations from the first value grow past 2^400 and fall below 2^-400: the caller sets each new scale.
+    ['rescales', [1, 1 + 2 ** -450, 1e130, -1e200, 1e300, 1.7e308, -1.7e308, 2, 1e-310, 5e-324, 1e250]],
+    ['tiny deviations first', [1e-300, 1.0000000001e-300, 2e-300, 1e-290, 7, 1e-300]],
+    ['one value repeated', Array.from({ length: 3000 }, () => 42.5)],
+    ['all missing', [NaN, Infinity, NaN]],
+  ];
+  for (const [what, xs] of cases) {
+    const values = Float64Array.from(xs);
+    const js = new RunningMoments();
+    js.add(values, values.length);
+    for (const buffer of [1, 3, 64, 4096]) {
+      const counter = new GridCounter(summarizeBaseline(Float64Array.of(-1, 0, 1)).grid, buffer);
+      const wasm = new RunningMoments();
+      for (let at = 0; at < values.length; at += buffer) {
+        const n = Math.min(buffer, values.length - at);
+        counter.buf.set(values.subarray(at, at + n));
+        counter.moments(n, wasm);
+      }
+      const a = new Float64Array(10);
+      const b = new Float64Array(10);
+      js.save(a);
+      wasm.save(b);
+      assert.deepEqual([...b].map(Object.is.bind(null, 0)), [...a].map(Object.is.bind(null, 0)), `${what}, buffer ${buffer}: signed zeros`);
+      assert.deepEqual([...b], [...a], `${what}, buffer ${buffer}: state`);
+      assert.deepEqual(wasm.result(), js.result(), `${what}, buffer ${buffer}: mean and std`);
+    }
+  }
 });

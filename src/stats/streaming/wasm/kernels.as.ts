@@ -465,3 +465,59 @@ export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
   }
   return kept;
 }
+
+/** moments.ts's HIGH and LOW: 2^400 and 2^-400. */
+const MOMENTS_HIGH: f64 = reinterpret<f64>(0x58f0000000000000);
+const MOMENTS_LOW: f64 = reinterpret<f64>(0x26f0000000000000);
+
+/**
+ * moments.ts's RunningMoments.add over the values [from, n) at buf, its state
+ * at st (min, max, n, t, shiftT, big, s1, c1, s2, c2): the same operations in
+ * the same order, so the same bits. Returns n, or the index of the first value
+ * the caller adds itself: the very first one (it sets the shift) or one that
+ * needs a new scale.
+ */
+export function moments(buf: usize, from: i32, n: i32, st: usize): i32 {
+  let min = load<f64>(st);
+  let max = load<f64>(st, 8);
+  let count = load<f64>(st, 16);
+  const t = load<f64>(st, 24);
+  const shiftT = load<f64>(st, 32);
+  let big = load<f64>(st, 40);
+  let s1 = load<f64>(st, 48);
+  let c1 = load<f64>(st, 56);
+  let s2 = load<f64>(st, 64);
+  let c2 = load<f64>(st, 72);
+  let r = from;
+  for (; r < n; r++) {
+    const x = f64At(buf, r);
+    if (x - x != 0) continue;
+    if (count == 0) break;
+    const y = x * t - shiftT;
+    const a = abs<f64>(y);
+    if (!(a <= big)) {
+      if (!(a <= MOMENTS_HIGH) || a < MOMENTS_LOW) break;
+      big = a;
+    }
+    if (x < min) min = x;
+    if (x > max) max = x;
+    count += 1;
+    // Neumaier's compensated sums of y and y².
+    let s = s1 + y;
+    c1 += abs<f64>(s1) >= abs<f64>(y) ? s1 - s + y : y - s + s1;
+    s1 = s;
+    const y2 = y * y;
+    s = s2 + y2;
+    c2 += s2 >= y2 ? s2 - s + y2 : y2 - s + s2;
+    s2 = s;
+  }
+  store<f64>(st, min);
+  store<f64>(st, max, 8);
+  store<f64>(st, count, 16);
+  store<f64>(st, big, 40);
+  store<f64>(st, s1, 48);
+  store<f64>(st, c1, 56);
+  store<f64>(st, s2, 64);
+  store<f64>(st, c2, 72);
+  return r;
+}
