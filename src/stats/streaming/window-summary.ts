@@ -170,9 +170,10 @@ function gapBounds(r: Region, splits: number): number[] {
  * Values a column buffers before locating them (8 bytes each): each call to
  * the counting kernel first brings the column's grid (up to ~0.5 MB) into
  * cache, so more values per call amortize it. A first pass over 8 of W1's
- * columns, chunks interleaved as a scan gives them: 38-47 ns/value with
- * 2^15, 28-35 with 2^17, 26-29 with 2^18 or 2^19 (bench/RESULTS.md). The
- * columns of a batch share PASS_BUFFERS_VALUES (32 MB), down to 2^15 each.
+ * columns, chunks interleaved as a scan gives them: 38-48 ns/value with
+ * 2^15, 28-35 with 2^17, 29-31 with 2^18, 26-29 with 2^19 (4 MB a column;
+ * bench/RESULTS.md). The columns of a batch share PASS_BUFFERS_VALUES
+ * (32 MB), down to 2^15 each.
  */
 const MAX_BUFFER_VALUES = 1 << 18;
 const MIN_BUFFER_VALUES = 1 << 15;
