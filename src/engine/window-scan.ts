@@ -500,7 +500,12 @@ async function gridSegmentedScan(
   const colOf = refs.map((row) => row.map((ref) => (ref ? summarized.push(ref) - 1 : -1)));
   const owner = colOf.flatMap((row, f) => row.flatMap((c, t) => (c >= 0 ? [{ f, t }] : [])));
   const counters = refs.map((row) => row.map((ref) => (ref ? null : new MissingCounter())));
-  const cols = await WindowColumns.open(summarized, budget, plan.total);
+  const cols = await WindowColumns.open(
+    summarized,
+    budget,
+    plan.total,
+    owner.map(({ t }) => (t === 0 ? plan.total : plan.rows[t - 1])),
+  );
   const parts = Array.from({ length: S }, () => new Float64Array(0));
   const fill = new Int32Array(S);
   /** Feeds one chunk of `streamed` features (their values, then the segment ids) to the columns this pass reads. */

@@ -8,8 +8,8 @@ export type Request = { id: number } & (
   // A baseline summary moving between threads: 'give' answers with it, 'adopt' keeps it under the key.
   | { op: 'give'; key: number }
   | { op: 'adopt'; key: number; summary: unknown }
-  // `buffer`: values each column buffers before counting them (passBuffer).
-  | { op: 'open'; keys: number[]; baselines: number[]; budget: number; buffer: number }
+  // `buffer`: values each column buffers before counting them (passBuffer); `rows`: the window's (PassLimits.expect).
+  | { op: 'open'; keys: number[]; baselines: number[]; budget: number; buffer: number; rows: number[] }
   | { op: 'settle'; baseline: number; values: Float64Array; sorted?: boolean }
   | { op: 'summarizeSegments'; whole: number; keys: number[]; values: Float64Array; bounds: number[] }
   | { op: 'settleSegments'; whole: number; segments: number[]; send: boolean[]; values: Float64Array; bounds: number[] }

@@ -33,7 +33,7 @@ export class SummaryStore {
       case 'open': {
         // The columns opened together share one budget of collected values.
         const pool = { free: req.budget };
-        req.keys.forEach((key, i) => summaries.set(key, new WindowSummary(baselines.get(req.baselines[i])!, { values: req.budget, pool, buffer: req.buffer })));
+        req.keys.forEach((key, i) => summaries.set(key, new WindowSummary(baselines.get(req.baselines[i])!, { values: req.budget, pool, buffer: req.buffer, expect: req.rows[i] })));
         return { value: null };
       }
       case 'settle': {
@@ -100,8 +100,11 @@ export class SummaryStore {
         // The buffer goes back to be filled again.
         return { value: req.values, transfer: [req.values.buffer as ArrayBuffer] };
       }
-      case 'endPass':
-        return { value: req.keys.filter((key) => summaries.get(key)!.endPass()) };
+      case 'endPass': {
+        // Together: the columns share a pool, which each gives back before any takes for its next pass.
+        const again = WindowSummary.endPasses(req.keys.map((key) => summaries.get(key)!));
+        return { value: req.keys.filter((_, i) => again[i]) };
+      }
       case 'finish':
         return {
           value: req.keys.map((key) => {

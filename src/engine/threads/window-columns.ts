@@ -56,10 +56,11 @@ export class WindowColumns {
   /**
    * Opens one column per baseline summary, in the summary's thread (a
    * worker's for a window of more than the inline bound's `rows`); `budget`
-   * values collected at once is shared out among the threads. Throws
-   * SummaryThreadError when a summary's thread failed since it was made.
+   * values collected at once is shared out among the threads; `expect`:
+   * each column's rows, when they differ from the window's (segments).
+   * Throws SummaryThreadError when a summary's thread failed since it was made.
    */
-  static async open(baselines: readonly BaselineRef[], budget: number, rows: number): Promise<WindowColumns> {
+  static async open(baselines: readonly BaselineRef[], budget: number, rows: number, expect?: readonly number[]): Promise<WindowColumns> {
     if (onWorkerFor(rows)) await Promise.all(baselines.map(onWorker));
     baselines.forEach(alive);
     const w = new WindowColumns(baselines);
@@ -69,7 +70,7 @@ export class WindowColumns {
     await Promise.all(
       used.map((t) => {
         const cols = w.active.filter((c) => w.owner[c] === t);
-        return t.call({ op: 'open', keys: cols.map((c) => w.keys[c]), baselines: cols.map((c) => baselines[c].key), budget: Math.floor(budget / used.length), buffer });
+        return t.call({ op: 'open', keys: cols.map((c) => w.keys[c]), baselines: cols.map((c) => baselines[c].key), budget: Math.floor(budget / used.length), buffer, rows: cols.map((c) => expect?.[c] ?? rows) });
       }),
     );
     return w;

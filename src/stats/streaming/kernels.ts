@@ -22,7 +22,7 @@ interface Exports {
   mergeRuns(a: number, b: number, bounds: number, runs: number): number;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
   distinct(a: number, n: number, edges: number, E: number, pts: number, cnt: number, edgeAt: number): number;
-  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number): number;
+  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number, flags: number): number;
   moments(buf: number, from: number, n: number, st: number): number;
   countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number, scale: number): number;
 }
@@ -266,7 +266,9 @@ export class GridCounter {
   readonly eq: Int32Array;
   readonly sum: Float64Array;
   private readonly k: Exports;
-  private readonly at: Record<'buf' | 'bnd' | 'sum' | 'cnt' | 'eq' | 'leafAt' | 'leaves' | 'leafShift' | 'top' | 'region' | 'st', number>;
+  private readonly at: Record<'buf' | 'bnd' | 'sum' | 'cnt' | 'eq' | 'leafAt' | 'leaves' | 'leafShift' | 'top' | 'region' | 'st' | 'flags', number>;
+  /** The first pass's flagged intervals (see flag); null: none. */
+  private flags: Uint8Array | null = null;
   /** RunningMoments' state, as the moments kernel reads and writes it. */
   private readonly st: Float64Array;
   private readonly B: number;
@@ -291,6 +293,7 @@ export class GridCounter {
       top: top ? top.length : 0,
       region: region ? 4 * region.length : 0,
       st: 8 * 10,
+      flags: region ? 0 : B + 1,
     };
     let bytes = 0;
     const offset: Record<string, number> = {};
@@ -335,13 +338,28 @@ export class GridCounter {
   }
 
   /**
+   * The first pass's intervals (one byte each, 0 to B) whose values strictly
+   * inside `count` also moves to the front of `buf`, as many as `collected`
+   * says (null: none).
+   */
+  flag(flags: Uint8Array | null): void {
+    if (flags) new Uint8Array(this.k.memory.buffer, this.at.flags, this.B + 1).set(flags);
+    this.flags = flags;
+  }
+
+  /** How many values the last first-pass `count` with flags moved to the front of `buf`. */
+  collected(): number {
+    return this.flags ? new Int32Array(this.k.memory.buffer, this.k.resultAt(), 1)[0] : 0;
+  }
+
+  /**
    * Counts (or collects) the first `n` values of `buf`. Returns, in the
    * first pass, how many were finite (the others are missing); in a later
    * one, how many were collected.
    */
   count(n: number): number {
     const a = this.at;
-    if (!this.later) return this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum, GRID_SCALE);
+    if (!this.later) return this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum, GRID_SCALE, this.flags ? a.flags : 0);
     return this.k.countLaterPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0, GRID_SCALE);
   }
 }

@@ -44,6 +44,7 @@ import { GRID_SCALE, GridCounter, settleWindow, sortDoubles } from './kernels.js
 import { mergeSorted } from './merge.js';
 import { RunningMoments } from './moments.js';
 import { buildIndex, topFlags, type Grid } from './point-index.js';
+import { guessOpen, intervalOf, Speculation } from './speculation.js';
 
 /** Bounds on one column's passes: grid intervals per pass, and values collected at once. */
 export interface PassLimits {
@@ -53,6 +54,15 @@ export interface PassLimits {
   pool?: { free: number };
   /** Values buffered before each count (passBuffer; default: one column's). */
   buffer?: number;
+  /**
+   * The window's rows, when known: the first pass then guesses the intervals
+   * it will leave open and collects their values (speculation.ts), so that a
+   * column can settle without a second pass. Its prefix and store come out
+   * of `pool`.
+   */
+  expect?: number;
+  /** Values the guess keeps: its prefix and its store (default SPECULATION); false: no guess. */
+  speculate?: { prefix: number; store: number } | false;
   /**
    * When set, the first pass keeps every value (at most this many) instead
    * of counting them, and ends with one sort and merge: no grid, no second
@@ -71,6 +81,12 @@ export interface WholeOptions {
 
 /** Values collected per column in a pass (8 bytes each), unless the caller shares a budget out. */
 export const DEFAULT_VALUES = 1 << 20;
+
+/**
+ * A guessing first pass's prefix and store (8 bytes a value): W3's drifted
+ * columns leave 4 to 700 intervals open, ~1,200 values each (bench/RESULTS.md).
+ */
+export const SPECULATION = { prefix: 1 << 18, store: 1 << 19 };
 
 /** Thrown when a later pass does not see the values the first pass counted: the source changed in between. */
 export class InconsistentPassError extends Error {
@@ -236,12 +252,14 @@ export class WindowSummary {
   private readonly order = new Map<number, number>();
   private stats: SideStats | null = null;
   private whole: WholeOptions = {};
+  /** Grid path, first pass: the guess of the intervals it leaves open, while it may still save a pass. */
+  private spec: Speculation | null = null;
 
   constructor(
     readonly baseline: BaselineSummary,
     limits: Partial<PassLimits> = {},
   ) {
-    this.limits = { buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES, pool: limits.pool, buffer: limits.buffer ?? passBuffer(1) };
+    this.limits = { ...limits, buckets: limits.buckets ?? DEFAULT_BUCKETS, values: limits.values ?? DEFAULT_VALUES, buffer: limits.buffer ?? passBuffer(1) };
     this.grid = baseline.grid;
     if (limits.collectAll !== undefined) {
       this.kept = new Float64Array(limits.collectAll);
@@ -252,6 +270,43 @@ export class WindowSummary {
     }
     this.useCounter(new GridCounter(this.grid, this.limits.buffer!));
     this.moments = new RunningMoments();
+    const sizes = limits.speculate ?? SPECULATION;
+    const pool = limits.pool;
+    // The prefix is whole buffers, at least one; a guess is only worth it when the window is much longer, and only
+    // within the shared budget.
+    const prefix = sizes ? Math.max(sizes.prefix, this.limits.buffer!) : 0;
+    if (sizes && limits.expect !== undefined && limits.expect >= 4 * prefix && (!pool || pool.free >= prefix + sizes.store)) {
+      if (pool) pool.free -= prefix + sizes.store;
+      this.spec = new Speculation(prefix, sizes.store);
+    }
+  }
+
+  /** Ends the guess: its memory goes back to the pool. */
+  private dropGuess(): void {
+    const spec = this.spec!;
+    if (this.limits.pool) this.limits.pool.free += spec.prefix.length + spec.capacity;
+    this.spec = null;
+    this.counter!.flag(null);
+  }
+
+  /** Guesses the open intervals from the counts so far, or narrows the guess; drops it when the values it would collect until its next guess do not fit. */
+  private guess(): void {
+    const spec = this.spec!;
+    const seen = this.m;
+    if (seen === 0) return this.dropGuess();
+    const expect = Math.max(seen, Math.round((this.limits.expect! * seen) / (seen + this.missing)));
+    const ranks = new Set<number>();
+    for (const q of QUANTILES) quantileOf(expect, q, (k) => (ranks.add(k), 0));
+    const flags = guessOpen(this.grid, this.baseline, this.cnt, this.eq, seen, expect, [...ranks].sort((a, b) => a - b));
+    if (spec.flags) spec.narrow(flags, this.grid.bnd);
+    else spec.flags = flags;
+    // Until the next guess, as many values again at the rate the counts so far give the flagged intervals; a guess that
+    // flags a large share (a window that follows its baseline crosses it everywhere) will not narrow in time.
+    let flagged = 0;
+    for (let i = 0; i < spec.flags.length; i++) if (spec.flags[i]) flagged += this.cnt[i];
+    if (flagged > seen / 4 || spec.storeCount + 2 * flagged > spec.capacity) return this.dropGuess();
+    this.counter!.flag(spec.flags);
+    spec.nextGuess = 2 * seen;
   }
 
   private useCounter(counter: GridCounter): void {
@@ -316,10 +371,17 @@ export class WindowSummary {
     if (this.passes === 0) {
       // The streamed mean and std, from the buffer, in the order the values came.
       this.counter!.moments(count, this.moments!);
+      // The prefix, until it is full; then the guess, and the values of its intervals.
+      if (this.spec && !this.spec.flags && !this.spec.keep(this.buf, count)) this.guess();
       const valid = this.counter!.count(count);
       this.m += valid;
       this.missing += count - valid;
       if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');
+      const spec = this.spec;
+      if (spec?.flags) {
+        if (!spec.add(this.buf, this.counter!.collected())) this.dropGuess();
+        else if (this.m >= spec.nextGuess) this.guess();
+      }
       return;
     }
     const collected = this.counter!.count(count);
@@ -332,17 +394,37 @@ export class WindowSummary {
 
   /** Ends a pass. Returns true when another pass over the same rows is needed. m and missing are final once it returns false. */
   endPass(): boolean {
+    return WindowSummary.endPasses([this])[0];
+  }
+
+  /**
+   * endPass for several columns that share a pool: each ends its pass (a
+   * guess's memory goes back to the pool) before any plans its next one.
+   */
+  static endPasses(columns: readonly WindowSummary[]): boolean[] {
+    const open = columns.map((c) => c.review());
+    return columns.map((c, k) => {
+      if (!open[k]) return false;
+      c.plan(open[k]);
+      return true;
+    });
+  }
+
+  /** Ends a pass: the regions the next pass reads (sorted), or null when the column is settled. */
+  private review(): Region[] | null {
     if (this.passes === 0 && this.kept) {
       this.settleAll(this.kept.subarray(0, this.keptCount));
       this.kept = null;
       this.passes++;
-      return false;
+      return null;
     }
     this.flush(this.buffered);
+    const spec = this.spec;
+    if (spec) this.dropGuess();
     // No valid value: nothing to compare (m is 0, and finish has nothing to give).
     if (this.m === 0) {
       this.passes++;
-      return false;
+      return null;
     }
     const { n, points, counts } = this.baseline;
     const m = this.m;
@@ -351,7 +433,7 @@ export class WindowSummary {
       this.settleCollected();
       this.kept = null;
       this.passes++;
-      return false;
+      return null;
     }
     const { bnd, up } = this.grid;
     const { cnt, eq, sum } = this;
@@ -466,9 +548,54 @@ export class WindowSummary {
       }
     }
     this.passes++;
-    if (open.length === 0) return false;
+    if (open.length === 0) return null;
     open.sort((x, y) => x.lo - y.lo);
-    this.plan(open);
+    if (spec?.flags && this.settleGuessed(open, spec)) return null;
+    return open;
+  }
+
+  /**
+   * Settles a first pass's open regions (single intervals, and the two beyond
+   * the grid) from the guess's values when the guess flagged them all;
+   * false when it did not.
+   */
+  private settleGuessed(open: Region[], spec: Speculation): boolean {
+    const { bnd } = this.grid;
+    const flags = spec.flags!;
+    const B = bnd.length;
+    // The region above the grid ends past it, at the window's max; every other one at its interval's bound.
+    const at = (r: Region) => (r.hi > bnd[B - 1] ? B : intervalOf(bnd, r.hi));
+    if (!open.every((r) => flags[at(r)] === 1)) return false;
+    const total = open.reduce((s, r) => s + r.t, 0);
+    const kept = new Float64Array(total);
+    let k = 0;
+    // Each value strictly inside an open region (they are sorted and disjoint), whether from the prefix or the store.
+    const take = (values: Float64Array, count: number) => {
+      for (let v = 0; v < count; v++) {
+        const x = values[v];
+        let lo = 0;
+        let hi = open.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (open[mid].hi <= x) lo = mid + 1;
+          else hi = mid;
+        }
+        if (lo < open.length && open[lo].lo < x && x < open[lo].hi) {
+          if (k === total) throw new Error(`the first pass's guess found more than the ${total} values its open regions hold`);
+          kept[k++] = x;
+        }
+      }
+    };
+    take(spec.prefix, spec.prefixCount);
+    take(spec.store, spec.storeCount);
+    if (k !== total) throw new Error(`the first pass's guess found ${k} of the ${total} values its open regions hold`);
+    this.regions = open;
+    this.kept = kept;
+    this.keptCount = total;
+    // settleCollected gives back what plan would have taken from the pool.
+    if (this.limits.pool) this.limits.pool.free -= total;
+    this.settleCollected();
+    this.kept = null;
     return true;
   }
 

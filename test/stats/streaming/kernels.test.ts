@@ -124,3 +124,31 @@ test("the streamed mean and std in WebAssembly equal moments.ts's loop to the bi
     }
   }
 });
+
+test('a first pass with flagged intervals counts as without them, and moves exactly the values strictly inside a flagged interval to the front', () => {
+  const u = rng(12);
+  const base = summarizeBaseline(Float64Array.from({ length: 200 }, (_, i) => Math.floor(i / 2) - 50).sort());
+  const { bnd } = base.grid;
+  const B = bnd.length;
+  // Values inside intervals, on their bounds, beyond both ends, and missing.
+  const values = Float64Array.from({ length: 3000 }, (_, i) => (i % 11 === 0 ? NaN : i % 7 === 0 ? bnd[i % B] : i % 13 === 0 ? 1e9 * (u() - 0.5) : 120 * (u() - 0.5)));
+  const flags = Uint8Array.from({ length: B + 1 }, (_, i) => (i === 0 || i === B || i % 3 === 0 ? 1 : 0));
+  const plain = new GridCounter(base.grid, values.length);
+  const flagged = new GridCounter(base.grid, values.length);
+  flagged.flag(flags);
+  plain.buf.set(values);
+  flagged.buf.set(values);
+  assert.equal(flagged.count(values.length), plain.count(values.length));
+  assert.deepEqual([...flagged.cnt], [...plain.cnt]);
+  assert.deepEqual([...flagged.eq], [...plain.eq]);
+  assert.deepEqual([...flagged.sum], [...plain.sum]);
+  // The interval of x: 0 up to bnd[0], i for (bnd[i − 1], bnd[i]], B above bnd[B − 1]; "strictly inside" leaves out bnd[i].
+  const inside = [...values].filter((x) => {
+    if (!Number.isFinite(x)) return false;
+    const i = bnd.findIndex((b) => x <= b);
+    return i < 0 ? flags[B] === 1 : flags[i] === 1 && x !== bnd[i];
+  });
+  assert.ok(inside.length > 100 && inside.length < values.length / 2);
+  assert.deepEqual([...flagged.buf.subarray(0, flagged.collected())], inside);
+  assert.equal(plain.collected(), 0);
+});

@@ -13,6 +13,8 @@ import { ecdf, madNormal, oracleComparison, oracleSummary } from '../../helpers/
 function streamed(baselineSorted: Float64Array, window: Float64Array, limits: Partial<PassLimits> = {}, chunk = 97): { cmp: Comparison; passes: number } {
   // "Collect all" means room for the whole window.
   if (limits.collectAll !== undefined) limits = { ...limits, collectAll: Math.min(limits.collectAll, window.length) };
+  // "Guess" means a first pass told the window's length, with a prefix small enough for these windows.
+  if ((limits as Limits).guess) limits = { buffer: 97, ...limits, expect: window.length, speculate: { prefix: 200, store: 4000 } };
   const s = new WindowSummary(summarizeBaseline(baselineSorted, limits.buckets), limits);
   const buf = new Float64Array(chunk);
   do {
@@ -39,9 +41,21 @@ function sortedFinite(a: Float64Array): Float64Array {
  * WebAssembly kernels, and by the JavaScript path that inputs too large for
  * them take.
  */
-type Limits = Partial<PassLimits> & { noKernels?: true };
+type Limits = Partial<PassLimits> & { noKernels?: true; guess?: true };
 // A buffer of 61 values, shorter than a chunk (97): values are counted a few at a time, a chunk's across two counts.
-const LIMITS: Limits[] = [{}, { buckets: 64 }, { buckets: 64, buffer: 61 }, { buckets: 16, values: 8 }, { buckets: 12, values: 0 }, { collectAll: Number.MAX_SAFE_INTEGER }, { collectAll: Number.MAX_SAFE_INTEGER, noKernels: true }];
+// "guess": the first pass guesses its open intervals (speculation.ts) from a prefix of 200 values.
+const LIMITS: Limits[] = [
+  {},
+  { buckets: 64 },
+  { buckets: 64, buffer: 61 },
+  { buckets: 16, values: 8 },
+  { buckets: 12, values: 0 },
+  { guess: true },
+  { buckets: 64, buffer: 61, guess: true },
+  { buckets: 16, values: 8, guess: true },
+  { collectAll: Number.MAX_SAFE_INTEGER },
+  { collectAll: Number.MAX_SAFE_INTEGER, noKernels: true },
+];
 
 /** Runs f with the kernels' memory limit at 0, so every sort and merge takes the JavaScript path. */
 function withoutKernels<T>(f: () => T): T {
@@ -126,13 +140,23 @@ const CASES: { name: string; b: Gen; w: Gen; nb: number; nw: number }[] = [
   { name: 'magnitudes near 1e-200', b: (u) => normal(0, 1)(u, 0) * 1e-200, w: (u) => normal(0.2, 1)(u, 0) * 1e-200, nb: 2000, nw: 3000 },
 ];
 
+// Cases whose guessing first pass settled them (fewer passes than without a guess): the guess path must be exercised.
+const savedByGuess: string[] = [];
 for (const c of CASES) {
   test(`streaming summary equals the sort-based comparison: ${c.name}`, () => {
     for (const seed of [1, 2, 3]) {
-      assertSame(sample(c.nb, seed * 17, c.b), sample(c.nw, seed * 31 + 5, c.w), `${c.name} (seed ${seed})`);
+      const passes = assertSame(sample(c.nb, seed * 17, c.b), sample(c.nw, seed * 31 + 5, c.w), `${c.name} (seed ${seed})`);
+      LIMITS.forEach((l, k) => {
+        const plain = LIMITS.findIndex((p) => !p.guess && p.buckets === l.buckets && p.values === l.values);
+        if (l.guess && passes[k] < passes[plain]) savedByGuess.push(`${c.name} ${JSON.stringify(l)}`);
+      });
     }
   });
 }
+
+test('the guessing first passes above settled some cases without a second pass', () => {
+  assert.ok(savedByGuess.length >= 5, savedByGuess.join('; '));
+});
 
 test('identical samples give D = 0 and W1 = 0 in one pass when the grid holds every point', () => {
   const x = sample(4000, 9, normal(0, 1), 0);
@@ -424,4 +448,51 @@ test('the baseline MAD and median |x| match their definitions, are finite on ext
   const b = sorted([...real, ...Array(10).fill(1.7e308)]);
   assert.ok(baselineStd(b) > 1e307);
   assert.ok(baselineMad(b) < 1.1 * baselineMad(sorted(real)) && baselineMagnitude(b) < 3, `${baselineMad(b)}, ${baselineMagnitude(b)}`);
+});
+
+/** A long window through a first pass that guesses its open intervals, as the engine's grid scans do. */
+function guessed(b: Float64Array, w: Float64Array, speculate: { prefix: number; store: number }, pool?: { free: number }): { cmp: Comparison; passes: number } {
+  return streamed(b, w, { expect: w.length, speculate, pool, values: 1 << 20, buffer: 4096 }, 4096);
+}
+
+test('a guessing first pass settles a drifted long window without a second pass, exactly', () => {
+  // Continuous values, then half of them on a 0.1 lattice on both sides: window values on the grid's bounds.
+  const lattice = (g: Gen): Gen => (u, i) => (u() < 0.5 ? Math.round(g(u, i) * 10) / 10 : g(u, i));
+  for (const [what, bg, wg] of [
+    ['continuous', normal(0, 1), normal(0.4, 1.1)],
+    ['half on a lattice', lattice(normal(0, 1)), lattice(normal(0.4, 1.1))],
+  ] as const) {
+    const b = sortedFinite(sample(4000, 41, bg, 0));
+    const w = sample(600_000, 42, wg, 0.02);
+    const want = streamed(b, w, {}, 4096);
+    const got = guessed(b, w, { prefix: 65_536, store: 131_072 });
+    assert.equal(want.passes, 2, `${what}: without a guess, the open intervals are read again`);
+    assert.equal(got.passes, 1, `${what}: with it, their values were collected on the way`);
+    assertSameWith(b, w, what, { expect: w.length, speculate: { prefix: 65_536, store: 131_072 }, buffer: 4096 });
+    assert.deepEqual(got.cmp, want.cmp, `${what}: the same comparison, to the bit`);
+  }
+});
+
+test('a first pass whose guess is wrong (a prefix unlike the rest) reads the window again, and stays exact', () => {
+  const b = sortedFinite(sample(4000, 43, normal(0, 1), 0));
+  // The window's first quarter follows the baseline; the rest has drifted: the prefix misleads the guess.
+  const w = sample(400_000, 44, (u, i) => (i < 100_000 ? normal(0, 1)(u, i) : normal(0.4, 1.1)(u, i)), 0.02);
+  const got = guessed(b, w, { prefix: 65_536, store: 131_072 });
+  assert.equal(got.passes, 2);
+  assert.deepEqual(got.cmp, streamed(b, w, {}, 4096).cmp);
+  // A window sorted by value: every guess from its prefix is wrong.
+  const sorted = sortedFinite(sample(300_000, 45, normal(0.3, 1), 0));
+  assert.deepEqual(guessed(b, sorted, { prefix: 65_536, store: 131_072 }).cmp, streamed(b, sorted, {}, 4096).cmp);
+});
+
+test('a guess takes its prefix and store from the shared pool and gives them back; without room it is not made', () => {
+  const b = sortedFinite(sample(4000, 46, normal(0, 1), 0));
+  const w = sample(600_000, 47, normal(0.4, 1.1), 0.02);
+  const sizes = { prefix: 65_536, store: 131_072 };
+  for (const free of [1e7, sizes.prefix + sizes.store - 1]) {
+    const pool = { free };
+    const got = guessed(b, w, sizes, pool);
+    assert.equal(pool.free, free, 'all given back');
+    assert.equal(got.passes, free === 1e7 ? 1 : 2, `pool of ${free}`);
+  }
 });

@@ -407,11 +407,15 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
  * bound (eq), and Σ (bound − x)·s (sum; s is kernels.ts GRID_SCALE, a power of
  * two small enough that no difference or sum of 2^31 of them overflows). Keys
  * are in signed form relative to kMin. Returns how many values were finite.
+ * With flags (one byte per interval, 0: none), the values strictly inside a
+ * flagged interval are also moved to the front of buf, and their number is
+ * stored as an i32 at resultAt().
  */
-export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize, s: f64): i32 {
+export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize, s: f64, flags: usize): i32 {
   const first = f64At(bnd, 0);
   const last = f64At(bnd, B - 1);
   let valid = 0;
+  let kept = 0;
   for (let r = 0; r < n; r++) {
     const x = f64At(buf, r);
     // NaN (NULL) and ±Infinity are missing.
@@ -426,6 +430,10 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
       // Above the last bound: Σ (x − last)·s, kept positive.
       store<i32>(cnt + (<usize>B << 2), load<i32>(cnt + (<usize>B << 2)) + 1);
       store<f64>(sum + (<usize>B << 3), load<f64>(sum + (<usize>B << 3)) + (x * s - last * s));
+      if (flags != 0 && load<u8>(flags + <usize>B) != 0) {
+        store<f64>(buf + (<usize>kept << 3), x);
+        kept++;
+      }
       continue;
     } else {
       const rel = relKey(buf, r, kMin);
@@ -433,7 +441,13 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
       p = f64At(bnd, i);
     }
     tally(i, p, x, cnt, eq, sum, s);
+    // Read at r, written at kept <= r: the values still to count are untouched.
+    if (flags != 0 && p != x && load<u8>(flags + <usize>i) != 0) {
+      store<f64>(buf + (<usize>kept << 3), x);
+      kept++;
+    }
   }
+  store<i32>(result, kept);
   return valid;
 }
 
