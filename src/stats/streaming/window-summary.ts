@@ -23,7 +23,10 @@
  * the baseline's points when they fit `values`; otherwise the open intervals
  * are split more finely (at points, or by value between two points) and
  * counted again. Typically one extra pass collects a few per cent of the
- * values; each further pass is bounded by the same limits.
+ * values; each further pass is bounded by the same limits. When the window's
+ * length is known, the first pass also guesses which intervals it will leave
+ * open and collects their values on the way (speculation.ts); a column whose
+ * open intervals were all guessed needs no extra pass.
  *
  * Quantiles ride on the same passes. The counts say which interval holds
  * each rank a quantile interpolates between (the values equal to a bound
@@ -83,8 +86,9 @@ export interface WholeOptions {
 export const DEFAULT_VALUES = 1 << 20;
 
 /**
- * A guessing first pass's prefix and store (8 bytes a value): W3's drifted
- * columns leave 4 to 700 intervals open, ~1,200 values each (bench/RESULTS.md).
+ * A guessing first pass's prefix (at least its buffer) and the most values its
+ * store may grow to (8 bytes each). W3's 20M-row columns whose guess holds
+ * keep 95 to 112k values in the store at the end (bench/RESULTS.md).
  */
 export const SPECULATION = { prefix: 1 << 18, store: 1 << 19 };
 
