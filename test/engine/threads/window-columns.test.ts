@@ -54,3 +54,49 @@ test('a window counted on the threads in many stages per column gives the statis
     assert.ok(passes >= 2, `budget ${budget}: ${passes} passes`);
   }
 });
+
+test("a long window's first pass on the threads guesses its open intervals: a drifted column settles in it, and every column as whole", async (t) => {
+  setInlineLimit(0);
+  t.after(() => setInlineLimit(INLINE_MAX_VALUES));
+  setSummaryThreads(2);
+  // Deterministic normals (an LCG's uniforms through Box–Muller).
+  const normal = (seed: number, mean: number) => {
+    let s = seed;
+    const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) + 0.5) / 2147483648;
+    return () => mean + Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  };
+  const draw = (n: number, g: () => number, missing = 0) => values(n, (i) => (missing && i % missing === 0 ? NaN : g()));
+  const baselines = [draw(20_000, normal(1, 0)), draw(20_000, normal(2, 0))];
+  const refs = [];
+  for (const b of baselines) refs.push((await summarizeOffThread(b)).value!);
+  // Longer than four guessing prefixes (2^18 values each): column 0 has drifted, column 1 follows its baseline.
+  const n = 1_300_000;
+  const window = [draw(n, normal(3, 0.3), 97), draw(n, normal(4, 0))];
+  const whole = await Promise.all(refs.map((r, k) => settleOffThread(r, window[k].slice())));
+  for (const budget of [1 << 25, 3000]) {
+    const cols = await WindowColumns.open(refs, budget, n);
+    const read: number[][] = [];
+    try {
+      for (let reading = cols.reading; reading.length > 0; reading = await cols.endPass()) {
+        read.push([...reading]);
+        for (let at = 0; at < n; at += 2048) {
+          const count = Math.min(2048, n - at);
+          const waiting = cols.add(reading.map((k) => window[k].subarray(at, at + count)), count);
+          if (waiting) await waiting;
+        }
+      }
+      (await cols.finish()).forEach((r, k) => {
+        const w = whole[k].stats!;
+        const g = r.stats!;
+        assert.equal(r.missing, n - whole[k].finite, `column ${k}: missing`);
+        for (const key of ['n', 'm', 'd', 'bins', 'outOfRange', 'edges'] as const) assert.deepEqual(g[key], w[key], `column ${k} ${key} (budget ${budget})`);
+        assert.ok(Math.abs(g.w1 - w.w1) <= 1e-12 * w.w1, `column ${k} w1 ${g.w1} against ${w.w1}`);
+        assert.deepEqual(g.windowStats.quantiles, w.windowStats.quantiles, `column ${k} quantiles`);
+      });
+    } finally {
+      cols.close();
+    }
+    // With room in the budget the drifted column is not read again; without, the guess is not made.
+    assert.deepEqual(read[1], budget === 1 << 25 ? [1] : [0, 1], `budget ${budget}: columns read by pass 2`);
+  }
+});
