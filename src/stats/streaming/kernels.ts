@@ -338,9 +338,9 @@ export class GridCounter {
   }
 
   /**
-   * The first pass's intervals (one byte each, 0 to B) whose values strictly
-   * inside `count` also moves to the front of `buf`, as many as `collected`
-   * says (null: none).
+   * Flags first-pass intervals (one byte each, 0 to B; null: none): `count`
+   * then also moves the values strictly inside a flagged interval to the
+   * front of `buf`, and `collected` says how many.
    */
   flag(flags: Uint8Array | null): void {
     if (flags) new Uint8Array(this.k.memory.buffer, this.at.flags, this.B + 1).set(flags);
