@@ -6,6 +6,7 @@ import path from 'node:path';
 import { resolveConfig } from '../../src/config/index.js';
 import { profileCacheStats } from '../../src/data/index.js';
 import { runModel } from '../../src/engine/index.js';
+import type { FeatureReport } from '../../src/report/index.js';
 import { tempDir, writeParquet } from '../helpers/fixtures.js';
 
 function model(over: Record<string, unknown>) {
@@ -254,4 +255,38 @@ test("the window's first scan, read while the baseline's columns are reduced, gi
     gridCold.features.map((f) => [f.feature, f.score !== null]),
     [['x1', true], ['x2', true], ['x3', true], ['c', true]],
   );
+});
+
+test('a long window counted on grids, whole and by segment, guesses its open intervals and gives the report of keeping every value', async (t) => {
+  const dir = tempDir(t);
+  // Pseudo-random normals from hash(): x drifts in segment "a" only, y follows its baseline.
+  const u = (k: number) => `((hash(i * 7 + ${k}) % 1000003) + 0.5) / 1000003.0`;
+  const z = (k: number) => `sqrt(-2 * ln(${u(k)})) * cos(2 * pi() * ${u(k + 1)})`;
+  const cols = (drift: string) => `CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END AS seg, ${z(1)} + ${drift} AS x, CASE WHEN i % 61 = 0 THEN NULL ELSE ${z(3)} END AS y`;
+  const baseline = await writeParquet(path.join(dir, 'b.parquet'), `SELECT ${cols('0')} FROM range(4000) t(i)`);
+  // Longer than four guessing prefixes (2^18 values), so that the whole window's columns guess.
+  const window = await writeParquet(path.join(dir, 'w.parquet'), `SELECT ${cols("CASE WHEN i % 2 = 0 THEN 0.3 ELSE 0 END")} FROM range(1200000) t(i)`);
+  const m = model({ baseline, window, features: ['x', 'y'], segment_by: ['seg'] });
+  const kept = await runModel(m);
+  // 2M values at once: too few to keep the window, room for a guess per thread.
+  const steps: string[] = [];
+  const counted = await runModel(m, { collectValues: 2_000_000, onProgress: (p) => steps.push(p.step) });
+  // Six columns (x and y, whole and per segment); the first a thread opens gets a guess: the whole window's x, which
+  // drifted, settles in the first pass.
+  assert.ok(steps.includes('pass 2 over 5 numeric columns of 2 features'), steps.filter((s) => s.startsWith('pass')).join('; '));
+  const same = (a: { features: FeatureReport[] }, b: { features: FeatureReport[] }, what: string) => {
+    for (const [i, f] of a.features.entries()) {
+      const g = b.features[i];
+      assert.equal(g.missing_ratio, f.missing_ratio, `${what} ${f.feature}`);
+      for (const [id, r] of Object.entries(f.tests)) {
+        const other = g.tests[id as keyof typeof g.tests]!;
+        if (id === 'wasserstein') assert.ok(Math.abs(other.statistic - r.statistic) <= 1e-12 * r.statistic, `${what} ${f.feature} ${id}`);
+        else assert.deepEqual(other, r, `${what} ${f.feature} ${id}`);
+      }
+      assert.deepEqual(g.distribution?.window.quantiles, f.distribution?.window.quantiles, `${what} ${f.feature} quantiles`);
+    }
+  };
+  same(kept, counted, 'whole');
+  kept.segments!.forEach((s, k) => same(s, counted.segments![k], `segment ${k}`));
+  assert.equal(kept.segments!.length, 2);
 });
