@@ -299,9 +299,7 @@ export class WindowSummary {
     const seen = this.m;
     if (seen === 0) return this.dropGuess();
     const expect = Math.max(seen, Math.round((this.limits.expect! * seen) / (seen + this.missing)));
-    const ranks = new Set<number>();
-    for (const q of QUANTILES) quantileOf(expect, q, (k) => (ranks.add(k), 0));
-    const flags = guessOpen(this.grid, this.baseline, this.cnt, this.eq, seen, expect, [...ranks].sort((a, b) => a - b));
+    const flags = guessOpen(this.grid, this.baseline, this.cnt, this.eq, seen, expect, this.wantedRanks(expect));
     if (spec.flags) spec.narrow(flags, this.grid.bnd);
     else spec.flags = flags;
     // Until the next guess, as many values again at the rate the counts so far give the flagged intervals; a guess that
@@ -573,18 +571,14 @@ export class WindowSummary {
     const total = open.reduce((s, r) => s + r.t, 0);
     const kept = new Float64Array(total);
     let k = 0;
-    // Each value strictly inside an open region (they are sorted and disjoint), whether from the prefix or the store.
+    // Each value strictly inside an open region (they are sorted and disjoint), whether from the prefix or the store:
+    // the first region ending at or above it.
+    const ends = Float64Array.from(open, (r) => r.hi);
     const take = (values: Float64Array, count: number) => {
       for (let v = 0; v < count; v++) {
         const x = values[v];
-        let lo = 0;
-        let hi = open.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (open[mid].hi <= x) lo = mid + 1;
-          else hi = mid;
-        }
-        if (lo < open.length && open[lo].lo < x && x < open[lo].hi) {
+        const r = intervalOf(ends, x);
+        if (r < open.length && open[r].lo < x && x < open[r].hi) {
           if (k === total) throw new Error(`the first pass's guess found more than the ${total} values its open regions hold`);
           kept[k++] = x;
         }
@@ -603,10 +597,10 @@ export class WindowSummary {
     return true;
   }
 
-  /** The window ranks QUANTILES interpolate between, ascending, as quantileOf reads them. */
-  private wantedRanks(): number[] {
+  /** The window ranks QUANTILES interpolate between for m values, ascending, as quantileOf reads them. */
+  private wantedRanks(m = this.m): number[] {
     const ranks = new Set<number>();
-    for (const q of QUANTILES) quantileOf(this.m, q, (k) => (ranks.add(k), 0));
+    for (const q of QUANTILES) quantileOf(m, q, (k) => (ranks.add(k), 0));
     return [...ranks].sort((a, b) => a - b);
   }
 
