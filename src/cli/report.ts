@@ -173,6 +173,9 @@ async function outputs(a: ReportArgs): Promise<Outputs | null> {
  * another fails, each run's outcome is published, and any failure exits 2.
  */
 async function run(a: ReportArgs): Promise<number> {
+  // The engine loads first and DuckDB opens its instance while the config is read and checked.
+  const { runModel, startDuck } = await import('../engine/index.js');
+  startDuck();
   const config = a.config ? loadConfig(a.config) : adHocConfig(a);
   const names = a.model ?? [];
   const unknown = names.filter((n) => !config.models.some((m) => m.name === n));
@@ -181,7 +184,6 @@ async function run(a: ReportArgs): Promise<number> {
   if (steps && (a['push-gateway'] !== undefined || a.textfile !== undefined)) throw new UsageError('--from/--to/--every print a history; they do not publish (drop --push-gateway, --textfile)');
   const batch = await outputs(a);
   const showProgress = a.progress ?? Boolean(process.stderr.isTTY);
-  const { runModel } = await import('../engine/index.js');
   const asOf = parseAsOf(a['as-of']);
   const selected = names.length ? config.models.filter((m) => names.includes(m.name)) : config.models;
   if (steps) return overTime(selected, steps, a, showProgress, runModel);

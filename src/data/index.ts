@@ -1,5 +1,5 @@
 // The only folder that imports @duckdb/node-api: sources, scans and baseline profiles.
-export { withConnection, configureDuck } from './duck.js';
+export { withConnection, configureDuck, startDuck } from './duck.js';
 export { openSource, assertUnchanged, DataSourceError, columnKind, type Source, type OpenOptions } from './source.js';
 export { FORMATS, type Format } from './files.js';
 export type { StorageSettings } from './storage.js';
