@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, countSegmentIds, MAX_SCAN_COLUMNS, SegmentFill, segmentBounds, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
+import { categoryCountsAll, countRows, countSegmentIds, inRows, MAX_SCAN_COLUMNS, SegmentFill, segmentBounds, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
 import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
@@ -179,7 +179,7 @@ async function streamColumns<R>(
           if (fill) placed &&= fill.add(values, count);
           streamed += count;
         },
-        fill ? (places ? {} : { segments }) : { into: all },
+        fill ? (places ? {} : { segments }) : { place: inRows(all) },
       );
       places = fill?.places ?? null;
       if (streamed !== rows || !placed || (fill && fill.short() >= 0)) {

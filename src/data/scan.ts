@@ -261,12 +261,32 @@ export type NumericChunkHandler = (values: readonly Float64Array[], count: numbe
  */
 export const MAX_SCAN_COLUMNS = 32;
 
+/** Where a chunk's values of one column go: `array`, from `at` on. */
+export interface Slot {
+  array: Float64Array;
+  at: number;
+}
+
+/** Where each column of the next chunk of `count` rows goes (index: the scan's column); a column without a slot comes in a reused array. */
+export type Place = (count: number) => readonly (Slot | undefined)[];
+
+/** A Place for row-sized arrays (one per column): each chunk goes to its rows' places while they fit. */
+export function inRows(arrays: readonly Float64Array[]): Place {
+  const capacity = Math.min(...arrays.map((a) => a.length));
+  let rows = 0;
+  return (count) => {
+    const at = rows;
+    rows += count;
+    return at + count <= capacity ? arrays.map((array) => ({ array, at })) : [];
+  };
+}
+
 /**
  * Streams numeric columns of the (filtered) source through `onChunk` in one
  * scan and returns the number of rows read. Memory is a few chunks, whatever
- * the number of rows. With `into` (row-sized arrays, one per column), each
- * chunk is read straight to its rows' places there, and `onChunk` sees views
- * of them; a chunk past their end comes in the reused arrays instead.
+ * the number of rows. With `place`, each chunk's columns are read straight to
+ * where it says (saving a copy of every value), and `onChunk` sees views of
+ * them; the others come in reused arrays.
  * DuckDB's errors are wrapped to name the source; `onChunk`'s own errors pass
  * through as they are.
  */
@@ -276,7 +296,7 @@ export async function streamNumeric(
   columns: readonly string[],
   filter: TimeFilter | null,
   onChunk: NumericChunkHandler,
-  opts: { segments?: Segments | null; into?: readonly Float64Array[] } = {},
+  opts: { segments?: Segments | null; place?: Place } = {},
 ): Promise<number> {
   const w = where(source, filter);
   const exprs = columns.map((c) => `${ident(c)}::DOUBLE`);
@@ -286,6 +306,7 @@ export async function streamNumeric(
   const sql = `SELECT ${exprs.join(', ')} FROM ${source.from} WHERE ${w.sql}`;
   const params = [source.list, ...w.params, ...(seg?.params ?? [])];
   const values = exprs.map(() => new Float64Array(CHUNK_ROWS));
+  const seen: Float64Array[] = values.slice();
   let rows = 0;
   let handlerFailed = false;
   const handle = async (pending: void | Promise<void>) => {
@@ -297,18 +318,26 @@ export async function streamNumeric(
     }
   };
   try {
-    const into = opts.into;
-    const capacity = into ? Math.min(...into.map((a) => a.length)) : 0;
     const doubles = new DoubleColumns();
     await forEachChunk(conn, sql, params, (chunk) => {
       const count = chunk.rowCount;
-      // Straight to the rows' places saves a copy of every value.
-      const direct = into !== undefined && rows + count <= capacity;
-      for (let c = 0; c < exprs.length; c++) {
-        if (direct && c < into.length) doubles.read(chunk, c, count, into[c], rows);
-        else doubles.read(chunk, c, count, values[c]);
+      let slots: readonly (Slot | undefined)[] = [];
+      try {
+        slots = opts.place?.(count) ?? [];
+      } catch (err) {
+        handlerFailed = true;
+        throw err;
       }
-      const seen = direct ? exprs.map((_, c) => (c < into.length ? into[c].subarray(rows, rows + count) : values[c])) : values;
+      for (let c = 0; c < exprs.length; c++) {
+        const slot = slots[c];
+        if (slot) {
+          doubles.read(chunk, c, count, slot.array, slot.at);
+          seen[c] = slot.array.subarray(slot.at, slot.at + count);
+        } else {
+          doubles.read(chunk, c, count, values[c]);
+          seen[c] = values[c];
+        }
+      }
       rows += count;
       let pending: void | Promise<void>;
       try {

@@ -8,6 +8,7 @@ import {
   countRows,
   DataSourceError,
   forgetProfile,
+  inRows,
   MAX_SCAN_COLUMNS,
   SegmentFill,
   segmentBounds,
@@ -15,6 +16,7 @@ import {
   type BaselineProfile,
   type FeatureColumn,
   type Segments,
+  type Slot,
   type Source,
   type TimeFilter,
   type withConnection,
@@ -238,7 +240,7 @@ async function keptRead(conn: Connection, window: Source, names: readonly string
         if (filled + count > rows) throw new InconsistentPassError(`more than the ${rows} rows counted`);
         filled += count;
       },
-      { into: kept },
+      { place: inRows(kept) },
     );
     return { names, kept, filled, rows: streamed };
   } catch (err) {
@@ -305,19 +307,30 @@ async function gridScan(
     rows,
   );
   try {
-    const picked: Float64Array[] = new Array(summarized.length);
-    out.rows = await streamNumeric(conn, window, batch, filter, (values, count) => {
-      for (const [c, counter] of counters) counter.add(values[c], count);
-      for (let k = 0; k < summarized.length; k++) picked[k] = values[summarized[k]];
-      return cols.add(picked, count);
-    });
+    // DuckDB's chunks are read straight into the columns' stages.
+    const slots: Slot[] = new Array(batch.length);
+    const place = (count: number) => {
+      cols.slots(count).forEach((slot, k) => (slots[summarized[k]] = slot));
+      return slots;
+    };
+    out.rows = await streamNumeric(
+      conn,
+      window,
+      batch,
+      filter,
+      (values, count) => {
+        for (const [c, counter] of counters) counter.add(values[c], count);
+        return cols.added(count);
+      },
+      { place },
+    );
     phase('window numeric scan');
     // Further passes read only the columns whose open intervals need their values again.
     let open = await cols.endPass();
     for (let pass = 2; open.length > 0; pass++) {
       progress(`pass ${pass} over ${open.length} numeric columns`);
       try {
-        await streamNumeric(conn, window, open.map((k) => batch[summarized[k]]), filter, (values, count) => cols.add(values, count));
+        await streamNumeric(conn, window, open.map((k) => batch[summarized[k]]), filter, (_, count) => cols.added(count), { place: (count) => cols.slots(count) });
         open = await cols.endPass();
       } catch (err) {
         throw changedOr(err, window);

@@ -76,15 +76,22 @@ export class WindowColumns {
     return w;
   }
 
-  /** Adds a chunk of the current pass: `values[k]` holds `count` rows of the k-th column the pass reads (as endPass last returned). Await the result when there is one. */
-  add(values: readonly Float64Array[], count: number): Promise<void> | undefined {
+  /**
+   * Where the next chunk's `count` rows of each column the current pass reads
+   * go (in `reading` order): its stage, at its fill (a full one is sent
+   * first). Read them there, then call `added`.
+   */
+  slots(count: number): { array: Float64Array; at: number }[] {
     if (this.failure) throw this.failure;
-    for (let k = 0; k < this.active.length; k++) {
-      const c = this.active[k];
+    return this.active.map((c) => {
       if (this.fill[c] > 0 && this.fill[c] + count > this.limit[c]) this.send(c);
-      this.stage[c].set(values[k].subarray(0, count), this.fill[c]);
-      this.fill[c] += count;
-    }
+      return { array: this.stage[c], at: this.fill[c] };
+    });
+  }
+
+  /** After `count` rows were read to `slots(count)`: a promise to await when a thread is behind. */
+  added(count: number): Promise<void> | undefined {
+    for (const c of this.active) this.fill[c] += count;
     return this.pushed();
   }
 

@@ -7,6 +7,12 @@ import { INLINE_MAX_VALUES, setInlineLimit, setSummaryThreads, settleOffThread, 
 
 const values = (n: number, f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
 
+/** A chunk as a scan hands it over: each column's rows read to its slot, then added. */
+function feed(cols: WindowColumns, reading: readonly number[], window: readonly Float64Array[], at: number, count: number) {
+  cols.slots(count).forEach((slot, i) => slot.array.set(window[reading[i]].subarray(at, at + count), slot.at));
+  return cols.added(count);
+}
+
 test('a window counted on the threads in many stages per column gives the statistics of the column settled whole', async (t) => {
   setInlineLimit(0);
   t.after(() => setInlineLimit(INLINE_MAX_VALUES));
@@ -32,7 +38,7 @@ test('a window counted on the threads in many stages per column gives the statis
         passes++;
         for (let at = 0, step = 1; at < n; at += step, step = step === 2048 ? 777 : 2048) {
           const count = Math.min(step, n - at);
-          const waiting = cols.add(reading.map((k) => window[k].subarray(at, at + count)), count);
+          const waiting = feed(cols, reading, window, at, count);
           if (waiting) await waiting;
         }
       }
@@ -81,7 +87,7 @@ test("a long window's first pass on the threads guesses its open intervals: a dr
         read.push([...reading]);
         for (let at = 0; at < n; at += 2048) {
           const count = Math.min(2048, n - at);
-          const waiting = cols.add(reading.map((k) => window[k].subarray(at, at + count)), count);
+          const waiting = feed(cols, reading, window, at, count);
           if (waiting) await waiting;
         }
       }
