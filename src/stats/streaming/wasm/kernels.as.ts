@@ -21,6 +21,12 @@ const histHi: usize = memory.data(HI_DIGITS * HI_RADIX * 4);
 const histLo: usize = memory.data(LO_DIGITS * LO_RADIX * 4);
 /** w1 (unnormalised, scaled), D, values out of the baseline's range, the scale; where D is reached: x, I, J. */
 const result: usize = memory.data(56);
+/** A grid pass counts BLOCK values at a time, staging each one's leaf, then interval, in `stage`. */
+const BLOCK: i32 = 256;
+const stage: usize = memory.data(BLOCK * 4);
+const MISSING: i32 = -1;
+const BELOW: i32 = -2;
+const ABOVE: i32 = -3;
 
 export function resultAt(): usize {
   return result;
@@ -416,35 +422,54 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
   const last = f64At(bnd, B - 1);
   let valid = 0;
   let kept = 0;
-  for (let r = 0; r < n; r++) {
-    const x = f64At(buf, r);
-    // NaN (NULL) and ±Infinity are missing.
-    if (x - x != 0) continue;
-    valid++;
-    let i: i32;
-    let p: f64;
-    if (x <= first) {
-      i = 0;
-      p = first;
-    } else if (x > last) {
-      // Above the last bound: Σ (x − last)·s, kept positive.
-      store<i32>(cnt + (<usize>B << 2), load<i32>(cnt + (<usize>B << 2)) + 1);
-      store<f64>(sum + (<usize>B << 3), load<f64>(sum + (<usize>B << 3)) + (x * s - last * s));
-      if (flags != 0 && load<u8>(flags + <usize>B) != 0) {
+  // A block at a time, in stages: each stage's loads are independent from one value to the next, so the CPU
+  // overlaps their cache misses, where one value's chain (bucket, leaf, bound, counter) waited on each in turn.
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const m = min<i32>(BLOCK, n - r0);
+    const at = buf + (<usize>r0 << 3);
+    // Stage 1: each value's leaf, or MISSING, BELOW (interval 0) or ABOVE (interval B).
+    for (let j = 0; j < m; j++) {
+      const x = f64At(at, j);
+      let l: i32;
+      // NaN (NULL) and ±Infinity are missing.
+      if (x - x != 0) l = MISSING;
+      else if (x <= first) l = BELOW;
+      else if (x > last) l = ABOVE;
+      else {
+        const rel = relKey(at, j, kMin);
+        l = leafOf(rel, <u32>rel >>> shift, leafAt, leafShift, mask);
+      }
+      store<i32>(stage + (<usize>j << 2), l);
+    }
+    // Stage 2: each leaf's interval.
+    for (let j = 0; j < m; j++) {
+      const l = load<i32>(stage + (<usize>j << 2));
+      if (l >= 0) store<i32>(stage + (<usize>j << 2), firstAtLeast(bnd, leaves, l, f64At(at, j)));
+      else if (l == BELOW) store<i32>(stage + (<usize>j << 2), 0);
+      else if (l == ABOVE) store<i32>(stage + (<usize>j << 2), B);
+    }
+    // Stage 3: the counters. Values are read at r and written at kept <= r: the values still to count are untouched.
+    for (let j = 0; j < m; j++) {
+      const i = load<i32>(stage + (<usize>j << 2));
+      if (i < 0) continue;
+      valid++;
+      const x = f64At(at, j);
+      if (i == B) {
+        // Above the last bound: Σ (x − last)·s, kept positive.
+        store<i32>(cnt + (<usize>B << 2), load<i32>(cnt + (<usize>B << 2)) + 1);
+        store<f64>(sum + (<usize>B << 3), load<f64>(sum + (<usize>B << 3)) + (x * s - last * s));
+        if (flags != 0 && load<u8>(flags + <usize>B) != 0) {
+          store<f64>(buf + (<usize>kept << 3), x);
+          kept++;
+        }
+        continue;
+      }
+      const p = f64At(bnd, i);
+      tally(i, p, x, cnt, eq, sum, s);
+      if (flags != 0 && p != x && load<u8>(flags + <usize>i) != 0) {
         store<f64>(buf + (<usize>kept << 3), x);
         kept++;
       }
-      continue;
-    } else {
-      const rel = relKey(buf, r, kMin);
-      i = firstAtLeast(bnd, leaves, leafOf(rel, <u32>rel >>> shift, leafAt, leafShift, mask), x);
-      p = f64At(bnd, i);
-    }
-    tally(i, p, x, cnt, eq, sum, s);
-    // Read at r, written at kept <= r: the values still to count are untouched.
-    if (flags != 0 && p != x && load<u8>(flags + <usize>i) != 0) {
-      store<f64>(buf + (<usize>kept << 3), x);
-      kept++;
     }
   }
   store<i32>(result, kept);
