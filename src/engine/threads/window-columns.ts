@@ -5,8 +5,12 @@ import { alive, newKey, onWorker, onWorkerFor, type BaselineRef, type Thread } f
 
 /** Values sent to a thread at once, per column (8 bytes each). */
 const STAGE_VALUES = 1 << 17;
-/** Buffers a thread may have queued before the reader waits: bounds memory whatever the threads' pace. */
-const MAX_QUEUED = 8;
+/**
+ * Buffers a thread may have queued before the reader waits: bounds memory whatever the threads' pace (32 MB a
+ * thread). Deep enough that the reader and DuckDB run ahead while a thread's stages arrive in bursts: at 8, W3's
+ * scan kept 1.61-1.71 of 2 cores busy, at 32 1.81-1.92 (bench/RESULTS.md).
+ */
+const MAX_QUEUED = 32;
 
 /** What a window column's summary ended with. */
 export interface ColumnResult {
