@@ -22,8 +22,7 @@ interface Exports {
   mergeRuns(a: number, b: number, bounds: number, runs: number): number;
   settle(v: number, m: number, points: number, counts: number, P: number, edges: number, E: number, below: number, n: number): void;
   distinct(a: number, n: number, edges: number, E: number, pts: number, cnt: number, edgeAt: number): number;
-  countFirstPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number, flags: number): number;
-  moments(buf: number, from: number, n: number, st: number): number;
+  countFirstPass(buf: number, from: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, cnt: number, eq: number, sum: number, scale: number, flags: number, kept: number, st: number, skip: number): number;
   countLaterPass(buf: number, n: number, bnd: number, B: number, leafAt: number, leafShift: number, leaves: number, kMin: number, shift: number, mask: number, top: number, region: number, cnt: number, eq: number, sum: number, collect: number, scale: number): number;
 }
 
@@ -269,7 +268,7 @@ export class GridCounter {
   private readonly at: Record<'buf' | 'bnd' | 'sum' | 'cnt' | 'eq' | 'leafAt' | 'leaves' | 'leafShift' | 'top' | 'region' | 'st' | 'flags', number>;
   /** The first pass's flagged intervals (see flag); null: none. */
   private flags: Uint8Array | null = null;
-  /** RunningMoments' state, as the moments kernel reads and writes it. */
+  /** RunningMoments' state, as the first pass's kernel reads and writes it. */
   private readonly st: Float64Array;
   private readonly B: number;
   private readonly later: boolean;
@@ -326,17 +325,6 @@ export class GridCounter {
     this.mask = index.shift >= 31 ? 0x7fffffff : (1 << index.shift) - 1;
   }
 
-  /** m.add of the first `n` values of `buf`, in the kernel: the same bits, a value that sets a scale added by m itself. */
-  moments(n: number, m: RunningMoments): void {
-    for (let from = 0; ; from++) {
-      m.save(this.st);
-      from = this.k.moments(this.at.buf, from, n, this.at.st);
-      m.load(this.st);
-      if (from >= n) return;
-      m.add(this.buf.subarray(from, from + 1), 1);
-    }
-  }
-
   /**
    * Flags first-pass intervals (one byte each, 0 to B; null: none): `count`
    * then also moves the values strictly inside a flagged interval to the
@@ -354,12 +342,25 @@ export class GridCounter {
 
   /**
    * Counts (or collects) the first `n` values of `buf`. Returns, in the
-   * first pass, how many were finite (the others are missing); in a later
-   * one, how many were collected.
+   * first pass, how many were finite (the others are missing), and adds them
+   * to `m` in the same pass over them (m.add's bits: a value that sets a
+   * scale is added by m itself); in a later one, how many were collected.
    */
-  count(n: number): number {
+  count(n: number, m?: RunningMoments): number {
     const a = this.at;
-    if (!this.later) return this.k.countFirstPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum, GRID_SCALE, this.flags ? a.flags : 0);
-    return this.k.countLaterPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0, GRID_SCALE);
+    if (this.later) return this.k.countLaterPass(a.buf, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.top, a.region, a.cnt, a.eq, a.sum, this.collect ? 1 : 0, GRID_SCALE);
+    const result = new Int32Array(this.k.memory.buffer, this.k.resultAt(), 2);
+    let valid = 0;
+    let kept = 0;
+    for (let from = 0, skip = 0; ; skip = 1) {
+      if (m) m.save(this.st);
+      valid += this.k.countFirstPass(a.buf, from, n, a.bnd, this.B, a.leafAt, a.leafShift, a.leaves, this.kMin, this.shift, this.mask, a.cnt, a.eq, a.sum, GRID_SCALE, this.flags ? a.flags : 0, kept, m ? a.st : 0, skip);
+      if (m) m.load(this.st);
+      kept = result[0];
+      from = result[1];
+      if (from >= n) return valid;
+      m!.add(this.buf.subarray(from, from + 1), 1);
+    }
   }
+
 }

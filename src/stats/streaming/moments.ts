@@ -6,7 +6,7 @@
  */
 import type { SideStats } from '../types.js';
 
-/** Rescale when the largest scaled deviation leaves [LOW, HIGH]: its square and a sum of 2^31 of them stay normal doubles. The moments kernel (wasm/kernels.as.ts) has the same two. */
+/** Rescale when the largest scaled deviation leaves [LOW, HIGH]: its square and a sum of 2^31 of them stay normal doubles. The first-pass kernel (wasm/kernels.as.ts countFirstPass) has the same two. */
 const HIGH = 2 ** 400;
 const LOW = 2 ** -400;
 /** Digits var = (Σd² − (Σd)²/n)/n may lose to cancellation before it is not exact to the reference tolerance (2^20: about 1e-10 relative left). */
@@ -95,7 +95,7 @@ export class RunningMoments {
     this.shiftT = this.shift * this.t;
   }
 
-  /** Writes the state to `to` (10 doubles) as the moments kernel reads it (kernels.ts GridCounter.moments). */
+  /** Writes the state to `to` (10 doubles) as the first-pass kernel reads it (kernels.ts GridCounter.count). */
   save(to: Float64Array): void {
     to[0] = this.min;
     to[1] = this.max;

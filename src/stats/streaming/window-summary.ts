@@ -371,11 +371,10 @@ export class WindowSummary {
   private flush(count: number): void {
     this.buffered = 0;
     if (this.passes === 0) {
-      // The streamed mean and std, from the buffer, in the order the values came.
-      this.counter!.moments(count, this.moments!);
       // The prefix, until it is full; then the guess, and the values of its intervals.
       if (this.spec && !this.spec.flags && !this.spec.keep(this.buf, count)) this.guess();
-      const valid = this.counter!.count(count);
+      // Counted with the streamed mean and std, in the order the values came.
+      const valid = this.counter!.count(count, this.moments!);
       this.m += valid;
       this.missing += count - valid;
       if (this.m > 0x7fffffff) throw new RangeError('a window column holds more than 2^31 − 1 values');

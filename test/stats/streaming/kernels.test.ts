@@ -112,7 +112,7 @@ test("the streamed mean and std in WebAssembly equal moments.ts's loop to the bi
       for (let at = 0; at < values.length; at += buffer) {
         const n = Math.min(buffer, values.length - at);
         counter.buf.set(values.subarray(at, at + n));
-        counter.moments(n, wasm);
+        counter.count(n, wasm);
       }
       const a = new Float64Array(10);
       const b = new Float64Array(10);
@@ -151,4 +151,39 @@ test('a first pass with flagged intervals counts as without them, and moves exac
   assert.ok(inside.length > 100 && inside.length < values.length / 2);
   assert.deepEqual([...flagged.buf.subarray(0, flagged.collected())], inside);
   assert.equal(plain.collected(), 0);
+});
+
+test('a first pass that stops for a value the moments rescale at counts, moves and adds every value as one that never stops', () => {
+  const u = rng(13);
+  const base = summarizeBaseline(Float64Array.from({ length: 200 }, (_, i) => Math.floor(i / 2) - 50).sort());
+  const { bnd } = base.grid;
+  const B = bnd.length;
+  // Missing first; deviations that need new scales (past 2^400, below 2^-400) in the middle of the buffer, between
+  // values that are kept (strictly inside a flagged interval) and values on bounds.
+  const values = Float64Array.from({ length: 2000 }, (_, i) =>
+    i < 3 ? NaN : i === 700 ? 1e300 : i === 701 ? -1.7e308 : i === 1500 ? 1e-310 : i % 7 === 0 ? bnd[i % B] : 120 * (u() - 0.5),
+  );
+  const flags = Uint8Array.from({ length: B + 1 }, (_, i) => (i === 0 || i === B || i % 3 === 0 ? 1 : 0));
+  const plain = new GridCounter(base.grid, values.length);
+  const fused = new GridCounter(base.grid, values.length);
+  plain.flag(flags);
+  fused.flag(flags);
+  plain.buf.set(values);
+  fused.buf.set(values);
+  const m = new RunningMoments();
+  assert.equal(fused.count(values.length, m), plain.count(values.length));
+  assert.deepEqual([...fused.cnt], [...plain.cnt]);
+  assert.deepEqual([...fused.eq], [...plain.eq]);
+  assert.deepEqual([...fused.sum], [...plain.sum]);
+  assert.ok(plain.collected() > 100);
+  assert.equal(fused.collected(), plain.collected());
+  assert.deepEqual([...fused.buf.subarray(0, fused.collected())], [...plain.buf.subarray(0, plain.collected())]);
+  const js = new RunningMoments();
+  js.add(values, values.length);
+  const a = new Float64Array(10);
+  const b = new Float64Array(10);
+  js.save(a);
+  m.save(b);
+  assert.deepEqual([...b], [...a]);
+  assert.deepEqual(m.result(), js.result());
 });

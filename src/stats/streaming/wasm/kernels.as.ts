@@ -38,6 +38,10 @@ export { reserve } from "../../wasm/memory.as";
   return load<f64>(base + (<usize>i << 3));
 }
 
+/** moments.ts's HIGH and LOW: 2^400 and 2^-400. */
+const MOMENTS_HIGH: f64 = reinterpret<f64>(0x58f0000000000000);
+const MOMENTS_LOW: f64 = reinterpret<f64>(0x26f0000000000000);
+
 /** Order-preserving key of the high word (sign, exponent, 20 mantissa bits). */
 @inline function hiKey(p: usize): u32 {
   const h = load<i32>(p, 4);
@@ -408,23 +412,53 @@ export function settle(v: usize, m: i32, points: usize, counts: usize, P: i32, e
 }
 /**
  * WindowSummary's first pass (window-summary.ts documents it): counts the finite
- * values among n at buf into the grid of B bounds at bnd, found through its
+ * values among [from, n) at buf into the grid of B bounds at bnd, found through its
  * two-level index; per interval the values inside (cnt), equal to its upper
  * bound (eq), and Σ (bound − x)·s (sum; s is kernels.ts GRID_SCALE, a power of
  * two small enough that no difference or sum of 2^31 of them overflows). Keys
  * are in signed form relative to kMin. Returns how many values were finite.
  * With flags (one byte per interval, 0: none), the values strictly inside a
- * flagged interval are also moved to the front of buf, and their number is
- * stored as an i32 at resultAt().
+ * flagged interval are also moved to the front of buf, after the `kept`
+ * moved so far; their number is stored as an i32 at resultAt().
+ * With st (RunningMoments' state as its save writes it: min, max, n, t,
+ * shiftT, big, s1, c1, s2, c2), adds each finite value to the moments too,
+ * with RunningMoments.add's operations in its order (so the same bits), but
+ * the one at `from` when `skip`. It stops before a value the caller adds
+ * itself, the very first one (it sets the shift) or one that needs a new
+ * scale, and stores where as an i32 at resultAt() + 4 (n: nowhere).
  */
-export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize, s: f64, flags: usize): i32 {
+export function countFirstPass(buf: usize, from: i32, n: i32, bnd: usize, B: i32, leafAt: usize, leafShift: usize, leaves: usize, kMin: i32, shift: u32, mask: i32, cnt: usize, eq: usize, sum: usize, s: f64, flags: usize, kept: i32, st: usize, skip: bool): i32 {
   const first = f64At(bnd, 0);
   const last = f64At(bnd, B - 1);
   let valid = 0;
-  let kept = 0;
+  let stop = n;
+  // The moments, in locals; summed in the tally stage, whose loads leave room for their dependent additions.
+  const withMoments = st != 0;
+  let least = 0.0;
+  let most = 0.0;
+  let count = 0.0;
+  let t = 0.0;
+  let shiftT = 0.0;
+  let big = 0.0;
+  let s1 = 0.0;
+  let c1 = 0.0;
+  let s2 = 0.0;
+  let c2 = 0.0;
+  if (withMoments) {
+    least = load<f64>(st);
+    most = load<f64>(st, 8);
+    count = load<f64>(st, 16);
+    t = load<f64>(st, 24);
+    shiftT = load<f64>(st, 32);
+    big = load<f64>(st, 40);
+    s1 = load<f64>(st, 48);
+    c1 = load<f64>(st, 56);
+    s2 = load<f64>(st, 64);
+    c2 = load<f64>(st, 72);
+  }
   // A block at a time, in stages: each stage's loads are independent from one value to the next, so the CPU
   // overlaps their cache misses, where one value's chain (bucket, leaf, bound, counter) waited on each in turn.
-  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+  for (let r0 = from; r0 < n && stop == n; r0 += BLOCK) {
     const m = min<i32>(BLOCK, n - r0);
     const at = buf + (<usize>r0 << 3);
     // Stage 1: each value's leaf, or MISSING, BELOW (interval 0) or ABOVE (interval B).
@@ -448,12 +482,38 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
       else if (l == BELOW) store<i32>(stage + (<usize>j << 2), 0);
       else if (l == ABOVE) store<i32>(stage + (<usize>j << 2), B);
     }
-    // Stage 3: the counters. Values are read at r and written at kept <= r: the values still to count are untouched.
+    // Stage 3: the moments and the counters. Values are read at r and written at kept <= r: the values still to count are untouched.
     for (let j = 0; j < m; j++) {
       const i = load<i32>(stage + (<usize>j << 2));
       if (i < 0) continue;
-      valid++;
       const x = f64At(at, j);
+      if (withMoments && !(skip && r0 + j == from)) {
+        // RunningMoments.add's step; Neumaier's compensated sums of y and y².
+        if (count == 0) {
+          stop = r0 + j;
+          break;
+        }
+        const y = x * t - shiftT;
+        const a = abs<f64>(y);
+        if (!(a <= big)) {
+          if (!(a <= MOMENTS_HIGH) || a < MOMENTS_LOW) {
+            stop = r0 + j;
+            break;
+          }
+          big = a;
+        }
+        if (x < least) least = x;
+        if (x > most) most = x;
+        count += 1;
+        let u = s1 + y;
+        c1 += abs<f64>(s1) >= abs<f64>(y) ? s1 - u + y : y - u + s1;
+        s1 = u;
+        const y2 = y * y;
+        u = s2 + y2;
+        c2 += s2 >= y2 ? s2 - u + y2 : y2 - u + s2;
+        s2 = u;
+      }
+      valid++;
       if (i == B) {
         // Above the last bound: Σ (x − last)·s, kept positive.
         store<i32>(cnt + (<usize>B << 2), load<i32>(cnt + (<usize>B << 2)) + 1);
@@ -472,7 +532,18 @@ export function countFirstPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
       }
     }
   }
+  if (withMoments) {
+    store<f64>(st, least);
+    store<f64>(st, most, 8);
+    store<f64>(st, count, 16);
+    store<f64>(st, big, 40);
+    store<f64>(st, s1, 48);
+    store<f64>(st, c1, 56);
+    store<f64>(st, s2, 64);
+    store<f64>(st, c2, 72);
+  }
   store<i32>(result, kept);
+  store<i32>(result, stop, 4);
   return valid;
 }
 
@@ -503,60 +574,4 @@ export function countLaterPass(buf: usize, n: i32, bnd: usize, B: i32, leafAt: u
     }
   }
   return kept;
-}
-
-/** moments.ts's HIGH and LOW: 2^400 and 2^-400. */
-const MOMENTS_HIGH: f64 = reinterpret<f64>(0x58f0000000000000);
-const MOMENTS_LOW: f64 = reinterpret<f64>(0x26f0000000000000);
-
-/**
- * moments.ts's RunningMoments.add over the values [from, n) at buf, its state
- * at st (min, max, n, t, shiftT, big, s1, c1, s2, c2): the same operations in
- * the same order, so the same bits. Returns n, or the index of the first value
- * the caller adds itself: the very first one (it sets the shift) or one that
- * needs a new scale.
- */
-export function moments(buf: usize, from: i32, n: i32, st: usize): i32 {
-  let min = load<f64>(st);
-  let max = load<f64>(st, 8);
-  let count = load<f64>(st, 16);
-  const t = load<f64>(st, 24);
-  const shiftT = load<f64>(st, 32);
-  let big = load<f64>(st, 40);
-  let s1 = load<f64>(st, 48);
-  let c1 = load<f64>(st, 56);
-  let s2 = load<f64>(st, 64);
-  let c2 = load<f64>(st, 72);
-  let r = from;
-  for (; r < n; r++) {
-    const x = f64At(buf, r);
-    if (x - x != 0) continue;
-    if (count == 0) break;
-    const y = x * t - shiftT;
-    const a = abs<f64>(y);
-    if (!(a <= big)) {
-      if (!(a <= MOMENTS_HIGH) || a < MOMENTS_LOW) break;
-      big = a;
-    }
-    if (x < min) min = x;
-    if (x > max) max = x;
-    count += 1;
-    // Neumaier's compensated sums of y and y².
-    let s = s1 + y;
-    c1 += abs<f64>(s1) >= abs<f64>(y) ? s1 - s + y : y - s + s1;
-    s1 = s;
-    const y2 = y * y;
-    s = s2 + y2;
-    c2 += s2 >= y2 ? s2 - s + y2 : y2 - s + s2;
-    s2 = s;
-  }
-  store<f64>(st, min);
-  store<f64>(st, max, 8);
-  store<f64>(st, count, 16);
-  store<f64>(st, big, 40);
-  store<f64>(st, s1, 48);
-  store<f64>(st, c1, 56);
-  store<f64>(st, s2, 64);
-  store<f64>(st, c2, 72);
-  return r;
 }
