@@ -1,4 +1,4 @@
-import { z } from './zod.js';
+import * as z from './zod.js';
 import { TESTS, TEST_IDS, type TestId } from '../stats/index.js';
 import { isValidCron } from './cron.js';
 import { durationProblem, TIMER_MAX_MS, WINDOW_MAX_MS } from './duration.js';

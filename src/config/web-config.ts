@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { z } from './zod.js';
+import * as z from './zod.js';
 import { ConfigError, formatIssues } from './errors.js';
 import { readYamlFile } from './yaml-file.js';
 

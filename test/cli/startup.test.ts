@@ -78,6 +78,14 @@ test('the bundle holds yargs, vega and DuckDB\'s API, each in one chunk that is 
   }
 });
 
+test('the bundle keeps only the parts of zod the config schemas use: its English messages, not its 60 other locales or its compiler', { skip }, () => {
+  const chunks = JSON.parse(readFileSync(CHUNKS, 'utf8')) as Record<string, string[]>;
+  const zod = Object.values(chunks).flat().filter((m) => m.startsWith('node_modules/zod/'));
+  assert.ok(zod.includes('node_modules/zod/v4/locales/en.js'), 'the English messages the errors quote');
+  const unused = zod.filter((m) => /\/locales\/(?!en\.js|index\.js)|\/compile\.js$/.test(m));
+  assert.deepEqual(unused, [], 'every module of zod in the bundle is one the schemas reach');
+});
+
 test('--help, --version, every command\'s --help and a config error load neither DuckDB, the wasm kernels nor vega', { skip }, async (t) => {
   const p = probe(t);
   const bad = path.join(p.dir, 'bad.yaml');
