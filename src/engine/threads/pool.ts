@@ -91,7 +91,7 @@ class WorkerThread implements Thread {
 }
 
 /**
- * The main thread as a summary thread: the same store, answering at once.
+ * The main thread as a summary thread: the same store, answering in order.
  * Requests and answers are cloned and their buffers transferred as between
  * threads, so a caller's arrays are handed over and back the same way.
  */
@@ -101,13 +101,19 @@ class LocalThread implements Thread {
   private readonly store = new SummaryStore();
 
   call<T>(body: Body, transfer: ArrayBuffer[] = []): Promise<T> {
-    try {
-      const { value, transfer: back } = this.store.handle(structuredClone({ ...body, id: 0 } as Request, { transfer }));
-      return Promise.resolve(structuredClone(value, { transfer: back }) as T);
-    } catch (err) {
-      // As a worker's error arrives.
-      return Promise.reject(fromWire(toWire(err)));
-    }
+    // Handed over now, answered in a later task: the caller first sends its next query, which DuckDB runs meanwhile.
+    const request = structuredClone({ ...body, id: 0 } as Request, { transfer });
+    return new Promise<T>((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          const { value, transfer: back } = this.store.handle(request);
+          resolve(structuredClone(value, { transfer: back }) as T);
+        } catch (err) {
+          // As a worker's error arrives.
+          reject(fromWire(toWire(err)));
+        }
+      }),
+    );
   }
 
   drained(): Promise<void> {
