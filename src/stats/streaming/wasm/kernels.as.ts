@@ -7,7 +7,10 @@
 // (a test compares them): WebAssembly's f64 arithmetic is IEEE 754, as
 // JavaScript's is, and the operations are done in the same order.
 
-/** High words are sorted by three 11-bit digits (three passes, not four), a run's low words by four 8-bit ones (their histograms are cleared per run). */
+/**
+ * High words are sorted by three 11-bit digits (three passes, not four), a run's low words by four 8-bit ones (their
+ * histograms are cleared per run). sortFinite and sortRun count the digits one by one, written out: keep them in step.
+ */
 const HI_BITS: u32 = 11;
 const HI_DIGITS: i32 = 3;
 const LO_BITS: u32 = 8;
@@ -77,13 +80,23 @@ function scatter(a: usize, b: usize, n: i32, low: bool, flip: u32, hist: usize, 
     }
     if (skip) continue;
     const shift = <u32>d * bits;
-    for (let i = 0; i < n; i++) {
-      const p = src + (<usize>i << 3);
-      const k = low ? load<u32>(p) ^ flip : hiKey(p);
-      const q = base + (<usize>((k >>> shift) & mask) << 2);
-      const o = load<i32>(q);
-      store<i32>(q, o + 1);
-      store<i64>(dst + (<usize>o << 3), load<i64>(p));
+    // One loop per key, so that the one that runs tests nothing per value.
+    if (low) {
+      for (let i = 0; i < n; i++) {
+        const p = src + (<usize>i << 3);
+        const q = base + (<usize>(((load<u32>(p) ^ flip) >>> shift) & mask) << 2);
+        const o = load<i32>(q);
+        store<i32>(q, o + 1);
+        store<i64>(dst + (<usize>o << 3), load<i64>(p));
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const p = src + (<usize>i << 3);
+        const q = base + (<usize>((hiKey(p) >>> shift) & mask) << 2);
+        const o = load<i32>(q);
+        store<i32>(q, o + 1);
+        store<i64>(dst + (<usize>o << 3), load<i64>(p));
+      }
     }
     const t = src;
     src = dst;
@@ -102,10 +115,14 @@ function sortRun(a: usize, s: usize, lo: i32, hi: i32, h: i32): void {
   memory.fill(histLo, 0, LO_DIGITS * LO_RADIX * 4);
   for (let i = 0; i < n; i++) {
     const k = load<u32>(p + (<usize>i << 3)) ^ flip;
-    for (let d = 0; d < LO_DIGITS; d++) {
-      const c = digitAt(histLo, LO_BITS, d, k);
-      store<i32>(c, load<i32>(c) + 1);
-    }
+    const c0 = digitAt(histLo, LO_BITS, 0, k);
+    const c1 = digitAt(histLo, LO_BITS, 1, k);
+    const c2 = digitAt(histLo, LO_BITS, 2, k);
+    const c3 = digitAt(histLo, LO_BITS, 3, k);
+    store<i32>(c0, load<i32>(c0) + 1);
+    store<i32>(c1, load<i32>(c1) + 1);
+    store<i32>(c2, load<i32>(c2) + 1);
+    store<i32>(c3, load<i32>(c3) + 1);
   }
   if (scatter(p, s, n, true, flip, histLo, LO_BITS, LO_DIGITS)) memory.copy(p, s, <usize>n << 3);
 }
@@ -129,10 +146,13 @@ export function sortFinite(a: usize, s: usize, n: i32): i32 {
     const k = hiKey(p);
     store<f64>(a + (<usize>m << 3), x);
     m += f;
-    for (let d = 0; d < HI_DIGITS; d++) {
-      const c = digitAt(histHi, HI_BITS, d, k);
-      store<i32>(c, load<i32>(c) + f);
-    }
+    // The three digits' counters, written out: a loop over them cost half as much again.
+    const c0 = digitAt(histHi, HI_BITS, 0, k);
+    const c1 = digitAt(histHi, HI_BITS, 1, k);
+    const c2 = digitAt(histHi, HI_BITS, 2, k);
+    store<i32>(c0, load<i32>(c0) + f);
+    store<i32>(c1, load<i32>(c1) + f);
+    store<i32>(c2, load<i32>(c2) + f);
   }
   if (m < 2) return m;
   if (scatter(a, s, m, false, 0, histHi, HI_BITS, HI_DIGITS)) memory.copy(a, s, <usize>m << 3);
