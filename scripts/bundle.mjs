@@ -55,6 +55,21 @@ const lazyHelpRendering = {
   },
 };
 
+// node-cron imports child_process (and through it net and dgram) for its background tasks, which this
+// project never starts, yet every config check loads node-cron to validate schedules: its `fork` is
+// required at its first call instead. The build fails if node-cron no longer imports it so.
+const FORK_IN_NODE_CRON = "import { fork } from 'child_process';";
+const lazyFork = {
+  name: 'lazy-fork',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node-cron[\\/]dist[\\/]node-cron\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(FORK_IN_NODE_CRON)) throw new Error(`${args.path} no longer has "${FORK_IN_NODE_CRON}": update scripts/bundle.mjs`);
+      return { contents: ownUrl(text.replace(FORK_IN_NODE_CRON, "const fork = (...a) => require('node:child_process').fork(...a);"), args.path), loader: 'js' };
+    });
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: [path.join(compiled, 'main.js')],
@@ -69,7 +84,7 @@ const result = await build({
   external: ['@duckdb/node-bindings', 'pino'],
   // A require of an external package (the binding) from an ES module.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  plugins: [lazyHelpRendering, ownLocation],
+  plugins: [lazyHelpRendering, lazyFork, ownLocation],
   metafile: true,
   // Less text for V8 to scan at each start (~40 ms here); names are kept (no renaming), and the
   // linked source maps lead back to src/ (node --enable-source-maps).

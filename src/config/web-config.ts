@@ -6,8 +6,9 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createSecureContext } from 'node:tls';
+import type * as Tls from 'node:tls';
 import * as z from './zod.js';
 import { ConfigError, formatIssues } from './errors.js';
 import { readYamlFile } from './yaml-file.js';
@@ -123,6 +124,8 @@ export function loadWebConfig(file: string): WebConfig {
     };
     if (tls.ca) checkCertificates(file, 'client_ca_file', t.client_ca_file!, tls.ca);
     try {
+      // Required here, not imported: only a TLS config needs node:tls (and node:net), not every command that loads configs.
+      const { createSecureContext } = createRequire(import.meta.url)('node:tls') as typeof Tls;
       createSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: tls.minVersion, maxVersion: tls.maxVersion });
     } catch (err) {
       throw new ConfigError(`${file}: tls_server_config: cert_file and key_file do not make a usable TLS identity: ${(err as Error).message}`, { cause: err });

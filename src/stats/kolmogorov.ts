@@ -73,6 +73,7 @@ export function kstwoSf(n: number, d: number): number {
 interface Lattice {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
+  quad(col: number, inv: number, i: number, l0: number, h0: number, l1: number, h1: number, l2: number, h2: number, l3: number, h3: number): number;
   pair(col: number, inv: number, i: number, la: number, ha: number, lb: number, hb: number): number;
   row(col: number, inv: number, i: number, lo: number, hi: number): number;
 }
@@ -84,9 +85,9 @@ let lattice: Lattice | null = null;
  * uniform path to (i, j), the probability that it has already left the band;
  * a path to (i, j) arrives from the left with probability i/(i+j). A cell
  * above the band still holds its initial 1; one below it is never read again.
- * The rows run in WebAssembly two at a time, the second one cell behind the
- * first: the same operations on the same operands as row by row in
- * JavaScript (so the same bits), as two independent chains. WebAssembly
+ * The rows run in WebAssembly four at a time, each one cell behind the one
+ * before: the same operations on the same operands as row by row in
+ * JavaScript (so the same bits), as four independent chains. WebAssembly
  * because it starts as compiled code: a fresh process spent about as long
  * interpreting and optimizing the JavaScript loop as running it.
  */
@@ -110,6 +111,9 @@ function probLeaveBand(n: number, m: number, g: number, h: number): number {
   let i = 1;
   // One call per pair of rows: a running WebAssembly call keeps the code it started with, so the
   // calls after the first ones run the optimized code.
+  for (; i + 3 <= n; i += 4) {
+    if (!k.quad(at, invAt, i, lowOf(i), highOf(i), lowOf(i + 1), highOf(i + 1), lowOf(i + 2), highOf(i + 2), lowOf(i + 3), highOf(i + 3))) return 1;
+  }
   for (; i + 1 <= n; i += 2) if (!k.pair(at, invAt, i, lowOf(i), highOf(i), lowOf(i + 1), highOf(i + 1))) return 1;
   if (i === n && !k.row(at, invAt, i, lowOf(i), highOf(i))) return 1;
   return col[m];

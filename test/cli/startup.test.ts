@@ -27,6 +27,10 @@ if (require('node:worker_threads').isMainThread) process.on('exit', () => {
   const maps = fs.readFileSync('/proc/self/maps', 'utf8');
   fs.writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.json', JSON.stringify({ duckdb: /duckdb[^/\\n]*\\.node/.test(maps) }));
 });
+// Node's TLS stack (tls, net, streams) is for serve's endpoint and web-config checks only.
+if (require('node:worker_threads').isMainThread) process.on('exit', () => {
+  if (process.moduleLoadList.includes('NativeModule tls')) fs.writeFileSync(process.env.PROBE_DIR + '/' + process.pid + '.tls', '');
+});
 `;
 
 // The modules a loaded file stands for: a chunk of the bundle, the modules in it; any other file, itself.
@@ -62,8 +66,9 @@ function probe(t: { after: (fn: () => void) => void }) {
   writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
   const read = (pid: number): Loaded => ({ ...JSON.parse(readFileSync(path.join(dir, `${pid}.json`), 'utf8')), wasm: existsSync(path.join(dir, `${pid}.wasm`)), vega: existsSync(path.join(dir, `${pid}.vega`)) });
   const processes = () => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => Number(f.split('.')[0]));
-  const clear = () => readdirSync(dir).filter((f) => /\.(json|wasm|vega)$/.test(f)).forEach((f) => rmSync(path.join(dir, f)));
-  return { dir, env: { NODE_OPTIONS: `--require ${file}`, PROBE_DIR: dir }, read, processes, clear };
+  const clear = () => readdirSync(dir).filter((f) => /\.(json|wasm|vega|tls)$/.test(f)).forEach((f) => rmSync(path.join(dir, f)));
+  const tls = (pid: number) => existsSync(path.join(dir, `${pid}.tls`));
+  return { dir, env: { NODE_OPTIONS: `--require ${file}`, PROBE_DIR: dir }, read, processes, clear, tls };
 }
 
 const skip = process.platform !== 'linux' && 'reads /proc/self/maps (Linux only)';
@@ -142,7 +147,7 @@ test('--version and every help page print without loading yargs; other help requ
   assert.equal((await loaded(['report', '--verbose', '--help'])).yargs, true);
 });
 
-test('a report run loads both (the probe sees them), and vega only for --format html', { skip }, async (t) => {
+test('a report run loads both (the probe sees them), vega only for --format html, and never Node\'s TLS stack', { skip }, async (t) => {
   const p = probe(t);
   const files = await writeFixture(p.dir, { baselineRows: 3000, windowRows: 3000 });
   const config = writeConfig(path.join(p.dir, 'c.yaml'), [fixtureModel('m', files.baseline, files.window)]);
@@ -150,6 +155,7 @@ test('a report run loads both (the probe sees them), and vega only for --format 
     const r = await cli(['report', '--config', config, '--format', format], { env: p.env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(p.processes().map(p.read), [{ duckdb: true, wasm: true, vega: format === 'html' }], format);
+    assert.deepEqual(p.processes().map(p.tls), [false], `${format}: a report needs no TLS`);
     p.clear();
   }
 });

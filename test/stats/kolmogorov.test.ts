@@ -404,6 +404,12 @@ describe('kstwoSf', () => {
   });
 });
 
+function lcmOf(n: number, m: number): number {
+  let [a, b] = [n, m];
+  while (b !== 0) [a, b] = [b, a % b];
+  return (n / a) * m;
+}
+
 /** The lattice recursion one row at a time, as it was written before rows were paired: the oracle of the paired version's bits. */
 function exactSfRowByRow(n: number, m: number, d: number): number {
   let [a, b] = [n, m];
@@ -437,12 +443,14 @@ function exactSfRowByRow(n: number, m: number, d: number): number {
   return Math.min(1, Math.max(0, col[q]));
 }
 
-test('the exact two-sample p-value pairs lattice rows without changing a bit', () => {
+test('the exact two-sample p-value runs lattice rows four and two at a time without changing a bit', () => {
   let seed = 7;
   const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const cases: [number, number, number][] = [];
   for (let n = 1; n <= 9; n++) for (let m = 1; m <= 9; m++) for (let k = 0; k <= n * m + 1; k++) cases.push([n, m, k / (n * m)]);
   for (let t = 0; t < 400; t++) cases.push([1 + Math.floor(rnd() ** 2 * 2000), 1 + Math.floor(rnd() ** 2 * 2000), rnd() ** 2]);
   cases.push([5000, 2999, 0.2146], [2999, 5000, 0.0974], [1, 10000, 0.5], [10000, 9999, 0.6]);
+  // Bands one to a few cells wide (the four rows' steps before and after their common stretch), every n mod 4.
+  for (let n = 4; n <= 11; n++) for (const m of [n, n + 1, 3 * n + 2, 97]) for (let h = 1; h <= 6; h++) cases.push([n, m, h / lcmOf(n, m)]);
   for (const [n, m, d] of cases) assert.ok(Object.is(ksTwoSampleExactSf(n, m, d), exactSfRowByRow(n, m, d)), `n=${n} m=${m} d=${d}`);
 });
