@@ -58,8 +58,8 @@ export async function duckSetting(name: string): Promise<unknown> {
 /** 16 MB: as fast as 64 MB on the benchmark's W1 and W2, and ~80 MB less peak memory (bench/RESULTS.md). */
 const STREAMING_BUFFER = '16MB';
 
-/** Runs `fn` with a fresh connection that is always closed afterwards. */
-export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+/** A connection of the process's instance, set as the engine relies on. */
+async function connect(): Promise<DuckDBConnection> {
   const conn = await (await getInstance()).connect();
   try {
     // Lets a streamed query run ahead of JavaScript by this much (DuckDB's default is under 1 MB, a few chunks),
@@ -68,9 +68,39 @@ export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<
     // DuckDB's default, set here because the engine relies on it: a scan returns the rows in the files' order, so
     // a segmented window's later scans place each row where the first scan (which read the segment ids) put it.
     await conn.run('SET preserve_insertion_order = true');
+    return conn;
+  } catch (err) {
+    conn.closeSync();
+    throw err;
+  }
+}
+
+/** Each open connection's side connection (sideConnection), once one was asked for. */
+const sides = new WeakMap<DuckDBConnection, Promise<DuckDBConnection>>();
+
+/**
+ * The second connection of one of withConnection's: a query there runs while
+ * `conn` still streams (a connection runs one query at a time). For local
+ * files only: a remote source's secrets and settings were made on `conn`.
+ */
+export function sideConnection(conn: DuckDBConnection): Promise<DuckDBConnection> {
+  const side = sides.get(conn);
+  if (!side) throw new Error('sideConnection: not a connection of withConnection');
+  return side;
+}
+
+/** Runs `fn` with a fresh connection (and a side connection beside it) that are always closed afterwards. */
+export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const conn = await connect();
+  // Opened now: opening it while a query streams on `conn` waits for that query (~30 ms in a report).
+  const side = connect();
+  side.catch(() => undefined);
+  sides.set(conn, side);
+  try {
     return await fn(conn);
   } finally {
     conn.closeSync();
+    (await side.catch(() => null))?.closeSync();
   }
 }
 

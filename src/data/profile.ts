@@ -312,6 +312,10 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
   }
   profileCacheStats.misses++;
   const hashing = hashOf(source, profile);
+  // Counted from the start: local files on the side connection, while the numeric columns stream (categoryCountsAll).
+  const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
+  const counting = categoryCountsAll(conn, source, categorical, filter);
+  counting.catch(() => undefined);
   // The row count comes from the files' metadata (a range's, from a count); missing values are counted while the columns stream.
   const { rows } = await countRows(conn, source, [], filter);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
@@ -325,9 +329,8 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
     (values, name) => (rows > 0 ? reduce(values, name) : { value: null, finite: 0 }),
     (r) => r.value !== null && release?.(r.value),
   );
-  const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
   const { categories, reduced, sha } = await orDrop(dropAll, async () => {
-    const categories = await categoryCountsAll(conn, source, categorical, filter);
+    const categories = await counting;
     await assertUnchanged(source);
     return { categories, reduced: await whileReducing(reducing, meanwhile), sha: await hashing };
   });
@@ -400,12 +403,15 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
   const done = () => ({ whole: looked[0].profile!, slices: looked.slice(1).map((l) => l.profile!) });
   if (looked.every((l) => l.todo.length === 0 && l.profile)) return done();
   const hashing = hashOf(source, looked.find((l) => l.profile)?.profile);
+  const wanted = (t: number, name: string) => looked[t].todo.some((f) => f.name === name);
+  const union = (type: FeatureColumn['type']) => features.filter((f) => f.type === type && looked.some((_, t) => wanted(t, f.name))).map((f) => f.name);
+  // Counted from the start: local files on the side connection, while the numeric columns stream (categoryCountsAll).
+  const counting = categoryCountsAll(conn, source, union('categorical'), filter, { segments });
+  counting.catch(() => undefined);
   // Rows per segment id (the whole's: their sum); missing values are counted while the columns stream.
   const perId = await countSegmentIds(conn, source, segments, filter);
   const bounds = segmentBounds(perId);
   const rows = bounds[bounds.length - 1];
-  const wanted = (t: number, name: string) => looked[t].todo.some((f) => f.name === name);
-  const union = (type: FeatureColumn['type']) => features.filter((f) => f.type === type && looked.some((_, t) => wanted(t, f.name))).map((f) => f.name);
   const numeric = union('numeric');
   const { reducing, dropAll } = await streamColumns(
     conn,
@@ -425,7 +431,7 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
     },
   );
   const { categories, reduced, sha } = await orDrop(dropAll, async () => {
-    const categories = await categoryCountsAll(conn, source, union('categorical'), filter, { segments });
+    const categories = await counting;
     await assertUnchanged(source);
     return { categories, reduced: await whileReducing(reducing, meanwhile), sha: await hashing };
   });

@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { DoubleColumns, duckdb, forEachChunk, ident } from './duck.js';
+import { DoubleColumns, duckdb, forEachChunk, ident, sideConnection } from './duck.js';
 import { DataSourceError, query, sourceError, type Source } from './source.js';
 
 const { DuckDBDateValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampTZValue, DuckDBTimestampValue } = duckdb;
@@ -369,7 +369,9 @@ export interface CategoryColumn {
 /**
  * Counts per category of several columns in one scan (GROUPING SETS), NULLs
  * counted as missing. With segments, each set also groups by the segment
- * id, and a column's whole counts are the sums of its segments'.
+ * id, and a column's whole counts are the sums of its segments'. Local files
+ * are counted on the side connection, so the count runs while `conn`
+ * streams the numeric columns.
  */
 export async function categoryCountsAll(
   conn: DuckDBConnection,
@@ -401,7 +403,8 @@ export async function categoryCountsAll(
   const sql = `SELECT grouping_id(${aliases.join(', ')})::BIGINT AS g, ${aliases.join(', ')}${seg ? ', s' : ''}, count(*)::BIGINT AS n
     FROM (SELECT ${columns.map((c, i) => `${ident(c)}::VARCHAR AS v${i}`).join(', ')}${seg ? `, ${seg.sql} AS s` : ''} FROM ${source.from} WHERE ${w.sql})
     GROUP BY GROUPING SETS (${sets})`;
-  for (const r of await query(conn, source, sql, [...w.params, ...(seg?.params ?? [])])) {
+  const on = source.remote ? conn : await sideConnection(conn);
+  for (const r of await query(on, source, sql, [...w.params, ...(seg?.params ?? [])])) {
     const g = Number(r.g);
     const i = columns.findIndex((_, k) => (g & (1 << (columns.length - 1 - k))) === 0);
     const col = out.get(columns[i])!;

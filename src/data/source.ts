@@ -54,6 +54,8 @@ export interface Source {
   stamps: FileStamp[];
   /** Secret values that errors about this source must not show. */
   redact: string[];
+  /** Whether the files are remote objects, read through the secrets and settings of the connection that opened them. */
+  remote: boolean;
   /** A file's stamp now (remote objects: through the connection that opened them). */
   restamp: (file: string) => Promise<FileStamp>;
 }
@@ -171,7 +173,7 @@ export async function openSource(conn: DuckDBConnection, role: Source['role'], s
   }
   if (remote) for (const s of stamps) remoteStamps.set(s.file, s);
   const restamp = remote ? (file: string) => stampRemote(conn, [file]).then(([s]) => s) : stampFile;
-  return { role, spec, format, files, fingerprint: stamps.map(stampKey).join('|'), columns, partitionKeys, from, list, stamps, redact, restamp };
+  return { role, spec, format, files, fingerprint: stamps.map(stampKey).join('|'), columns, partitionKeys, from, list, stamps, redact, restamp, remote };
 }
 
 const FORMAT_NAME: Record<Format, string> = { parquet: 'Parquet', json: 'newline-delimited JSON', csv: 'CSV' };

@@ -118,7 +118,10 @@ export async function readWindow(
   // A segmented window's row places, from its first kept scan.
   let places: Int32Array | null = null;
   const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
-  let counting: ReturnType<typeof categoryCountsAll>;
+  // DuckDB counts the categories (local files: on the side connection) while the numeric columns stream and settle,
+  // unless they were read ahead.
+  const counting = start?.categories ?? categoryCountsAll(conn, window, categorical, filter, { segments: plan?.segments });
+  counting.catch(() => undefined);
   try {
     for (const [b, scan] of scans.entries()) {
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
@@ -141,9 +144,6 @@ export async function readWindow(
         else await gridScan(conn, window, scan.names, baseline, filter, budget, rows, out, phase, step);
       }
     }
-    // DuckDB counts the categories while the threads settle the last scan (unless they were read ahead).
-    counting = start?.categories ? Promise.resolve(start.categories) : categoryCountsAll(conn, window, categorical, filter, { segments: plan?.segments });
-    counting.catch(() => undefined);
     await settling;
   } catch (err) {
     // The next run computes the baseline's summaries again.
@@ -189,14 +189,15 @@ interface KeptRead {
 /**
  * What of a window needs no baseline summary, read ahead while the
  * baseline's columns are still being reduced on the threads (see
- * baselineProfile's `meanwhile`): its row count, and its first kept scan
- * (settled first by readWindow) or, when its numeric values are counted on
- * grids (which need the summaries), its categorical counts.
+ * baselineProfile's `meanwhile`): its row count, its categorical counts,
+ * and its first kept scan (settled first by readWindow) unless its numeric
+ * values are counted on grids (which need the summaries).
  */
 export interface WindowStart {
   counted: Awaited<ReturnType<typeof countRows>> | null;
   first: KeptRead | null;
-  categories: Awaited<ReturnType<typeof categoryCountsAll>> | null;
+  /** Still counting (local files: on the side connection) when the start is read; awaited by readWindow. */
+  categories: ReturnType<typeof categoryCountsAll>;
 }
 
 /** The start of readWindow (WindowStart), read now; a segmented window's `split` as readWindow's plan will have it. */
@@ -209,15 +210,15 @@ export async function startWindow(
   split: WindowSplit | null,
 ): Promise<WindowStart> {
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
+  const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
+  const categories = categoryCountsAll(conn, window, categorical, filter, { segments: split?.segments });
+  categories.catch(() => undefined);
   const counted = split ? null : await countWindow(conn, window, numeric, filter);
   const rows = split ? split.total : (counted?.rows ?? 0);
   const first = keptScans(numeric, rows, budget)?.[0];
-  if (first) {
-    const read = split ? await keptSegmentedRead(conn, window, first.names, filter, rows, [], split, null) : await keptRead(conn, window, first.names, filter, rows, []);
-    return { counted, first: read, categories: null };
-  }
-  const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
-  return { counted, first: null, categories: await categoryCountsAll(conn, window, categorical, filter, { segments: split?.segments }) };
+  if (!first) return { counted, first: null, categories };
+  const read = split ? await keptSegmentedRead(conn, window, first.names, filter, rows, [], split, null) : await keptRead(conn, window, first.names, filter, rows, []);
+  return { counted, first: read, categories };
 }
 
 /** The window's row count and newest time, when a numeric feature or the time filter needs them. */
