@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { categoryCountsAll, countRows, countSegmentIds, inRows, MAX_SCAN_COLUMNS, SegmentFill, segmentBounds, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
+import { countCategoriesAhead, countRows, countSegmentIds, inRows, MAX_SCAN_COLUMNS, SegmentFill, segmentBounds, streamNumeric, type CategoryCounts, type FeatureColumn, type Segments, type Slice, type TimeFilter } from './scan.js';
 import { assertUnchanged, DataSourceError, sha256, type Source } from './source.js';
 
 /**
@@ -312,10 +312,9 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
   }
   profileCacheStats.misses++;
   const hashing = hashOf(source, profile);
-  // Counted from the start: local files on the side connection, while the numeric columns stream (categoryCountsAll).
+  // Local files: counted from the start, beside the numeric columns' stream; remote ones once it has ended.
   const categorical = todo.filter((f) => f.type === 'categorical').map((f) => f.name);
-  const counting = categoryCountsAll(conn, source, categorical, filter);
-  counting.catch(() => undefined);
+  const counting = countCategoriesAhead(conn, source, categorical, filter);
   // The row count comes from the files' metadata (a range's, from a count); missing values are counted while the columns stream.
   const { rows } = await countRows(conn, source, [], filter);
   const numeric = todo.filter((f) => f.type === 'numeric').map((f) => f.name);
@@ -330,7 +329,7 @@ async function computeProfile<T>(...[conn, source, features, reduce, release, ra
     (r) => r.value !== null && release?.(r.value),
   );
   const { categories, reduced, sha } = await orDrop(dropAll, async () => {
-    const categories = await counting;
+    const categories = await counting();
     await assertUnchanged(source);
     return { categories, reduced: await whileReducing(reducing, meanwhile), sha: await hashing };
   });
@@ -405,9 +404,8 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
   const hashing = hashOf(source, looked.find((l) => l.profile)?.profile);
   const wanted = (t: number, name: string) => looked[t].todo.some((f) => f.name === name);
   const union = (type: FeatureColumn['type']) => features.filter((f) => f.type === type && looked.some((_, t) => wanted(t, f.name))).map((f) => f.name);
-  // Counted from the start: local files on the side connection, while the numeric columns stream (categoryCountsAll).
-  const counting = categoryCountsAll(conn, source, union('categorical'), filter, { segments });
-  counting.catch(() => undefined);
+  // Local files: counted from the start, beside the numeric columns' stream; remote ones once it has ended.
+  const counting = countCategoriesAhead(conn, source, union('categorical'), filter, { segments });
   // Rows per segment id (the whole's: their sum); missing values are counted while the columns stream.
   const perId = await countSegmentIds(conn, source, segments, filter);
   const bounds = segmentBounds(perId);
@@ -431,7 +429,7 @@ async function computeSegmented<T>(...[conn, source, features, reduce, release, 
     },
   );
   const { categories, reduced, sha } = await orDrop(dropAll, async () => {
-    const categories = await counting;
+    const categories = await counting();
     await assertUnchanged(source);
     return { categories, reduced: await whileReducing(reducing, meanwhile), sha: await hashing };
   });

@@ -367,11 +367,24 @@ export interface CategoryColumn {
 }
 
 /**
+ * categoryCountsAll, started now for local files: on the side connection,
+ * it runs beside whatever `conn` streams meanwhile. A remote source's count
+ * starts at the first call of the function returned, on `conn` (which holds
+ * its secrets): call it only once `conn` streams nothing, as a query on a
+ * connection ends the result still streaming there.
+ */
+export function countCategoriesAhead(...args: Parameters<typeof categoryCountsAll>): () => ReturnType<typeof categoryCountsAll> {
+  if (args[1].remote) return () => categoryCountsAll(...args);
+  const counting = categoryCountsAll(...args);
+  counting.catch(() => undefined);
+  return () => counting;
+}
+
+/**
  * Counts per category of several columns in one scan (GROUPING SETS), NULLs
  * counted as missing. With segments, each set also groups by the segment
  * id, and a column's whole counts are the sums of its segments'. Local files
- * are counted on the side connection, so the count runs while `conn`
- * streams the numeric columns.
+ * are counted on the side connection (see countCategoriesAhead).
  */
 export async function categoryCountsAll(
   conn: DuckDBConnection,

@@ -4,7 +4,7 @@
  * and every categorical feature grouped in one scan.
  */
 import {
-  categoryCountsAll,
+  countCategoriesAhead,
   countRows,
   DataSourceError,
   forgetProfile,
@@ -118,10 +118,10 @@ export async function readWindow(
   // A segmented window's row places, from its first kept scan.
   let places: Int32Array | null = null;
   const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
-  // DuckDB counts the categories (local files: on the side connection) while the numeric columns stream and settle,
-  // unless they were read ahead.
-  const counting = start?.categories ?? categoryCountsAll(conn, window, categorical, filter, { segments: plan?.segments });
-  counting.catch(() => undefined);
+  // Local files: DuckDB counts the categories beside the numeric scans (if startWindow has not already started);
+  // remote ones once the scans have ended.
+  const countAhead = start?.categories ?? countCategoriesAhead(conn, window, categorical, filter, { segments: plan?.segments });
+  let counting: ReturnType<typeof countAhead> | null = null;
   try {
     for (const [b, scan] of scans.entries()) {
       progress(`scanning the window: ${numeric.length} numeric columns`, b, scans.length);
@@ -144,6 +144,9 @@ export async function readWindow(
         else await gridScan(conn, window, scan.names, baseline, filter, budget, rows, out, phase, step);
       }
     }
+    // No scan streams now: a remote window's count starts on the run's connection while the threads settle.
+    counting = countAhead();
+    counting.catch(() => undefined);
     await settling;
   } catch (err) {
     // The next run computes the baseline's summaries again.
@@ -152,7 +155,7 @@ export async function readWindow(
   }
   phase('window numeric settle');
   progress(`counting ${categorical.length} categorical columns`, 0, 1);
-  for (const [name, col] of await counting) {
+  for (const [name, col] of await counting!) {
     out.categorical.set(name, col.counts);
     out.missing.set(name, col.missing);
     out.segments?.forEach((seg, id) => {
@@ -196,8 +199,8 @@ interface KeptRead {
 export interface WindowStart {
   counted: Awaited<ReturnType<typeof countRows>> | null;
   first: KeptRead | null;
-  /** Still counting (local files: on the side connection) when the start is read; awaited by readWindow. */
-  categories: ReturnType<typeof categoryCountsAll>;
+  /** Counting since the start was read (local files; remote ones: from readWindow's call, after its scans). */
+  categories: ReturnType<typeof countCategoriesAhead>;
 }
 
 /** The start of readWindow (WindowStart), read now; a segmented window's `split` as readWindow's plan will have it. */
@@ -211,8 +214,7 @@ export async function startWindow(
 ): Promise<WindowStart> {
   const numeric = comparable.filter((c) => c.type === 'numeric').map((c) => c.name);
   const categorical = comparable.filter((c) => c.type === 'categorical').map((c) => c.name);
-  const categories = categoryCountsAll(conn, window, categorical, filter, { segments: split?.segments });
-  categories.catch(() => undefined);
+  const categories = countCategoriesAhead(conn, window, categorical, filter, { segments: split?.segments });
   const counted = split ? null : await countWindow(conn, window, numeric, filter);
   const rows = split ? split.total : (counted?.rows ?? 0);
   const first = keptScans(numeric, rows, budget)?.[0];
@@ -243,6 +245,8 @@ async function keptRead(conn: Connection, window: Source, names: readonly string
       },
       { place: inRows(kept) },
     );
+    // A stream that ends early (a scan cut short) is an error, never a smaller window.
+    if (filled !== rows) throw new InconsistentPassError(`${filled} rows read, ${rows} counted`);
     return { names, kept, filled, rows: streamed };
   } catch (err) {
     throw changedOr(err, window);
@@ -325,6 +329,7 @@ async function gridScan(
       },
       { place },
     );
+    if (out.rows !== rows) throw changedOr(new InconsistentPassError(`${out.rows} rows read, ${rows} counted`), window);
     phase('window numeric scan');
     // Further passes read only the columns whose open intervals need their values again.
     let open = await cols.endPass();
@@ -549,6 +554,7 @@ async function gridSegmentedScan(
     const all = batch.map((_, f) => f);
     let reading = new Set(cols.reading);
     out.rows = await streamNumeric(conn, window, batch, filter, (values, count) => feed(all, reading, true, values, count), { segments: plan.segments });
+    if (out.rows !== plan.total) throw changedOr(new InconsistentPassError(`${out.rows} rows read, ${plan.total} counted`), window);
     phase('window numeric scan');
     // Further passes read only the features with a column whose open intervals need their values again.
     let open = await cols.endPass();
