@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { categoryCountsAll, countRows, DataSourceError, openSource, streamNumeric, withConnection, type TimeFilter } from '../../src/data/index.js';
+import { categoryCountsAll, countCategoriesAhead, countRows, DataSourceError, openSource, streamNumeric, withConnection, type TimeFilter } from '../../src/data/index.js';
 import { tempDir, writeParquet } from '../helpers/fixtures.js';
 
 const DAY = 86_400_000;
@@ -105,4 +105,25 @@ test("streamNumeric passes its chunk handler's errors through as they are, and w
       return true;
     });
   });
+});
+
+test('categorical counts started during a numeric stream never cut it: local files count beside it, a remote source only when asked', async (t) => {
+  const dir = tempDir(t);
+  const rows = 4_000_000;
+  // Far more than DuckDB's streaming buffer holds: the stream is still open at its first chunk.
+  const file = await writeParquet(path.join(dir, 'w.parquet'), `SELECT range::DOUBLE AS v, ['a', 'b', 'c'][range % 3 + 1] AS tag FROM range(${rows})`);
+  for (const remote of [false, true]) {
+    await withConnection(async (conn) => {
+      // As if remote: its counts must run on this connection, so not while it streams.
+      const s = { ...(await openSource(conn, 'window', file)), remote };
+      let counts: ReturnType<typeof countCategoriesAhead> | null = null;
+      const streamed = await streamNumeric(conn, s, ['v'], null, () => {
+        counts ??= countCategoriesAhead(conn, s, ['tag'], null);
+      });
+      assert.equal(streamed, rows, `remote ${remote}: the stream read every row`);
+      const tag = (await counts!()).get('tag')!;
+      const third = Math.floor(rows / 3);
+      assert.deepEqual([...tag.counts.entries()].sort(), [['a', rows - 2 * third], ['b', third], ['c', third]], `remote ${remote}`);
+    });
+  }
 });
