@@ -75,7 +75,7 @@ async function connect(): Promise<DuckDBConnection> {
   }
 }
 
-/** Each open connection's side connection (sideConnection), once one was asked for. */
+/** Each open connection's side connection (sideConnection), opened with it. */
 const sides = new WeakMap<DuckDBConnection, Promise<DuckDBConnection>>();
 
 /**
